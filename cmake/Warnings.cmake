@@ -1,0 +1,7 @@
+# Warnings for our own code. Applied per target with opae_vfio_warnings(tgt)
+# so system headers and generated code are not affected.
+function(opae_vfio_warnings tgt)
+  target_compile_options(${tgt} PRIVATE -Wall -Wextra
+    $<$<COMPILE_LANGUAGE:C>:-Wstrict-prototypes -Wmissing-prototypes -Wshadow -Wformat=2>
+    $<$<BOOL:${OPAE_VFIO_WERROR}>:-Werror>)
+endfunction()

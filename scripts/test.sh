@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The README's test command: installs what is missing, builds with warnings as
+# errors (plain, ASan+UBSan, TSan) and runs every test. Safe to re-run.
+#   scripts/test.sh            everything
+#   scripts/test.sh -L core    pass ctest arguments (e.g. one area)
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+"$top/scripts/install-deps.sh" || exit 1
+status=0
+run() { # run NAME CTEST-ARGS...
+	local name=$1
+	shift
+	echo "=== ctest ($name) ==="
+	ctest --test-dir "$top/build/$name" --output-on-failure --timeout 600 "$@" || status=1
+}
+
+"$top/scripts/build.sh" plain -DOPAE_VFIO_WERROR=ON || exit 1
+run plain "$@"
+
+"$top/scripts/build.sh" asan -DOPAE_VFIO_WERROR=ON -DOPAE_VFIO_ASAN=ON || exit 1
+# The VM tests run once, from the plain build; benchmarks are not timed under ASan.
+run asan -LE 'vm|bench' "$@"
+
+"$top/scripts/build.sh" tsan -DOPAE_VFIO_WERROR=ON -DOPAE_VFIO_TSAN=ON || exit 1
+run tsan -L concurrency "$@"
+
+if ((status)); then echo "test.sh: FAILED"; else echo "test.sh: all test runs passed"; fi
+exit $status
