@@ -1,0 +1,66 @@
+/* trap.h - the mock kernel's MMIO trap: makes BAR pages fault so every program
+ * load/store there reaches a device model (x86-64 single-step, no decoding).
+ *
+ * How an access is handled: the trapped pages are PROT_NONE. A load or store
+ * there raises SIGSEGV; the handler calls before_load (read faults), opens the
+ * page (PROT_READ for a read, PROT_READ|PROT_WRITE for a write), sets EFLAGS.TF
+ * and returns. The instruction runs once and raises SIGTRAP; that handler
+ * closes the page again, calls after_store (write faults) and clears TF. One
+ * access is in flight at a time in the whole process (a spin lock is held from
+ * the SIGSEGV to the SIGTRAP); while it is, every blockable signal is blocked
+ * on the accessing thread.
+ *
+ * Known limits (documented, not bugs):
+ * - While a page is open for its one instruction, another thread's access to
+ *   the same page does not fault (it is not seen by the model). The window is
+ *   one instruction plus two returns from the kernel.
+ * - A read-modify-write instruction (add [bar], eax; lock xadd) faults as a
+ *   write: the model sees after_store only, no before_load.
+ * - Syscalls that read or write trapped memory (write(fd, bar, n)) get EFAULT.
+ * - A program that installs its own SIGSEGV/SIGTRAP handler after
+ *   trap_install() replaces ours; trap_add() notices and re-installs on top
+ *   (chaining to the program's handler).
+ *
+ * Faults outside any trapped range reach the handler that was installed
+ * before ours (SIG_DFL: the process dies of the signal as usual).
+ */
+#ifndef MOCK_TRAP_H
+#define MOCK_TRAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct trap_ops {
+	/* before a program load at byte offset `off` of the trapped range */
+	void (*before_load)(void *ctx, uint64_t off);
+	/* after a program store at byte offset `off` has landed in memory */
+	void (*after_store)(void *ctx, uint64_t off);
+};
+
+/* Maximum number of ranges trapped at once. */
+#define TRAP_MAX_RANGES 512
+
+int trap_install(void); /* SIGSEGV/SIGTRAP handlers; idempotent; 0 or -errno */
+
+/* [addr, addr+len) is a MAP_SHARED mapping (page aligned) that trap_add makes
+ * PROT_NONE; accesses are single-stepped; callbacks run in signal context.
+ * Returns 0, -EINVAL (unaligned, empty, NULL ops, overlaps a trapped range),
+ * -ENOSPC (TRAP_MAX_RANGES reached), -ENOSYS (not x86-64 Linux), or the
+ * -errno of a failed mprotect (nothing is left trapped then). Installs the
+ * handlers if trap_install() was not called. The ops struct is copied. */
+int trap_add(void *addr, size_t len, const struct trap_ops *ops, void *ctx);
+
+/* forget and leave the range PROT_READ|PROT_WRITE; waits for an access in
+ * flight on it to finish. [addr, addr+len) must be a range given to trap_add
+ * exactly; anything else is ignored. */
+void trap_remove(void *addr, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MOCK_TRAP_H */
