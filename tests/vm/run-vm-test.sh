@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# run-vm-test.sh - run one test program in the throwaway VM of
+# ../shared/vm/run-in-vm.sh and map the outcome onto ctest's verdicts.
+#
+# Usage: run-vm-test.sh --name NAME --runner PATH [--timeout SEC]
+#                       [--expect REGEX] [--skip-code N] -- PROGRAM [ARGS...]
+#
+#   exit 0          the program passed in the VM (and printed a line matching
+#                   REGEX, when given: guards against a program that exits 0
+#                   without having run its checks)
+#   exit N (77)     SKIP: the VM harness is missing or could not start a VM.
+#                   A visible "SKIP: NAME: reason" line says why.
+#   exit 1          the program failed, timed out, or the VM died while the
+#                   program was running (e.g. QEMU aborted on a bad DMA).
+#
+# run-in-vm.sh exits 125 for any "no status from the guest". That covers
+# infrastructure failures (apt, kernel, QEMU start, module load, binding) but
+# also a VM that dies under the program. Only the former is a SKIP: the guest
+# prints "== vm: kernel ..." just before it starts the program, so a 125
+# after that line is the program's fault.
+set -uo pipefail
+
+name=vm-test
+runner=
+timeout=45
+expect=
+skip_code=77
+
+while (($#)); do
+	case $1 in
+	--name) name=$2; shift ;;
+	--runner) runner=$2; shift ;;
+	--timeout) timeout=$2; shift ;;
+	--expect) expect=$2; shift ;;
+	--skip-code) skip_code=$2; shift ;;
+	--) shift; break ;;
+	*) echo "run-vm-test.sh: unknown option $1" >&2; exit 2 ;;
+	esac
+	shift
+done
+(($# >= 1)) || { echo "run-vm-test.sh: no program given" >&2; exit 2; }
+program=$1
+shift
+
+skip() {
+	echo "SKIP: $name: $*"
+	exit "$skip_code"
+}
+fail() {
+	echo "FAIL: $name: $*"
+	exit 1
+}
+
+[[ -n $runner && -x $runner ]] ||
+	skip "VM harness not found (${runner:-no --runner given}); it lives in ../shared/vm beside the repository"
+[[ -x $program ]] || fail "test program $program is missing or not executable"
+
+log=$(mktemp "${TMPDIR:-/tmp}/run-vm-test.XXXXXX")
+trap 'rm -f "$log"' EXIT
+
+echo "== $name: $runner --timeout $timeout $program $*"
+start=$SECONDS
+# Show the output live (ctest captures it) and keep a copy to classify 125.
+"$runner" --timeout "$timeout" "$program" "$@" 2>&1 | tee "$log"
+rc=${PIPESTATUS[0]}
+echo "== $name: run-in-vm.sh exit status $rc after $((SECONDS - start)) s"
+
+case $rc in
+0)
+	if [[ -n $expect ]] && ! grep -Eq -- "$expect" "$log"; then
+		fail "exit 0 but no output line matches '$expect'"
+	fi
+	exit 0
+	;;
+124)
+	fail "timed out: the VM was killed after ${timeout} s"
+	;;
+125)
+	if grep -q '^== vm: insmod .* failed' "$log"; then
+		skip "the guest could not load the vfio modules (infrastructure)"
+	elif grep -q '^== vm: binding .* to vfio-pci failed' "$log"; then
+		skip "the guest could not bind edu to vfio-pci (infrastructure)"
+	elif ! grep -q '^== vm: kernel ' "$log"; then
+		reason=$(grep -E 'run-in-vm.sh: (error|VM ended)' "$log" | tail -n 1)
+		skip "QEMU/VM could not start: ${reason:-run-in-vm.sh exit 125}"
+	fi
+	fail "the VM died while the program was running (no exit status from the guest)"
+	;;
+*)
+	fail "the program failed in the VM (exit status $rc)"
+	;;
+esac
