@@ -525,6 +525,19 @@ int main(int argc, char **argv)
 	check(1, "opae_vfio_close");
 	opae_vfio_close(&v);
 	check(1, "opae_vfio_close a second time is harmless");
+
+	/* A closed struct is reusable, and the kernel must have seen the group
+	 * and device released (a leaked group fd makes this open fail EBUSY). */
+	errno = 0;
+	if (opae_vfio_open(&v, bdf) == 0) {
+		ptr = NULL;
+		check(opae_vfio_region_get(&v, 0, &ptr, &size) == 0 && ptr &&
+			      (*(volatile uint32_t *)(ptr + EDU_REG_ID) & 0xff) == 0xed,
+		      "reopen on the same struct works and BAR0 reads the edu id");
+	} else {
+		check(0, "reopen after close: %s", strerror(errno));
+	}
+	opae_vfio_close(&v);
 	if (efd >= 0)
 		close(efd);
 	fds_after = count_fds();
