@@ -1,0 +1,39 @@
+/* buftab.h - the table of live DMA buffers of one device, keyed by the exact
+ * user address: O(1) expected insert/find/remove, grows by doubling. */
+#ifndef VFIO_BUFTAB_H
+#define VFIO_BUFTAB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <opae/vfio.h>
+
+/* One buffer as the library tracks it. `pub` is what opae_vfio_buffer_info
+ * returns, so it comes first and the record never moves while live. */
+struct buf_rec {
+	struct opae_vfio_buffer pub;
+	size_t map_len;     /* bytes of memory mmap'ed (huge page multiple) */
+	uint64_t page_size; /* page size actually used */
+	uint64_t iova_len;  /* bytes of IOVA reserved */
+	struct buf_rec *hnext;
+};
+
+struct buftab {
+	struct buf_rec **slots;
+	size_t nslots; /* power of two */
+	size_t count;
+	size_t cursor; /* first slot that may be non-empty, for buftab_pop */
+};
+
+int buftab_init(struct buftab *t);
+void buftab_destroy(struct buftab *t); /* frees the slots, not the records */
+
+/* 0, or -ENOMEM (the table is unchanged). The key must not be present. */
+int buftab_insert(struct buftab *t, struct buf_rec *b);
+struct buf_rec *buftab_find(const struct buftab *t, const void *key);
+/* Unlink and return the record with this key, or NULL. */
+struct buf_rec *buftab_remove(struct buftab *t, const void *key);
+/* Unlink and return any record, or NULL when empty (for close). */
+struct buf_rec *buftab_pop(struct buftab *t);
+
+#endif

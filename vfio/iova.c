@@ -1,0 +1,413 @@
+/* iova.c - IOVA allocator: free ranges in a treap ordered by start address and
+ * augmented with the largest free length of each subtree. Reservation finds
+ * the lowest aligned fit by pruning subtrees whose largest range is too small;
+ * release coalesces with the neighbours. Every reservation puts one node in a
+ * spare pool first, so a release (which may need a node) can never fail. */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "iova.h"
+
+struct iova_node {
+	uint64_t start;
+	uint64_t len;
+	uint64_t maxlen; /* largest len in this subtree */
+	uint32_t prio;
+	struct iova_node *l, *r;
+};
+
+static uint64_t node_max(const struct iova_node *n)
+{
+	return n ? n->maxlen : 0;
+}
+
+static void node_fix(struct iova_node *n)
+{
+	uint64_t m = n->len;
+
+	if (node_max(n->l) > m)
+		m = node_max(n->l);
+	if (node_max(n->r) > m)
+		m = node_max(n->r);
+	n->maxlen = m;
+}
+
+static uint32_t iova_rand(struct iova_space *s)
+{
+	/* xorshift32: priorities need only be well spread, not secret */
+	uint32_t x = s->seed;
+
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	s->seed = x;
+	return x;
+}
+
+static struct iova_node *rot_right(struct iova_node *n)
+{
+	struct iova_node *l = n->l;
+
+	n->l = l->r;
+	l->r = n;
+	node_fix(n);
+	node_fix(l);
+	return l;
+}
+
+static struct iova_node *rot_left(struct iova_node *n)
+{
+	struct iova_node *r = n->r;
+
+	n->r = r->l;
+	r->l = n;
+	node_fix(n);
+	node_fix(r);
+	return r;
+}
+
+static struct iova_node *tr_insert(struct iova_node *t, struct iova_node *n)
+{
+	if (!t)
+		return n;
+	if (n->start < t->start) {
+		t->l = tr_insert(t->l, n);
+		if (t->l->prio > t->prio)
+			return rot_right(t);
+	} else {
+		t->r = tr_insert(t->r, n);
+		if (t->r->prio > t->prio)
+			return rot_left(t);
+	}
+	node_fix(t);
+	return t;
+}
+
+/* Unlink the node with this start (it must exist). */
+static struct iova_node *tr_remove(struct iova_node *t, uint64_t start)
+{
+	if (!t)
+		return NULL;
+	if (start < t->start) {
+		t->l = tr_remove(t->l, start);
+	} else if (start > t->start) {
+		t->r = tr_remove(t->r, start);
+	} else {
+		if (!t->l)
+			return t->r;
+		if (!t->r)
+			return t->l;
+		if (t->l->prio > t->r->prio) {
+			t = rot_right(t);
+			t->r = tr_remove(t->r, start);
+		} else {
+			t = rot_left(t);
+			t->l = tr_remove(t->l, start);
+		}
+	}
+	node_fix(t);
+	return t;
+}
+
+/* Recompute maxlen along the path to the node with this start, after its
+ * length changed in place. */
+static void tr_refresh(struct iova_node *t, uint64_t start)
+{
+	if (!t)
+		return;
+	if (start < t->start)
+		tr_refresh(t->l, start);
+	else if (start > t->start)
+		tr_refresh(t->r, start);
+	node_fix(t);
+}
+
+static struct iova_node *spare_get(struct iova_space *s)
+{
+	struct iova_node *n = s->spare;
+
+	if (n) {
+		s->spare = n->r;
+		s->nspare--;
+	} else {
+		n = malloc(sizeof(*n));
+		if (!n)
+			return NULL;
+	}
+	n->l = n->r = NULL;
+	n->prio = iova_rand(s);
+	return n;
+}
+
+static void spare_put(struct iova_space *s, struct iova_node *n)
+{
+	/* keep enough spares for every outstanding reservation, plus slack */
+	if (s->nspare > s->nlive + 8) {
+		free(n);
+		return;
+	}
+	n->r = s->spare;
+	s->spare = n;
+	s->nspare++;
+}
+
+static int spare_ensure(struct iova_space *s, size_t want)
+{
+	while (s->nspare < want) {
+		struct iova_node *n = malloc(sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		n->r = s->spare;
+		s->spare = n;
+		s->nspare++;
+	}
+	return 0;
+}
+
+static void insert_range(struct iova_space *s, struct iova_node *n, uint64_t start, uint64_t len)
+{
+	n->start = start;
+	n->len = len;
+	n->maxlen = len;
+	s->root = tr_insert(s->root, n);
+}
+
+void iova_init(struct iova_space *s)
+{
+	s->root = NULL;
+	s->spare = NULL;
+	s->nspare = 0;
+	s->nlive = 0;
+	s->seed = 0x9e3779b9u;
+}
+
+static void free_tree(struct iova_node *t)
+{
+	if (!t)
+		return;
+	free_tree(t->l);
+	free_tree(t->r);
+	free(t);
+}
+
+void iova_destroy(struct iova_space *s)
+{
+	free_tree(s->root);
+	while (s->spare) {
+		struct iova_node *n = s->spare;
+
+		s->spare = n->r;
+		free(n);
+	}
+	iova_init(s);
+}
+
+/* Free range with the largest start <= addr, or NULL. */
+static struct iova_node *find_le(struct iova_node *t, uint64_t addr)
+{
+	struct iova_node *best = NULL;
+
+	while (t) {
+		if (t->start <= addr) {
+			best = t;
+			t = t->r;
+		} else {
+			t = t->l;
+		}
+	}
+	return best;
+}
+
+/* Free range with the smallest start > addr, or NULL. */
+static struct iova_node *find_gt(struct iova_node *t, uint64_t addr)
+{
+	struct iova_node *best = NULL;
+
+	while (t) {
+		if (t->start > addr) {
+			best = t;
+			t = t->l;
+		} else {
+			t = t->r;
+		}
+	}
+	return best;
+}
+
+/* Insert [start, start+len) and merge with touching neighbours. Needs at most
+ * one node, taken from the spare pool (callers guarantee one is there). */
+static void free_merge(struct iova_space *s, uint64_t start, uint64_t len)
+{
+	struct iova_node *prev = find_le(s->root, start);
+	struct iova_node *next = find_gt(s->root, start);
+	int join_prev = prev && prev->start + prev->len == start;
+	int join_next = next && start + len == next->start;
+
+	if (join_prev && join_next) {
+		uint64_t nlen = next->len, nstart = next->start;
+
+		s->root = tr_remove(s->root, nstart);
+		spare_put(s, next);
+		prev->len += len + nlen;
+		tr_refresh(s->root, prev->start);
+	} else if (join_prev) {
+		prev->len += len;
+		tr_refresh(s->root, prev->start);
+	} else if (join_next) {
+		/* moving next's start down keeps the order: nothing lies between */
+		uint64_t old = next->start;
+
+		s->root = tr_remove(s->root, old);
+		next->l = next->r = NULL;
+		insert_range(s, next, start, next->len + len);
+	} else {
+		struct iova_node *n = spare_get(s);
+
+		if (n) /* cannot be NULL: see spare_ensure in iova_reserve */
+			insert_range(s, n, start, len);
+	}
+}
+
+int iova_add_free(struct iova_space *s, uint64_t start, uint64_t len)
+{
+	struct iova_node *prev, *next;
+
+	if (!len || start + len - 1 < start)
+		return -EINVAL;
+	prev = find_le(s->root, start);
+	next = find_gt(s->root, start);
+	if ((prev && prev->start + prev->len > start) || (next && start + len > next->start))
+		return -EINVAL;
+	if (spare_ensure(s, 1))
+		return -ENOMEM;
+	free_merge(s, start, len);
+	return 0;
+}
+
+void iova_carve(struct iova_space *s, uint64_t start, uint64_t len)
+{
+	uint64_t end = start + len;
+
+	if (spare_ensure(s, 1))
+		return;
+	for (;;) {
+		struct iova_node *n = find_le(s->root, end - 1);
+		uint64_t ns, ne;
+
+		if (!n || n->start + n->len <= start)
+			return;
+		ns = n->start;
+		ne = n->start + n->len;
+		s->root = tr_remove(s->root, ns);
+		n->l = n->r = NULL;
+		if (ne > end) {
+			insert_range(s, n, end, ne - end);
+			n = NULL;
+		}
+		if (ns < start) {
+			struct iova_node *m = n ? n : spare_get(s);
+
+			if (m)
+				insert_range(s, m, ns, start - ns);
+			n = NULL;
+		}
+		if (n)
+			spare_put(s, n);
+	}
+}
+
+static uint64_t align_up(uint64_t x, uint64_t a)
+{
+	return (x + a - 1) & ~(a - 1);
+}
+
+static int fits(const struct iova_node *n, uint64_t len, uint64_t align, uint64_t *at)
+{
+	uint64_t a = align_up(n->start, align);
+
+	if (a < n->start) /* wrapped */
+		return 0;
+	if (a - n->start > n->len || n->len - (a - n->start) < len)
+		return 0;
+	*at = a;
+	return 1;
+}
+
+/* Lowest node with an aligned fit; subtrees whose largest range is shorter
+ * than len cannot hold it and are skipped. */
+static struct iova_node *find_fit(struct iova_node *t, uint64_t len, uint64_t align, uint64_t *at)
+{
+	struct iova_node *r;
+
+	if (!t || t->maxlen < len)
+		return NULL;
+	r = find_fit(t->l, len, align, at);
+	if (r)
+		return r;
+	if (fits(t, len, align, at))
+		return t;
+	return find_fit(t->r, len, align, at);
+}
+
+int iova_reserve(struct iova_space *s, uint64_t len, uint64_t align, uint64_t *out)
+{
+	struct iova_node *n;
+	uint64_t at = 0, ns, ne;
+
+	if (!len || !align || (align & (align - 1)))
+		return -EINVAL;
+	/* one spare per live reservation (for its release) plus one for a split */
+	if (spare_ensure(s, s->nlive + 2))
+		return -ENOMEM;
+	n = find_fit(s->root, len, align, &at);
+	if (!n)
+		return -ENOSPC;
+	ns = n->start;
+	ne = n->start + n->len;
+	s->root = tr_remove(s->root, ns);
+	n->l = n->r = NULL;
+	if (at > ns) {
+		insert_range(s, n, ns, at - ns);
+		n = NULL;
+	}
+	if (at + len < ne) {
+		struct iova_node *m = n ? n : spare_get(s);
+
+		insert_range(s, m, at + len, ne - (at + len));
+		n = NULL;
+	}
+	s->nlive++;
+	if (n)
+		spare_put(s, n);
+	*out = at;
+	return 0;
+}
+
+void iova_release(struct iova_space *s, uint64_t start, uint64_t len)
+{
+	if (s->nlive)
+		s->nlive--;
+	free_merge(s, start, len);
+}
+
+static void count_tree(const struct iova_node *t, uint64_t *bytes, size_t *n)
+{
+	if (!t)
+		return;
+	*bytes += t->len;
+	(*n)++;
+	count_tree(t->l, bytes, n);
+	count_tree(t->r, bytes, n);
+}
+
+uint64_t iova_free_bytes(const struct iova_space *s, size_t *nranges)
+{
+	uint64_t b = 0;
+	size_t n = 0;
+
+	count_tree(s->root, &b, &n);
+	if (nranges)
+		*nranges = n;
+	return b;
+}

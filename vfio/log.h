@@ -1,0 +1,19 @@
+/* log.h - the core library's single voice: leveled messages on stderr.
+ * Owns the LIBOPAE_LOG level (0 errors, 1 info, 2 debug) and the line format. */
+#ifndef VFIO_LOG_H
+#define VFIO_LOG_H
+
+enum vlog_level { VLOG_ERROR = 0, VLOG_INFO = 1, VLOG_DEBUG = 2 };
+
+/* One line "opae-vfio: <dev>: <message>[: <strerror(err)>]" if `level` is
+ * enabled. err <= 0 appends nothing. errno is preserved. */
+void vlog(enum vlog_level level, const char *dev, int err, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+#define vlog_err(dev, err, ...)   vlog(VLOG_ERROR, (dev), (err), __VA_ARGS__)
+#define vlog_info(dev, ...)       vlog(VLOG_INFO, (dev), 0, __VA_ARGS__)
+#define vlog_debug(dev, ...)      vlog(VLOG_DEBUG, (dev), 0, __VA_ARGS__)
+
+int vlog_enabled(enum vlog_level level);
+
+#endif
