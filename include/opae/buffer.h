@@ -17,7 +17,7 @@ extern "C" {
  * flags are enum fpga_buffer_flags. len 0 with FPGA_BUF_PREALLOCATED and a
  * NULL buf_addr asks whether preallocated buffers are supported. */
 fpga_result fpgaPrepareBuffer(fpga_handle handle, uint64_t len, void **buf_addr, uint64_t *wsid,
-			      int flags);
+                              int flags);
 
 /* Unmap the buffer wsid from the device and free it (unless preallocated). */
 fpga_result fpgaReleaseBuffer(fpga_handle handle, uint64_t wsid);

@@ -14,7 +14,7 @@ extern "C" {
  * when all its set properties match; no filters = everything). Writes at most
  * max_tokens tokens and reports the total number of matches. */
 fpga_result fpgaEnumerate(const fpga_properties *filters, uint32_t num_filters, fpga_token *tokens,
-			  uint32_t max_tokens, uint32_t *num_matches);
+                          uint32_t max_tokens, uint32_t *num_matches);
 
 /* Make *dst an independent copy of src (destroy both separately). */
 fpga_result fpgaCloneToken(fpga_token src, fpga_token *dst);

@@ -21,7 +21,7 @@ fpga_result fpgaClearAllErrors(fpga_token token);
 
 /* Name and clearability of error register error_num. */
 fpga_result fpgaGetErrorInfo(fpga_token token, uint32_t error_num,
-			     struct fpga_error_info *error_info);
+                             struct fpga_error_info *error_info);
 
 #ifdef __cplusplus
 }

@@ -22,11 +22,11 @@ fpga_result fpgaGetOSObjectFromEventHandle(const fpga_event_handle eh, int *fd);
 /* Deliver events of event_type on handle to event_handle. For
  * FPGA_EVENT_INTERRUPT, flags is the interrupt vector number. */
 fpga_result fpgaRegisterEvent(fpga_handle handle, fpga_event_type event_type,
-			      fpga_event_handle event_handle, uint32_t flags);
+                              fpga_event_handle event_handle, uint32_t flags);
 
 /* Stop delivering events of event_type to event_handle. */
 fpga_result fpgaUnregisterEvent(fpga_handle handle, fpga_event_type event_type,
-				fpga_event_handle event_handle);
+                                fpga_event_handle event_handle);
 
 #ifdef __cplusplus
 }

@@ -9,9 +9,9 @@ extern "C" {
 #endif
 
 /* Log levels (LIBOPAE_LOG selects the most verbose level printed). */
-#define OPAE_LOG_ERROR 0
+#define OPAE_LOG_ERROR   0
 #define OPAE_LOG_MESSAGE 1
-#define OPAE_LOG_DEBUG 2
+#define OPAE_LOG_DEBUG   2
 
 /* Print one printf-style message at loglevel (implemented by libopae-c). */
 void opae_print(int loglevel, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -11,19 +11,19 @@ extern "C" {
 #endif
 
 /* Assign an accelerator to host interface host_interface. */
-fpga_result fpgaAssignToInterface(fpga_handle fpga, fpga_token accelerator,
-				  uint32_t host_interface, int flags);
+fpga_result fpgaAssignToInterface(fpga_handle fpga, fpga_token accelerator, uint32_t host_interface,
+                                  int flags);
 
 /* Give an accelerator back to the device owner. */
 fpga_result fpgaReleaseFromInterface(fpga_handle fpga, fpga_token accelerator);
 
 /* Assign port slot_num to interface interface_num (e.g. PF <-> VF). */
 fpga_result fpgaAssignPortToInterface(fpga_handle fpga, uint32_t interface_num, uint32_t slot_num,
-				      int flags);
+                                      int flags);
 
 /* Program bitstream into slot; flags are enum fpga_reconf_flags. */
 fpga_result fpgaReconfigureSlot(fpga_handle fpga, uint32_t slot, const uint8_t *bitstream,
-				size_t bitstream_len, int flags);
+                                size_t bitstream_len, int flags);
 
 #ifdef __cplusplus
 }

@@ -107,7 +107,7 @@ fpga_result fpgaPropertiesSetNumInterrupts(fpga_properties prop, uint32_t num_in
 
 /* FPGA_ACCELERATOR only: assigned (opened) or not. */
 fpga_result fpgaPropertiesGetAcceleratorState(const fpga_properties prop,
-					      fpga_accelerator_state *state);
+                                              fpga_accelerator_state *state);
 fpga_result fpgaPropertiesSetAcceleratorState(fpga_properties prop, fpga_accelerator_state state);
 
 /* Backend-unique 64-bit object id. */
@@ -124,12 +124,12 @@ fpga_result fpgaPropertiesSetInterface(const fpga_properties prop, fpga_interfac
 
 /* PCI subsystem vendor id. */
 fpga_result fpgaPropertiesGetSubsystemVendorID(const fpga_properties prop,
-					       uint16_t *subsystem_vendor_id);
+                                               uint16_t *subsystem_vendor_id);
 fpga_result fpgaPropertiesSetSubsystemVendorID(fpga_properties prop, uint16_t subsystem_vendor_id);
 
 /* PCI subsystem device id. */
 fpga_result fpgaPropertiesGetSubsystemDeviceID(const fpga_properties prop,
-					       uint16_t *subsystem_device_id);
+                                               uint16_t *subsystem_device_id);
 fpga_result fpgaPropertiesSetSubsystemDeviceID(fpga_properties prop, uint16_t subsystem_device_id);
 
 #ifdef __cplusplus

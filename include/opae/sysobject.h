@@ -15,11 +15,11 @@ fpga_result fpgaTokenGetObject(fpga_token token, const char *name, fpga_object *
 
 /* Look up object name under an opened handle. */
 fpga_result fpgaHandleGetObject(fpga_handle handle, const char *name, fpga_object *object,
-				int flags);
+                                int flags);
 
 /* Look up object name inside container parent. */
 fpga_result fpgaObjectGetObject(fpga_object parent, const char *name, fpga_object *object,
-				int flags);
+                                int flags);
 
 /* The idx-th member of container parent. */
 fpga_result fpgaObjectGetObjectAt(fpga_object parent, size_t idx, fpga_object *object);
@@ -37,8 +37,7 @@ fpga_result fpgaDestroyObject(fpga_object *obj);
 fpga_result fpgaObjectGetSize(fpga_object obj, uint32_t *value, int flags);
 
 /* Read len bytes of obj's value starting at offset. */
-fpga_result fpgaObjectRead(fpga_object obj, uint8_t *buffer, size_t offset, size_t len,
-			   int flags);
+fpga_result fpgaObjectRead(fpga_object obj, uint8_t *buffer, size_t offset, size_t len, int flags);
 
 /* Read obj's value as a 64-bit number. */
 fpga_result fpgaObjectRead64(fpga_object obj, uint64_t *value, int flags);

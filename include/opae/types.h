@@ -45,7 +45,7 @@ typedef void *fpga_event_handle;
 /* Description of one error register (fpgaGetErrorInfo). */
 struct fpga_error_info {
 	char name[FPGA_ERROR_NAME_MAX]; /* register name */
-	bool can_clear;			/* fpgaClearError() works on it */
+	bool can_clear;                 /* fpgaClearError() works on it */
 };
 
 /* A sysfs-like attribute or container (object API). */
@@ -104,10 +104,10 @@ typedef struct metric_threshold {
  * and objtype/segment/bus/device (parent search); other plugins may read the
  * header of a parent token they get in an enumeration filter. */
 typedef struct _fpga_token_header {
-	uint64_t magic;		 /* plugin-defined, not checked by the framework */
-	uint16_t vendor_id;	 /* PCI vendor id */
-	uint16_t device_id;	 /* PCI device id */
-	uint16_t segment;	 /* PCI domain */
+	uint64_t magic;     /* plugin-defined, not checked by the framework */
+	uint16_t vendor_id; /* PCI vendor id */
+	uint16_t device_id; /* PCI device id */
+	uint16_t segment;   /* PCI domain */
 	uint8_t bus;
 	uint8_t device;
 	uint8_t function;
@@ -123,9 +123,9 @@ typedef struct _fpga_token_header {
  * accelerator c: same PCI segment, bus and device (functions differ between
  * PF and VFs). cmp(p, c) is an extra backend-specific test (non-zero = match);
  * pass a function that returns 1 if none is needed. */
-#define fpga_is_parent_of(p, c, cmp)                                                        \
-	(((p)->objtype == FPGA_DEVICE) && ((c)->objtype == FPGA_ACCELERATOR) &&             \
-	 ((p)->segment == (c)->segment) && ((p)->bus == (c)->bus) &&                        \
+#define fpga_is_parent_of(p, c, cmp)                                                               \
+	(((p)->objtype == FPGA_DEVICE) && ((c)->objtype == FPGA_ACCELERATOR) &&                    \
+	 ((p)->segment == (c)->segment) && ((p)->bus == (c)->bus) &&                               \
 	 ((p)->device == (c)->device) && (cmp)((p), (c)))
 
 /* Fields of a blue-bitstream version packed in a bitstream id (bits 59:48). */

@@ -14,8 +14,7 @@ extern "C" {
 fpga_result fpgaSetUserClock(fpga_handle handle, uint64_t high_clk, uint64_t low_clk, int flags);
 
 /* Read the high and low user clock frequencies (MHz). */
-fpga_result fpgaGetUserClock(fpga_handle handle, uint64_t *high_clk, uint64_t *low_clk,
-			     int flags);
+fpga_result fpgaGetUserClock(fpga_handle handle, uint64_t *high_clk, uint64_t *low_clk, int flags);
 
 #ifdef __cplusplus
 }

@@ -14,14 +14,14 @@
 extern "C" {
 #endif
 
-#define OPAE_VERSION "2.14.0"
-#define OPAE_VERSION_MAJOR 2
-#define OPAE_VERSION_MINOR 14
+#define OPAE_VERSION          "2.14.0"
+#define OPAE_VERSION_MAJOR    2
+#define OPAE_VERSION_MINOR    14
 #define OPAE_VERSION_REVISION 0
 
 /* Buffer sizes (with NUL) sufficient for the strings returned below. */
 #define FPGA_VERSION_STR_MAX 10
-#define FPGA_BUILD_STR_MAX 41
+#define FPGA_BUILD_STR_MAX   41
 
 /* Version of the loaded OPAE C library. */
 fpga_result fpgaGetOPAECVersion(fpga_version *version);

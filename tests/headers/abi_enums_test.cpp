@@ -53,7 +53,7 @@ TEST(Enums, OpenBufferReconfFlags)
 	EXPECT_EQ(FPGA_BUF_READ_ONLY, 4u);
 	// The plugin passes framework buffer flags straight to the core.
 	EXPECT_EQ(static_cast<int>(FPGA_BUF_PREALLOCATED),
-		  static_cast<int>(OPAE_VFIO_BUF_PREALLOCATED));
+	          static_cast<int>(OPAE_VFIO_BUF_PREALLOCATED));
 
 	EXPECT_EQ(FPGA_OPEN_SHARED, 1u);
 	EXPECT_EQ(FPGA_OPEN_HAS_PARENT_AFU, 2u);
@@ -139,7 +139,7 @@ TEST(Constants, StringLimitsAndLogLevels)
 	// OPAE_VERSION must spell the numeric macros.
 	char expect[32];
 	snprintf(expect, sizeof(expect), "%d.%d.%d", OPAE_VERSION_MAJOR, OPAE_VERSION_MINOR,
-		 OPAE_VERSION_REVISION);
+	         OPAE_VERSION_REVISION);
 	EXPECT_STREQ(OPAE_VERSION, expect);
 	EXPECT_LT(std::strlen(OPAE_VERSION), static_cast<size_t>(FPGA_VERSION_STR_MAX));
 

@@ -8,9 +8,9 @@
 #include <opae/plugin/adapter.h>
 
 #define SAME_SIGNATURE(name)                                                                       \
-	_Static_assert(__builtin_types_compatible_p(__typeof__(&name),                             \
-						    __typeof__(((opae_api_adapter_table *)0)->name)), \
-		       "adapter entry " #name " differs from the public prototype")
+	_Static_assert(__builtin_types_compatible_p(                                               \
+	                   __typeof__(&name), __typeof__(((opae_api_adapter_table *)0)->name)),    \
+	               "adapter entry " #name " differs from the public prototype")
 
 SAME_SIGNATURE(fpgaOpen);
 SAME_SIGNATURE(fpgaClose);
@@ -70,5 +70,5 @@ SAME_SIGNATURE(fpgaGetMetricsThresholdInfo);
 /* The plugin entry point has the type the framework dlsym()s and calls. */
 typedef int (*opae_plugin_configure_fn)(opae_api_adapter_table *, const char *);
 _Static_assert(__builtin_types_compatible_p(__typeof__(&opae_plugin_configure),
-					    opae_plugin_configure_fn),
-	       "opae_plugin_configure has the wrong type");
+                                            opae_plugin_configure_fn),
+               "opae_plugin_configure has the wrong type");

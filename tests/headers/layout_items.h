@@ -28,7 +28,7 @@
 	X("props.magic", offsetof(struct _fpga_properties, magic))                                 \
 	X("props.interface", offsetof(struct _fpga_properties, interface))                         \
 	X("props.u", offsetof(struct _fpga_properties, u))                                         \
-	X("props.u.fpga.bbs_version", offsetof(struct _fpga_properties, u.fpga.bbs_version))      \
+	X("props.u.fpga.bbs_version", offsetof(struct _fpga_properties, u.fpga.bbs_version))       \
 	X("sizeof fpga_version", sizeof(fpga_version))                                             \
 	X("sizeof fpga_error_info", sizeof(struct fpga_error_info))                                \
 	X("sizeof fpga_metric_info", sizeof(fpga_metric_info))                                     \

@@ -206,9 +206,9 @@ TEST(Adapter, OffsetsInOlderLayouts)
 	// Every existing entry stays inside its (smaller) table.
 	for (size_t off = 0; off < sizeof(T); off += sizeof(void *)) {
 		EXPECT_TRUE(opae_adapter_offset(off, 464) == none ||
-			    opae_adapter_offset(off, 464) + 8 <= 464u);
+		            opae_adapter_offset(off, 464) + 8 <= 464u);
 		EXPECT_TRUE(opae_adapter_offset(off, 472) == none ||
-			    opae_adapter_offset(off, 472) + 8 <= 472u);
+		            opae_adapter_offset(off, 472) + 8 <= 472u);
 	}
 	// Bad input.
 	EXPECT_EQ(opae_adapter_offset(OFF(T, fpgaOpen), 480), none);

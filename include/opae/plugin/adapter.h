@@ -20,7 +20,7 @@ extern "C" {
 
 /* The loaded module, filled by the framework before configure is called. */
 typedef struct _opae_plugin {
-	char *path;	 /* module name as written in the config */
+	char *path;      /* module name as written in the config */
 	void *dl_handle; /* dlopen() handle of the module */
 } opae_plugin;
 
@@ -41,22 +41,22 @@ typedef struct _opae_api_adapter_table {
 	fpga_result (*fpgaUpdateProperties)(fpga_token token, fpga_properties prop);
 
 	fpga_result (*fpgaWriteMMIO64)(fpga_handle handle, uint32_t mmio_num, uint64_t offset,
-				       uint64_t value);
+	                               uint64_t value);
 	fpga_result (*fpgaReadMMIO64)(fpga_handle handle, uint32_t mmio_num, uint64_t offset,
-				      uint64_t *value);
+	                              uint64_t *value);
 	fpga_result (*fpgaWriteMMIO32)(fpga_handle handle, uint32_t mmio_num, uint64_t offset,
-				       uint32_t value);
+	                               uint32_t value);
 	fpga_result (*fpgaReadMMIO32)(fpga_handle handle, uint32_t mmio_num, uint64_t offset,
-				      uint32_t *value);
+	                              uint32_t *value);
 	fpga_result (*fpgaWriteMMIO512)(fpga_handle handle, uint32_t mmio_num, uint64_t offset,
-					const void *value);
+	                                const void *value);
 	fpga_result (*fpgaMapMMIO)(fpga_handle handle, uint32_t mmio_num, uint64_t **mmio_ptr);
 	fpga_result (*fpgaUnmapMMIO)(fpga_handle handle, uint32_t mmio_num);
 
 	/* Must report the total match count while writing at most max_tokens. */
 	fpga_result (*fpgaEnumerate)(const fpga_properties *filters, uint32_t num_filters,
-				     fpga_token *tokens, uint32_t max_tokens,
-				     uint32_t *num_matches);
+	                             fpga_token *tokens, uint32_t max_tokens,
+	                             uint32_t *num_matches);
 	fpga_result (*fpgaCloneToken)(fpga_token src, fpga_token *dst);
 	fpga_result (*fpgaDestroyToken)(fpga_token *token);
 
@@ -67,7 +67,7 @@ typedef struct _opae_api_adapter_table {
 	fpga_result (*fpgaGetUmsgPtr)(fpga_handle handle, uint64_t **umsg_ptr);
 
 	fpga_result (*fpgaPrepareBuffer)(fpga_handle handle, uint64_t len, void **buf_addr,
-					 uint64_t *wsid, int flags);
+	                                 uint64_t *wsid, int flags);
 	fpga_result (*fpgaReleaseBuffer)(fpga_handle handle, uint64_t wsid);
 	fpga_result (*fpgaGetIOAddress)(fpga_handle handle, uint64_t wsid, uint64_t *ioaddr);
 	/* From here on the layout differs between 2.x releases. */
@@ -75,65 +75,65 @@ typedef struct _opae_api_adapter_table {
 	/* Framework-internal (2.12+): map / unmap caller memory at a given
 	 * IOVA (child AFUs share the parent's buffers), and describe a wsid. */
 	fpga_result (*fpgaPinBuffer)(fpga_handle handle, void *buf_addr, uint64_t len,
-				     uint64_t ioaddr);
+	                             uint64_t ioaddr);
 	fpga_result (*fpgaUnpinBuffer)(fpga_handle handle, void *buf_addr, uint64_t len,
-				       uint64_t ioaddr);
+	                               uint64_t ioaddr);
 	fpga_result (*fpgaGetWSInfo)(fpga_handle handle, uint64_t wsid, uint64_t *ioaddr,
-				     void **buf_addr, uint64_t *len);
+	                             void **buf_addr, uint64_t *len);
 
 	fpga_result (*fpgaReadError)(fpga_token token, uint32_t error_num, uint64_t *value);
 	fpga_result (*fpgaClearError)(fpga_token token, uint32_t error_num);
 	fpga_result (*fpgaClearAllErrors)(fpga_token token);
 	fpga_result (*fpgaGetErrorInfo)(fpga_token token, uint32_t error_num,
-					struct fpga_error_info *error_info);
+	                                struct fpga_error_info *error_info);
 
 	fpga_result (*fpgaCreateEventHandle)(fpga_event_handle *event_handle);
 	fpga_result (*fpgaDestroyEventHandle)(fpga_event_handle *event_handle);
 	fpga_result (*fpgaGetOSObjectFromEventHandle)(const fpga_event_handle eh, int *fd);
 	fpga_result (*fpgaRegisterEvent)(fpga_handle handle, fpga_event_type event_type,
-					 fpga_event_handle event_handle, uint32_t flags);
+	                                 fpga_event_handle event_handle, uint32_t flags);
 	fpga_result (*fpgaUnregisterEvent)(fpga_handle handle, fpga_event_type event_type,
-					   fpga_event_handle event_handle);
+	                                   fpga_event_handle event_handle);
 
 	fpga_result (*fpgaAssignPortToInterface)(fpga_handle fpga, uint32_t interface_num,
-						 uint32_t slot_num, int flags);
+	                                         uint32_t slot_num, int flags);
 	fpga_result (*fpgaAssignToInterface)(fpga_handle fpga, fpga_token accelerator,
-					     uint32_t host_interface, int flags);
+	                                     uint32_t host_interface, int flags);
 	fpga_result (*fpgaReleaseFromInterface)(fpga_handle fpga, fpga_token accelerator);
 	fpga_result (*fpgaReconfigureSlot)(fpga_handle fpga, uint32_t slot,
-					   const uint8_t *bitstream, size_t bitstream_len,
-					   int flags);
+	                                   const uint8_t *bitstream, size_t bitstream_len,
+	                                   int flags);
 
-	fpga_result (*fpgaTokenGetObject)(fpga_token token, const char *name,
-					  fpga_object *object, int flags);
+	fpga_result (*fpgaTokenGetObject)(fpga_token token, const char *name, fpga_object *object,
+	                                  int flags);
 	fpga_result (*fpgaHandleGetObject)(fpga_handle handle, const char *name,
-					   fpga_object *object, int flags);
+	                                   fpga_object *object, int flags);
 	fpga_result (*fpgaObjectGetObject)(fpga_object parent, const char *name,
-					   fpga_object *object, int flags);
+	                                   fpga_object *object, int flags);
 	fpga_result (*fpgaObjectGetObjectAt)(fpga_object parent, size_t idx, fpga_object *object);
 	fpga_result (*fpgaDestroyObject)(fpga_object *obj);
 	fpga_result (*fpgaObjectRead)(fpga_object obj, uint8_t *buffer, size_t offset, size_t len,
-				      int flags);
+	                              int flags);
 	fpga_result (*fpgaObjectRead64)(fpga_object obj, uint64_t *value, int flags);
 	fpga_result (*fpgaObjectGetSize)(fpga_object obj, uint32_t *value, int flags);
 	fpga_result (*fpgaObjectGetType)(fpga_object obj, enum fpga_sysobject_type *type);
 	fpga_result (*fpgaObjectWrite64)(fpga_object obj, uint64_t value, int flags);
 
 	fpga_result (*fpgaSetUserClock)(fpga_handle handle, uint64_t high_clk, uint64_t low_clk,
-					int flags);
-	fpga_result (*fpgaGetUserClock)(fpga_handle handle, uint64_t *high_clk,
-					uint64_t *low_clk, int flags);
+	                                int flags);
+	fpga_result (*fpgaGetUserClock)(fpga_handle handle, uint64_t *high_clk, uint64_t *low_clk,
+	                                int flags);
 
 	fpga_result (*fpgaGetNumMetrics)(fpga_handle handle, uint64_t *num_metrics);
 	fpga_result (*fpgaGetMetricsInfo)(fpga_handle handle, fpga_metric_info *metric_info,
-					  uint64_t *num_metrics);
+	                                  uint64_t *num_metrics);
 	fpga_result (*fpgaGetMetricsByIndex)(fpga_handle handle, uint64_t *metric_num,
-					     uint64_t num_metric_indexes, fpga_metric *metrics);
+	                                     uint64_t num_metric_indexes, fpga_metric *metrics);
 	fpga_result (*fpgaGetMetricsByName)(fpga_handle handle, char **metrics_names,
-					    uint64_t num_metric_names, fpga_metric *metrics);
+	                                    uint64_t num_metric_names, fpga_metric *metrics);
 	fpga_result (*fpgaGetMetricsThresholdInfo)(fpga_handle handle,
-						   metric_threshold *metric_thresholds,
-						   uint32_t *num_thresholds);
+	                                           metric_threshold *metric_thresholds,
+	                                           uint32_t *num_thresholds);
 
 	/* Called by fpgaInitialize() / fpgaFinalize(); 0 = success. */
 	int (*initialize)(void);
@@ -142,7 +142,7 @@ typedef struct _opae_api_adapter_table {
 
 /* Sizes of the table in the three layouts of OPAE 2.x (soname 2 throughout).
  * Entries up to fpgaGetIOAddress never moved. */
-#define OPAE_ADAPTER_TABLE_SIZE_2_0 464	 /* 2.0 - 2.9: no BindSVA/Pin/Unpin/GetWSInfo */
+#define OPAE_ADAPTER_TABLE_SIZE_2_0  464 /* 2.0 - 2.9: no BindSVA/Pin/Unpin/GetWSInfo */
 #define OPAE_ADAPTER_TABLE_SIZE_2_10 472 /* 2.10 - 2.11: BindSVA, no Pin/Unpin/GetWSInfo */
 #define OPAE_ADAPTER_TABLE_SIZE_2_12 496 /* 2.12 and later: this struct */
 

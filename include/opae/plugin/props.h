@@ -22,44 +22,44 @@ extern "C" {
 #define FPGA_PROPERTY_MAGIC 0x4650474150524f50ULL
 
 /* Bit numbers in valid_fields, common to both object types. */
-#define FPGA_PROPERTY_PARENT 0
-#define FPGA_PROPERTY_OBJTYPE 1
-#define FPGA_PROPERTY_SEGMENT 2
-#define FPGA_PROPERTY_BUS 3
-#define FPGA_PROPERTY_DEVICE 4
-#define FPGA_PROPERTY_FUNCTION 5
-#define FPGA_PROPERTY_SOCKETID 6
-#define FPGA_PROPERTY_VENDORID 7
-#define FPGA_PROPERTY_DEVICEID 8
-#define FPGA_PROPERTY_GUID 9
-#define FPGA_PROPERTY_OBJECTID 10
-#define FPGA_PROPERTY_NUM_ERRORS 11
-#define FPGA_PROPERTY_INTERFACE 12
+#define FPGA_PROPERTY_PARENT       0
+#define FPGA_PROPERTY_OBJTYPE      1
+#define FPGA_PROPERTY_SEGMENT      2
+#define FPGA_PROPERTY_BUS          3
+#define FPGA_PROPERTY_DEVICE       4
+#define FPGA_PROPERTY_FUNCTION     5
+#define FPGA_PROPERTY_SOCKETID     6
+#define FPGA_PROPERTY_VENDORID     7
+#define FPGA_PROPERTY_DEVICEID     8
+#define FPGA_PROPERTY_GUID         9
+#define FPGA_PROPERTY_OBJECTID     10
+#define FPGA_PROPERTY_NUM_ERRORS   11
+#define FPGA_PROPERTY_INTERFACE    12
 #define FPGA_PROPERTY_SUB_VENDORID 13
 #define FPGA_PROPERTY_SUB_DEVICEID 14
 
 /* FPGA_DEVICE only. */
-#define FPGA_PROPERTY_NUM_SLOTS 32
-#define FPGA_PROPERTY_BBSID 33
-#define FPGA_PROPERTY_BBSVERSION 34
-#define FPGA_PROPERTY_MODEL 35
+#define FPGA_PROPERTY_NUM_SLOTS    32
+#define FPGA_PROPERTY_BBSID        33
+#define FPGA_PROPERTY_BBSVERSION   34
+#define FPGA_PROPERTY_MODEL        35
 #define FPGA_PROPERTY_LOCAL_MEMORY 36
 #define FPGA_PROPERTY_CAPABILITIES 37
 
 /* FPGA_ACCELERATOR only (the same bits as above, reinterpreted). */
 #define FPGA_PROPERTY_ACCELERATOR_STATE 32
-#define FPGA_PROPERTY_NUM_MMIO 33
-#define FPGA_PROPERTY_NUM_INTERRUPTS 34
+#define FPGA_PROPERTY_NUM_MMIO          33
+#define FPGA_PROPERTY_NUM_INTERRUPTS    34
 
 /* Test / set / clear bit `field` (an FPGA_PROPERTY_* number) of props p. */
-#define FIELD_VALID(p, field) (((p)->valid_fields >> (field)) & 1)
-#define SET_FIELD_VALID(p, field) ((p)->valid_fields |= ((uint64_t)1 << (field)))
+#define FIELD_VALID(p, field)       (((p)->valid_fields >> (field)) & 1)
+#define SET_FIELD_VALID(p, field)   ((p)->valid_fields |= ((uint64_t)1 << (field)))
 #define CLEAR_FIELD_VALID(p, field) ((p)->valid_fields &= ~((uint64_t)1 << (field)))
 
 /* The object behind fpga_properties. Every access holds `lock` (recursive). */
 struct _fpga_properties {
 	pthread_mutex_t lock;
-	uint64_t magic;	       /* FPGA_PROPERTY_MAGIC */
+	uint64_t magic;        /* FPGA_PROPERTY_MAGIC */
 	uint64_t valid_fields; /* bit FPGA_PROPERTY_x set = property x is set */
 
 	fpga_guid guid;
