@@ -1,0 +1,202 @@
+// test_edu_irq.cpp - the edu model doing DMA into library buffers, and IRQs:
+// MSI through edu's raise register, disable really disarming the index, INTx
+// with mask/unmask, validation and the kernel's refusals, NORESIZE regrow.
+#include <chrono>
+#include <thread>
+
+#include "core_test_util.h"
+
+enum {
+	EDU_IRQ_STATUS = 0x24,
+	EDU_IRQ_RAISE = 0x60,
+	EDU_IRQ_ACK = 0x64,
+	EDU_DMA_SRC = 0x80,
+	EDU_DMA_DST = 0x88,
+	EDU_DMA_CNT = 0x90,
+	EDU_DMA_CMD = 0x98,
+	EDU_WINDOW = 0x40000,
+};
+
+static bool edu_dma(uint8_t *bar, uint64_t src, uint64_t dst, uint64_t cnt, uint64_t cmd)
+{
+	wr64(bar, EDU_DMA_SRC, src);
+	wr64(bar, EDU_DMA_DST, dst);
+	wr64(bar, EDU_DMA_CNT, cnt);
+	wr64(bar, EDU_DMA_CMD, cmd | 1);
+	auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+	while (rd64(bar, EDU_DMA_CMD) & 1) {
+		if (std::chrono::steady_clock::now() > until)
+			return false;
+		std::this_thread::sleep_for(std::chrono::milliseconds(1));
+	}
+	return true;
+}
+
+TEST_F(CoreTest, EduDmaRoundTripThroughLibraryBuffers)
+{
+	open_default();
+	uint8_t *bar = nullptr;
+	ASSERT_EQ(0, opae_vfio_region_get(&v, 0, &bar, nullptr));
+	size_t sz = 4096;
+	uint8_t *src = nullptr, *dst = nullptr;
+	uint64_t src_iova = 0, dst_iova = 0;
+	ASSERT_EQ(0, opae_vfio_buffer_allocate(&v, &sz, &src, &src_iova));
+	sz = 8192; // a huge-page buffer: its IOVA must still be below edu's 256 MiB reach
+	ASSERT_EQ(0, opae_vfio_buffer_allocate(&v, &sz, &dst, &dst_iova));
+	ASSERT_LT(dst_iova, 1ull << 28);
+	for (int i = 0; i < 2048; i++)
+		src[i] = (uint8_t)(i * 7 + 3);
+	memset(dst, 0, 4096);
+	ASSERT_TRUE(edu_dma(bar, src_iova, EDU_WINDOW, 2048, 0));
+	ASSERT_TRUE(edu_dma(bar, EDU_WINDOW, dst_iova + 100, 2048, 2));
+	EXPECT_EQ(0, memcmp(src, dst + 100, 2048));
+	EXPECT_EQ(0, dst[99]);
+	EXPECT_EQ(0u, vfio_mock_iommu_faults(nullptr, 0));
+
+	// after free the IOVA is gone: the device's DMA faults, memory untouched
+	EXPECT_EQ(0, opae_vfio_buffer_free(&v, dst));
+	ASSERT_TRUE(edu_dma(bar, EDU_WINDOW, dst_iova, 2048, 2));
+	EXPECT_GE(vfio_mock_iommu_faults(nullptr, 0), 1u);
+}
+
+TEST_F(CoreTest, MsiThroughEduAndDisableDisarmsTheIndex)
+{
+	open_default();
+	uint8_t *bar = nullptr;
+	ASSERT_EQ(0, opae_vfio_region_get(&v, 0, &bar, nullptr));
+	int efd = eventfd(0, EFD_CLOEXEC);
+	ASSERT_GE(efd, 0);
+	ASSERT_EQ(0, opae_vfio_irq_enable(&v, VFIO_PCI_MSI_IRQ_INDEX, 0, efd)) << strerror(errno);
+	struct opae_vfio_device_irq *msi = nullptr;
+	for (auto *q = v.device.irqs; q; q = q->next)
+		if (q->index == VFIO_PCI_MSI_IRQ_INDEX)
+			msi = q;
+	ASSERT_NE(nullptr, msi);
+	EXPECT_EQ(efd, msi->event_fds[0]);
+	struct vfio_mock_device_state st;
+	ASSERT_EQ(0, vfio_mock_device_state(EDU_ADDR, &st));
+	EXPECT_EQ((int)VFIO_PCI_MSI_IRQ_INDEX, st.irq_index_enabled);
+
+	wr32(bar, EDU_IRQ_RAISE, 0x1);
+	EXPECT_EQ(1u, wait_event(efd, 2000));
+	EXPECT_EQ(1u, rd32(bar, EDU_IRQ_STATUS));
+	wr32(bar, EDU_IRQ_ACK, 0x1);
+	// a second one arrives too (MSI needs no unmask)
+	wr32(bar, EDU_IRQ_RAISE, 0x2);
+	EXPECT_EQ(1u, wait_event(efd, 2000));
+	wr32(bar, EDU_IRQ_ACK, 0x2);
+
+	ASSERT_EQ(0, opae_vfio_irq_disable(&v, VFIO_PCI_MSI_IRQ_INDEX, 0));
+	EXPECT_EQ(-1, msi->event_fds[0]);
+	ASSERT_EQ(0, vfio_mock_device_state(EDU_ADDR, &st));
+	EXPECT_EQ(-1, st.irq_index_enabled) << "disabling the last vector disables the index";
+	wr32(bar, EDU_IRQ_RAISE, 0x4);
+	EXPECT_EQ(0u, wait_event(efd, 100));
+	EXPECT_EQ(0u, vfio_mock_iommu_faults(nullptr, 0)) << "no MSI write to a stale IOVA";
+	wr32(bar, EDU_IRQ_ACK, 0x4);
+	// INTx can be enabled afterwards (the reference refused with EINVAL)
+	EXPECT_EQ(0, opae_vfio_irq_enable(&v, VFIO_PCI_INTX_IRQ_INDEX, 0, efd)) << strerror(errno);
+	EXPECT_EQ(0, opae_vfio_irq_disable(&v, VFIO_PCI_INTX_IRQ_INDEX, 0));
+	close(efd);
+}
+
+TEST_F(CoreTest, IntxMaskUnmaskDeliversTheSecondInterrupt)
+{
+	open_default();
+	uint8_t *bar = nullptr;
+	ASSERT_EQ(0, opae_vfio_region_get(&v, 0, &bar, nullptr));
+	int efd = eventfd(0, EFD_CLOEXEC);
+	ASSERT_EQ(0, opae_vfio_irq_enable(&v, VFIO_PCI_INTX_IRQ_INDEX, 0, efd)) << strerror(errno);
+	wr32(bar, EDU_IRQ_RAISE, 0x1);
+	EXPECT_EQ(1u, wait_event(efd, 2000));
+	wr32(bar, EDU_IRQ_ACK, 0x1);
+	// automasked: nothing until unmask
+	wr32(bar, EDU_IRQ_RAISE, 0x2);
+	EXPECT_EQ(0u, wait_event(efd, 100));
+	ASSERT_EQ(0, opae_vfio_irq_unmask(&v, VFIO_PCI_INTX_IRQ_INDEX, 0)) << strerror(errno);
+	EXPECT_EQ(1u, wait_event(efd, 2000)) << "the pending interrupt arrives on unmask";
+	wr32(bar, EDU_IRQ_ACK, 0x2);
+	ASSERT_EQ(0, opae_vfio_irq_unmask(&v, VFIO_PCI_INTX_IRQ_INDEX, 0));
+
+	// explicit mask holds the next one back
+	ASSERT_EQ(0, opae_vfio_irq_mask(&v, VFIO_PCI_INTX_IRQ_INDEX, 0));
+	struct opae_vfio_device_irq *intx = v.device.irqs;
+	ASSERT_EQ((uint32_t)VFIO_PCI_INTX_IRQ_INDEX, intx->index);
+	EXPECT_EQ(1, intx->masks[0]);
+	wr32(bar, EDU_IRQ_RAISE, 0x4);
+	EXPECT_EQ(0u, wait_event(efd, 100));
+	ASSERT_EQ(0, opae_vfio_irq_unmask(&v, VFIO_PCI_INTX_IRQ_INDEX, 0));
+	EXPECT_EQ(0, intx->masks[0]);
+	EXPECT_EQ(1u, wait_event(efd, 2000));
+	wr32(bar, EDU_IRQ_ACK, 0x4);
+	EXPECT_EQ(0, opae_vfio_irq_disable(&v, VFIO_PCI_INTX_IRQ_INDEX, 0));
+	close(efd);
+}
+
+TEST_F(CoreTest, IrqValidationAndKernelRefusals)
+{
+	open_default();
+	int efd = eventfd(0, EFD_CLOEXEC);
+	EXPECT_EQ(3, opae_vfio_irq_enable(&v, VFIO_PCI_MSI_IRQ_INDEX, 1, efd)); // edu has 1 MSI
+	EXPECT_EQ(4, opae_vfio_irq_enable(&v, VFIO_PCI_MSIX_IRQ_INDEX, 0, efd)); // and no MSI-X
+	EXPECT_EQ(4, opae_vfio_irq_enable(&v, 17, 0, efd));
+	EXPECT_NE(0, opae_vfio_irq_enable(&v, VFIO_PCI_MSI_IRQ_INDEX, 0, -1));
+	EXPECT_NE(0, opae_vfio_irq_enable(nullptr, VFIO_PCI_MSI_IRQ_INDEX, 0, efd));
+	EXPECT_NE(0, opae_vfio_irq_mask(&v, 17, 0));
+	EXPECT_NE(0, opae_vfio_irq_disable(&v, VFIO_PCI_MSI_IRQ_INDEX, 5));
+	EXPECT_EQ(0u, vfio_mock_calls("VFIO_DEVICE_SET_IRQS"));
+
+	ASSERT_EQ(0, opae_vfio_irq_enable(&v, VFIO_PCI_MSI_IRQ_INDEX, 0, efd));
+	errno = 0;
+	EXPECT_NE(0, opae_vfio_irq_mask(&v, VFIO_PCI_MSI_IRQ_INDEX, 0));
+	EXPECT_EQ(ENOTTY, errno) << "the kernel cannot mask MSI";
+	errno = 0;
+	EXPECT_NE(0, opae_vfio_irq_enable(&v, VFIO_PCI_INTX_IRQ_INDEX, 0, efd));
+	EXPECT_EQ(EINVAL, errno) << "INTx while MSI is on";
+	EXPECT_EQ(-1, v.device.irqs->event_fds[0]) << "failed enable leaves the array as it was";
+	// disabling a vector that is not enabled is a no-op
+	EXPECT_EQ(0, opae_vfio_irq_disable(&v, VFIO_PCI_INTX_IRQ_INDEX, 0));
+	close(efd);
+}
+
+TEST_F(CoreTest, MsixGrowsPastNoResizeByReenablingWithAllEventfds)
+{
+	sc.model = "none";
+	sc.msix = 8;
+	open_default();
+	int e0 = eventfd(0, EFD_CLOEXEC), e3 = eventfd(0, EFD_CLOEXEC);
+	ASSERT_EQ(0, opae_vfio_irq_enable(&v, VFIO_PCI_MSIX_IRQ_INDEX, 0, e0)) << strerror(errno);
+	ASSERT_EQ(0, opae_vfio_irq_enable(&v, VFIO_PCI_MSIX_IRQ_INDEX, 3, e3)) << strerror(errno);
+	struct vfio_mock_device_state st;
+	ASSERT_EQ(0, vfio_mock_device_state(EDU_ADDR, &st));
+	EXPECT_EQ((int)VFIO_PCI_MSIX_IRQ_INDEX, st.irq_index_enabled);
+	EXPECT_GE(st.irq_vectors, 4u);
+	ASSERT_EQ(0, vfio_mock_raise_irq(EDU_ADDR, VFIO_PCI_MSIX_IRQ_INDEX, 0));
+	EXPECT_EQ(1u, wait_event(e0, 2000)) << "vector 0 still routed after the regrow";
+	ASSERT_EQ(0, vfio_mock_raise_irq(EDU_ADDR, VFIO_PCI_MSIX_IRQ_INDEX, 3));
+	EXPECT_EQ(1u, wait_event(e3, 2000));
+	EXPECT_EQ(0u, wait_event(e0, 50));
+
+	EXPECT_EQ(0, opae_vfio_irq_disable(&v, VFIO_PCI_MSIX_IRQ_INDEX, 0));
+	ASSERT_EQ(0, vfio_mock_device_state(EDU_ADDR, &st));
+	EXPECT_EQ((int)VFIO_PCI_MSIX_IRQ_INDEX, st.irq_index_enabled) << "vector 3 still enabled";
+	EXPECT_EQ(1u, leaks_now().irqs);
+	EXPECT_EQ(0, opae_vfio_irq_disable(&v, VFIO_PCI_MSIX_IRQ_INDEX, 3));
+	ASSERT_EQ(0, vfio_mock_device_state(EDU_ADDR, &st));
+	EXPECT_EQ(-1, st.irq_index_enabled);
+	EXPECT_EQ(0u, leaks_now().irqs);
+	close(e0);
+	close(e3);
+}
+
+TEST_F(CoreTest, CloseDisablesEnabledIrqs)
+{
+	open_default();
+	int efd = eventfd(0, EFD_CLOEXEC);
+	ASSERT_EQ(0, opae_vfio_irq_enable(&v, VFIO_PCI_MSI_IRQ_INDEX, 0, efd));
+	unsigned before = vfio_mock_calls("VFIO_DEVICE_SET_IRQS");
+	opae_vfio_close(&v);
+	EXPECT_EQ(before + 1, vfio_mock_calls("VFIO_DEVICE_SET_IRQS"));
+	EXPECT_NO_LEAKS();
+	close(efd);
+}
