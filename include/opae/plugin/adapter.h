@@ -190,8 +190,11 @@ static inline size_t opae_adapter_offset(size_t off_2_12, size_t table_size)
 
 /* The only symbol the framework looks up in a plugin: fill *adapter (path
  * and dl_handle are already set) and return 0, or non-zero to be unloaded.
- * jsonConfig is the plugin's "configuration" value as compact JSON, or NULL. */
-int opae_plugin_configure(opae_api_adapter_table *adapter, const char *jsonConfig);
+ * jsonConfig is the plugin's "configuration" value as compact JSON, or NULL.
+ * Declared with default visibility so that a plugin built with
+ * -fvisibility=hidden (as it should be) still exports exactly this symbol. */
+__attribute__((visibility("default"))) int opae_plugin_configure(opae_api_adapter_table *adapter,
+                                                                 const char *jsonConfig);
 
 /* Load, configure and register a plugin without PCI detection (framework
  * call; the plugin's initialize() runs at the next fpgaInitialize()). */
