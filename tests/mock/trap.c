@@ -48,10 +48,13 @@ void trap_remove(void *addr, size_t len)
 #include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <ucontext.h>
 #include <unistd.h>
+#include <x86intrin.h>
 
 #define EFLAGS_TF      0x100ULL /* trap flag: #DB after the next instruction */
 #define PF_ERR_WRITE   0x2ULL   /* page-fault error code: the access was a write */
@@ -142,6 +145,213 @@ static void lock_release(void)
 static int lock_held_by_me(void)
 {
 	return atomic_load_explicit(&lock_owner, memory_order_relaxed) == self_id();
+}
+
+/* ---- parking the other MMIO threads --------------------------------------
+ * While a page is open for one instruction, another thread's access to it
+ * would not fault and the model would miss it. So the threads that made a
+ * trapped access recently (they are the ones likely to touch the BAR now)
+ * are parked during the step: the lock holder sends them park_signal and
+ * waits until each one spins in park_handler (or waits for the lock in its
+ * own fault handler, which is just as safe). Threads idle for longer than
+ * PARK_RECENT_TSC are not disturbed; an access by such a thread that lands
+ * exactly in the step window is the remaining (rare) race. Model callbacks
+ * run while nobody is parked, so a parked thread holding a model lock cannot
+ * deadlock us. VFIO_MOCK_TRAP_PARK=0 turns parking off (then threads
+ * sharing a page race with every step).
+ */
+#define PARK_THREADS     64
+#define PARK_RECENT_TSC  150000000ULL /* ~50 ms */
+#define PARK_TIMEOUT_TSC 20000000ULL /* give up on a thread that never answers */
+
+enum { THREAD_FREE, THREAD_RUNNING, THREAD_WAITING, THREAD_PARKED };
+
+struct trap_thread {
+	atomic_int tid;
+	atomic_int state;
+	_Atomic unsigned long long last_access_tsc;
+};
+
+static struct trap_thread threads[PARK_THREADS];
+static atomic_int park_request; /* set by the holder while others must stay parked */
+static int park_signal;         /* 0: parking disabled */
+static pid_t my_pid;
+/* initial-exec: no allocation on first access from a signal handler */
+static __thread int my_tid __attribute__((tls_model("initial-exec")));
+static __thread int my_slot __attribute__((tls_model("initial-exec"))); /* index + 1 */
+
+static struct trap_thread *thread_self(void)
+{
+	return my_slot ? &threads[my_slot - 1] : NULL;
+}
+
+/* Caller holds the lock. A full table only means this thread is not parked. */
+static struct trap_thread *thread_register(void)
+{
+	if (my_slot)
+		return &threads[my_slot - 1];
+	if (!my_tid)
+		my_tid = (int)syscall(SYS_gettid);
+	for (int i = 0; i < PARK_THREADS; i++) {
+		if (atomic_load_explicit(&threads[i].tid, memory_order_relaxed) == 0) {
+			atomic_store_explicit(&threads[i].state, THREAD_WAITING,
+					      memory_order_relaxed);
+			atomic_store_explicit(&threads[i].tid, my_tid, memory_order_relaxed);
+			my_slot = i + 1;
+			return &threads[i];
+		}
+	}
+	return NULL;
+}
+
+static void thread_set_state(int state)
+{
+	struct trap_thread *t = thread_self();
+
+	if (t)
+		atomic_store_explicit(&t->state, state, memory_order_release);
+}
+
+/* Runs on a parked thread. Not instrumented: under TSan it interrupts the
+ * thread anywhere, even inside the sanitizer runtime, and TSan never knows
+ * (installed with the raw syscall). Only atomics and raw syscalls here. */
+__attribute__((no_sanitize("thread", "address", "undefined"))) static void
+park_handler(int sig, siginfo_t *si, void *ucv)
+{
+	struct trap_thread *t = my_slot ? &threads[my_slot - 1] : NULL;
+	unsigned spins = 0;
+
+	(void)sig;
+	(void)si;
+	(void)ucv;
+	/* A stale request (this thread waited for the lock meanwhile): ignore. */
+	if (!t || !__atomic_load_n(&park_request, __ATOMIC_ACQUIRE) ||
+	    __atomic_load_n(&t->state, __ATOMIC_RELAXED) != THREAD_RUNNING)
+		return;
+	__atomic_store_n(&t->state, THREAD_PARKED, __ATOMIC_RELEASE);
+	while (__atomic_load_n(&park_request, __ATOMIC_ACQUIRE)) {
+		if (++spins % 64 == 0) {
+			long ret;
+
+			/* raw: errno stays untouched, no interceptor */
+			__asm__ volatile("syscall"
+					 : "=a"(ret)
+					 : "0"((long)SYS_sched_yield)
+					 : "rcx", "r11", "memory");
+		} else {
+			__builtin_ia32_pause();
+		}
+	}
+	__atomic_store_n(&t->state, THREAD_RUNNING, __ATOMIC_RELEASE);
+}
+
+/* Holder, before opening a page: stop the recently active MMIO threads. */
+static void park_others(void)
+{
+	unsigned long long now = __rdtsc();
+	unsigned char signalled[PARK_THREADS];
+	int any = 0;
+
+	if (!park_signal)
+		return;
+	atomic_store_explicit(&park_request, 1, memory_order_release);
+	for (int i = 0; i < PARK_THREADS; i++) {
+		struct trap_thread *t = &threads[i];
+		int tid = atomic_load_explicit(&t->tid, memory_order_relaxed);
+
+		signalled[i] = 0;
+		if (!tid || i == my_slot - 1 ||
+		    atomic_load_explicit(&t->state, memory_order_acquire) != THREAD_RUNNING ||
+		    now - atomic_load_explicit(&t->last_access_tsc, memory_order_relaxed) >
+			    PARK_RECENT_TSC)
+			continue;
+		if (syscall(SYS_tgkill, my_pid, tid, park_signal) != 0) {
+			if (errno == ESRCH) /* the thread is gone */
+				atomic_store_explicit(&t->tid, 0, memory_order_relaxed);
+			continue;
+		}
+		signalled[i] = 1;
+		any = 1;
+	}
+	for (int i = 0; any && i < PARK_THREADS; i++) {
+		unsigned spins = 0;
+
+		if (!signalled[i])
+			continue;
+		while (atomic_load_explicit(&threads[i].state, memory_order_acquire) ==
+			       THREAD_RUNNING &&
+		       __rdtsc() - now < PARK_TIMEOUT_TSC) {
+			if (++spins % 64 == 0)
+				sched_yield();
+			else
+				__builtin_ia32_pause();
+		}
+	}
+}
+
+static void unpark_others(void)
+{
+	atomic_store_explicit(&park_request, 0, memory_order_release);
+}
+
+/* Raw rt_sigaction: the sanitizers' sigaction interceptors would defer the
+ * park signal (TSan) until the thread calls into libc, which a thread
+ * spinning on MMIO never does. The kernel needs our own sigreturn stub. */
+void trap_restore_rt(void) __attribute__((visibility("hidden")));
+__asm__(".pushsection .text\n"
+	".align 16\n"
+	".type trap_restore_rt,@function\n"
+	"trap_restore_rt:\n"
+	"\tmovq $15, %rax\n" /* SYS_rt_sigreturn */
+	"\tsyscall\n"
+	".size trap_restore_rt, .-trap_restore_rt\n"
+	".popsection\n");
+
+struct kernel_sigaction {
+	void (*handler)(int, siginfo_t *, void *);
+	unsigned long flags;
+	void (*restorer)(void);
+	unsigned long mask;
+};
+
+#define KSA_RESTORER 0x04000000UL
+
+static int park_install(void)
+{
+	struct kernel_sigaction ksa;
+	const char *env = getenv("VFIO_MOCK_TRAP_PARK");
+
+	if (env && env[0] == '0')
+		return 0;
+	memset(&ksa, 0, sizeof(ksa));
+	ksa.handler = park_handler;
+	ksa.flags = SA_SIGINFO | SA_RESTART | KSA_RESTORER;
+	ksa.restorer = trap_restore_rt;
+	ksa.mask = ~0UL; /* nothing interrupts a parked thread */
+	if (syscall(SYS_rt_sigaction, SIGRTMAX - 2, &ksa, NULL, sizeof(ksa.mask)) != 0)
+		return -errno;
+	park_signal = SIGRTMAX - 2;
+	return 0;
+}
+
+/* The child of fork() has one thread, with the forking thread's TLS, and
+ * possibly a step of a thread that no longer exists: close its pages. */
+static void trap_atfork_child(void)
+{
+	if (step.active && !lock_held_by_me()) {
+		for (unsigned i = 0; i < step.npages; i++)
+			mprotect((void *)step.pages[i].page, page_size, PROT_NONE);
+		step.active = 0;
+		step.npages = 0;
+		atomic_store_explicit(&lock_owner, 0, memory_order_relaxed);
+		atomic_store_explicit(&lock_word, 0, memory_order_relaxed);
+	}
+	my_pid = getpid();
+	my_tid = 0;
+	my_slot = 0;
+	for (int i = 0; i < PARK_THREADS; i++)
+		atomic_store_explicit(&threads[i].tid, 0, memory_order_relaxed);
+	atomic_store_explicit(&park_request, 0, memory_order_relaxed);
 }
 
 /* ---- registry (callers hold the lock) ------------------------------------ */
@@ -266,8 +476,12 @@ static int step_open(uintptr_t addr, struct trap_range *r, int write)
 		p->stored = 1;
 		p->store_off = addr - r->start;
 	} else if (r->ops.before_load) {
+		/* A callback may take a model lock that a parked thread holds:
+		 * callbacks run with nobody parked. */
+		unpark_others();
 		r->ops.before_load(r->ctx, addr - r->start);
 	}
+	park_others();
 	return mprotect((void *)page, page_size, p->prot);
 }
 
@@ -287,8 +501,15 @@ static void step_restore_context(ucontext_t *uc)
 
 static void step_end(void)
 {
+	struct trap_thread *t = thread_self();
+
 	step.active = 0;
 	step.npages = 0;
+	unpark_others();
+	if (t) {
+		atomic_store_explicit(&t->last_access_tsc, __rdtsc(), memory_order_relaxed);
+		atomic_store_explicit(&t->state, THREAD_RUNNING, memory_order_release);
+	}
 	lock_release();
 }
 
@@ -329,16 +550,19 @@ static void segv_handler(int sig, siginfo_t *si, void *ucv)
 		goto chain;
 	}
 
+	thread_set_state(THREAD_WAITING); /* no need to park us meanwhile */
 	lock_take();
 	r = si->si_code == SEGV_ACCERR ? range_find(addr) : NULL;
 	if (!r) {
 		int retry = si->si_code == SEGV_ACCERR && tombstone_retry(addr);
 
+		thread_set_state(THREAD_RUNNING);
 		lock_release();
 		if (retry)
 			goto out;
 		goto chain;
 	}
+	thread_register();
 	step.active = 1;
 	step.npages = 0;
 	step.saved_tf = (unsigned long long)uc->uc_mcontext.gregs[REG_EFL] & EFLAGS_TF;
@@ -370,6 +594,7 @@ static void trap_handler(int sig, siginfo_t *si, void *ucv)
 	if (si->si_code > 0 && lock_held_by_me() && step.active) {
 		step_close_pages();
 		step_restore_context(uc);
+		unpark_others(); /* before the callbacks, see step_open() */
 		for (unsigned i = 0; i < step.npages; i++) {
 			struct step_page *p = &step.pages[i];
 
@@ -418,8 +643,14 @@ static int install_locked(void)
 {
 	int ret;
 
-	if (!page_size)
+	if (!page_size) {
 		page_size = (uintptr_t)sysconf(_SC_PAGESIZE);
+		my_pid = getpid();
+		ret = park_install();
+		if (ret)
+			return ret;
+		pthread_atfork(NULL, NULL, trap_atfork_child);
+	}
 	ret = install_one(SIGSEGV, segv_handler, &prev_segv);
 	if (!ret)
 		ret = install_one(SIGTRAP, trap_handler, &prev_trap);
@@ -447,11 +678,13 @@ static void admin_begin(sigset_t *saved)
 
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, saved);
+	thread_set_state(THREAD_WAITING); /* cannot answer a park signal now */
 	lock_take();
 }
 
 static void admin_end(const sigset_t *saved)
 {
+	thread_set_state(THREAD_RUNNING);
 	lock_release();
 	pthread_sigmask(SIG_SETMASK, saved, NULL);
 }
