@@ -569,6 +569,12 @@ void *pelt(void *p)
 
 TEST_F(Trap, AsyncSignalsDuringAccessesDoNotDeadlock)
 {
+#if defined(__SANITIZE_THREAD__)
+	// TSan defers asynchronous handlers and runs them later with every
+	// signal blocked, SIGSEGV included: a trapped access there kills the
+	// process whatever the trap does.
+	GTEST_SKIP() << "TSan runs deferred handlers with SIGSEGV blocked";
+#endif
 	struct sigaction sa = {}, old;
 	sa.sa_handler = usr1_handler;
 	sigemptyset(&sa.sa_mask);
