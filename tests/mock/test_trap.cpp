@@ -677,6 +677,83 @@ TEST_F(Trap, ProgramHandlerInstalledLaterIsChainedAfterReinstall)
 	munmap(none, kPage);
 }
 
+void child_plain_handler(int)
+{
+	_exit(44);
+}
+
+TEST_F(Trap, PlainAndIgnoredPreviousHandlersAreHonoured)
+{
+	void *none = mmap(nullptr, kPage, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(none, MAP_FAILED);
+	// A handler without SA_SIGINFO gets the signal number only.
+	int status = in_child([&] {
+		signal(SIGSEGV, child_plain_handler);
+		FakeDev other(1);
+		if (other.trap() != 0)
+			_exit(5);
+		(void)load<uint32_t>(other.prog, 0);
+		(void)*(volatile uint32_t *)none;
+		_exit(7);
+	});
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 44) << "status " << status;
+	// SIGSEGV ignored: a real fault still kills, as the kernel does.
+	status = in_child([&] {
+		signal(SIGSEGV, SIG_IGN);
+		FakeDev other(1);
+		if (other.trap() != 0)
+			_exit(5);
+		(void)load<uint32_t>(other.prog, 0);
+		(void)*(volatile uint32_t *)none;
+		_exit(7);
+	});
+	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV) << "status " << status;
+	// A SIGSEGV sent with kill() is not a trapped access: default action.
+	status = in_child([] { raise(SIGSEGV); });
+	expect_died_of_segv(status);
+	munmap(none, kPage);
+}
+
+struct Remover {
+	FakeDev *d;
+	std::atomic<bool> removed{false};
+	unsigned after_removal = 0;
+	unsigned bad = 0;
+};
+
+void *access_during_remove(void *p)
+{
+	auto *r = static_cast<Remover *>(p);
+	// Stores whose effect is checked only once the range is plain memory.
+	for (unsigned i = 0; i < 200000; i++) {
+		bool was_removed = r->removed.load();
+		store<uint32_t>(r->d->prog, 2 * kPage + 8, i);
+		if (load<uint32_t>(r->d->prog, 2 * kPage + 8) != i)
+			r->bad++;
+		if (was_removed && ++r->after_removal == 200)
+			break;
+	}
+	return nullptr;
+}
+
+TEST_F(Trap, RemoveWhileAnotherThreadAccessesTheRange)
+{
+	Remover r;
+	r.d = d;
+	pthread_t t;
+	ASSERT_EQ(pthread_create(&t, nullptr, access_during_remove, &r), 0);
+	while (d->stores.load() < 200)
+		sched_yield();
+	trap_remove(d->prog, d->len);
+	r.removed = true;
+	unsigned stores = d->stores.load();
+	pthread_join(t, nullptr);
+	EXPECT_EQ(r.bad, 0u);
+	EXPECT_EQ(r.after_removal, 200u);
+	EXPECT_EQ(d->stores.load(), stores); // nothing reached the model after removal
+	ASSERT_EQ(d->trap(), 0);              // for TearDown
+}
+
 double now_ns()
 {
 	timespec ts;
