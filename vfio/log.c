@@ -1,6 +1,9 @@
 /* log.c - leveled logging for the core library (see log.h). The level is read
  * once from LIBOPAE_LOG, like OPAE; lines are written with one write() so
  * concurrent threads do not interleave inside a line. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* GNU strerror_r (returns the text), also when built by hand */
+#endif
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
