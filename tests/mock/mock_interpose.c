@@ -1,0 +1,534 @@
+/* mock_interpose.c - the libc calls the mock kernel interposes: /dev/vfio
+ * opens, VFIO fds (ioctl, pread/pwrite, read/write, mmap, close), MAP_HUGETLB
+ * mappings and the redirection of the /sys and /dev/vfio paths.
+ *
+ * Each wrapper first decides cheaply and without a lock whether the call is
+ * the mock's (an fd in the fd table, a redirected path prefix, a tracked
+ * mapping); everything else goes straight to libc.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "mock_internal.h"
+
+#define REAL(name, type_unused)                                              \
+	static __typeof__(name) *real_##name;                                \
+	if (!real_##name)                                                    \
+		*(void **)&real_##name = dlsym(RTLD_NEXT, #name)
+
+static int has_mode(int flags)
+{
+	return (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE;
+}
+
+static int set_errno(int err)
+{
+	errno = err;
+	return -1;
+}
+
+/* open of /dev/vfio/vfio or /dev/vfio/N: returns fd, or -errno; 1 = not ours */
+static int vfio_open(const char *path, int flags)
+{
+	static const char dev[] = "/dev/vfio/";
+	const char *name;
+	int ret, err;
+
+	if (strncmp(path, dev, sizeof(dev) - 1) || !__atomic_load_n(&mock_w.loaded, __ATOMIC_ACQUIRE))
+		return 1;
+	name = path + sizeof(dev) - 1;
+	mock_lock();
+	err = mock_fault_check("open", NULL);
+	if (err) {
+		ret = -err;
+	} else if (!strcmp(name, "vfio")) {
+		struct mock_container *c = calloc(1, sizeof(*c));
+		int fd = memfd_create("vfio-container", flags & O_CLOEXEC ? MFD_CLOEXEC : 0);
+
+		if (!c || fd < 0) {
+			ret = -ENOMEM;
+			free(c);
+			if (fd >= 0)
+				mock_real.close(fd);
+		} else {
+			c->refs = 1;
+			c->fd_open = 1;
+			ret = mock_fd_install(fd, FD_CONTAINER, c);
+			if (ret) {
+				free(c);
+				mock_real.close(fd);
+			} else {
+				ret = fd;
+			}
+		}
+	} else {
+		char *end;
+		unsigned long id = strtoul(name, &end, 10);
+
+		if (!*name || *end || (name[0] == '0' && name[1]))
+			ret = -ENOENT;
+		else
+			ret = mock_group_open((unsigned)id, flags);
+	}
+	mock_unlock();
+	return ret;
+}
+
+static int do_open(int dirfd, const char *path, int flags, mode_t mode, int at)
+{
+	char buf[PATH_MAX];
+	const char *p;
+	int ret;
+
+	mock_resolve();
+	if (path && path[0] == '/') {
+		ret = vfio_open(path, flags);
+		if (ret <= 0)
+			return ret < 0 ? set_errno(-ret) : ret;
+		if (ret != 1)
+			return ret;
+		p = mock_path_redirect(path, buf, sizeof(buf));
+		if (p)
+			path = p;
+	}
+	if (at)
+		return mock_real.openat(dirfd, path, flags, mode);
+	return mock_real.open(path, flags, mode);
+}
+
+int open(const char *path, int flags, ...)
+{
+	mode_t mode = 0;
+
+	if (has_mode(flags)) {
+		va_list ap;
+
+		va_start(ap, flags);
+		mode = va_arg(ap, mode_t);
+		va_end(ap);
+	}
+	return do_open(AT_FDCWD, path, flags, mode, 0);
+}
+
+int open64(const char *path, int flags, ...)
+{
+	mode_t mode = 0;
+
+	if (has_mode(flags)) {
+		va_list ap;
+
+		va_start(ap, flags);
+		mode = va_arg(ap, mode_t);
+		va_end(ap);
+	}
+	return do_open(AT_FDCWD, path, flags, mode, 0);
+}
+
+int openat(int dirfd, const char *path, int flags, ...)
+{
+	mode_t mode = 0;
+
+	if (has_mode(flags)) {
+		va_list ap;
+
+		va_start(ap, flags);
+		mode = va_arg(ap, mode_t);
+		va_end(ap);
+	}
+	return do_open(dirfd, path, flags, mode, 1);
+}
+
+int openat64(int dirfd, const char *path, int flags, ...)
+{
+	mode_t mode = 0;
+
+	if (has_mode(flags)) {
+		va_list ap;
+
+		va_start(ap, flags);
+		mode = va_arg(ap, mode_t);
+		va_end(ap);
+	}
+	return do_open(dirfd, path, flags, mode, 1);
+}
+
+int __open_2(const char *path, int flags);
+int __open_2(const char *path, int flags)
+{
+	return do_open(AT_FDCWD, path, flags, 0, 0);
+}
+
+int __open64_2(const char *path, int flags);
+int __open64_2(const char *path, int flags)
+{
+	return do_open(AT_FDCWD, path, flags, 0, 0);
+}
+
+int __openat_2(int dirfd, const char *path, int flags);
+int __openat_2(int dirfd, const char *path, int flags)
+{
+	return do_open(dirfd, path, flags, 0, 1);
+}
+
+int __openat64_2(int dirfd, const char *path, int flags);
+int __openat64_2(int dirfd, const char *path, int flags)
+{
+	return do_open(dirfd, path, flags, 0, 1);
+}
+
+int close(int fd)
+{
+	struct mock_fd *f;
+
+	mock_resolve();
+	f = mock_fd_lookup(fd);
+	if (f) {
+		mock_lock();
+		f = mock_fd_lookup(fd);
+		if (f) {
+			switch (f->kind) {
+			case FD_CONTAINER: {
+				struct mock_container *c = f->obj;
+
+				c->fd_open = 0;
+				mock_container_put(c);
+				break;
+			}
+			case FD_GROUP:
+				mock_group_closed(f->obj);
+				break;
+			case FD_DEVICE:
+				mock_dev_closed(f->obj);
+				break;
+			}
+			mock_fd_forget(fd);
+		}
+		mock_unlock();
+	}
+	return mock_real.close(fd);
+}
+
+int ioctl(int fd, unsigned long req, ...)
+{
+	struct mock_fd *f;
+	va_list ap;
+	void *arg;
+	int ret, err;
+
+	va_start(ap, req);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	mock_resolve();
+	if (!mock_fd_lookup(fd))
+		return mock_real.ioctl(fd, req, arg);
+	mock_lock();
+	f = mock_fd_lookup(fd);
+	if (!f) {
+		mock_unlock();
+		return mock_real.ioctl(fd, req, arg);
+	}
+	err = mock_fault_check("ioctl", mock_ioctl_name(req));
+	if (err)
+		ret = -err;
+	else if (f->kind == FD_CONTAINER)
+		ret = mock_container_ioctl(f->obj, req, arg);
+	else if (f->kind == FD_GROUP)
+		ret = mock_group_ioctl(f->obj, fd, req, arg);
+	else
+		ret = mock_dev_ioctl(f->obj, req, arg);
+	mock_unlock();
+	return ret < 0 ? set_errno(-ret) : ret;
+}
+
+static ssize_t dev_rw(int fd, void *buf, size_t n, off_t off, int write, int use_pos)
+{
+	struct mock_fd *f;
+	ssize_t ret;
+	int err;
+
+	mock_lock();
+	f = mock_fd_lookup(fd);
+	if (!f || f->kind != FD_DEVICE) {
+		mock_unlock();
+		return set_errno(EINVAL);
+	}
+	if (use_pos)
+		off = lseek(fd, 0, SEEK_CUR);
+	err = mock_fault_check(write ? "pwrite" : "pread", NULL);
+	ret = err ? -err : mock_dev_rw(f->obj, buf, n, off, write);
+	if (use_pos && ret > 0)
+		lseek(fd, off + ret, SEEK_SET);
+	mock_unlock();
+	if (ret < 0) {
+		errno = (int)-ret;
+		return -1;
+	}
+	return ret;
+}
+
+static int is_device_fd(int fd)
+{
+	struct mock_fd *f = mock_fd_lookup(fd);
+
+	return f && f->kind == FD_DEVICE;
+}
+
+ssize_t pread(int fd, void *buf, size_t n, off_t off)
+{
+	mock_resolve();
+	if (!is_device_fd(fd))
+		return mock_real.pread(fd, buf, n, off);
+	return dev_rw(fd, buf, n, off, 0, 0);
+}
+
+ssize_t pread64(int fd, void *buf, size_t n, off_t off)
+{
+	return pread(fd, buf, n, off);
+}
+
+ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
+{
+	mock_resolve();
+	if (!is_device_fd(fd))
+		return mock_real.pwrite(fd, buf, n, off);
+	return dev_rw(fd, (void *)buf, n, off, 1, 0);
+}
+
+ssize_t pwrite64(int fd, const void *buf, size_t n, off_t off)
+{
+	return pwrite(fd, buf, n, off);
+}
+
+ssize_t read(int fd, void *buf, size_t n)
+{
+	mock_resolve();
+	if (!is_device_fd(fd))
+		return mock_real.read(fd, buf, n);
+	return dev_rw(fd, buf, n, 0, 0, 1);
+}
+
+ssize_t write(int fd, const void *buf, size_t n)
+{
+	mock_resolve();
+	if (!is_device_fd(fd))
+		return mock_real.write(fd, buf, n);
+	return dev_rw(fd, (void *)buf, n, 0, 1, 1);
+}
+
+void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	struct mock_fd *f;
+	void *ret;
+
+	mock_resolve();
+	if (fd >= 0 && !(flags & MAP_ANONYMOUS) && (f = mock_fd_lookup(fd)) &&
+	    f->kind == FD_DEVICE)
+		return mock_bar_mmap(f->obj, addr, len, prot, flags, off);
+	if ((flags & MAP_HUGETLB) && (flags & MAP_ANONYMOUS) &&
+	    __atomic_load_n(&mock_w.loaded, __ATOMIC_ACQUIRE)) {
+		mock_lock();
+		ret = mock_huge_mmap(addr, len, prot, flags);
+		mock_unlock();
+		return ret;
+	}
+	return mock_real.mmap(addr, len, prot, flags, fd, off);
+}
+
+void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	return mmap(addr, len, prot, flags, fd, off);
+}
+
+int munmap(void *addr, size_t len)
+{
+	int handled = 0, ret;
+
+	mock_resolve();
+	if (!__atomic_load_n(&mock_tracked_maps, __ATOMIC_ACQUIRE))
+		return mock_real.munmap(addr, len);
+	ret = mock_munmap_tracked(addr, len, &handled);
+	if (handled)
+		return ret;
+	return mock_real.munmap(addr, len);
+}
+
+/* ---- path redirection -------------------------------------------------- */
+
+#define REDIRECT(path)                                                          \
+	char rbuf_[PATH_MAX];                                                   \
+	const char *rp_ = mock_path_redirect(path, rbuf_, sizeof(rbuf_));       \
+	if (rp_)                                                                \
+	path = rp_
+
+FILE *fopen(const char *path, const char *mode)
+{
+	REAL(fopen, FILE * (*)(const char *, const char *));
+	REDIRECT(path);
+	return real_fopen(path, mode);
+}
+
+FILE *fopen64(const char *path, const char *mode)
+{
+	REAL(fopen64, FILE * (*)(const char *, const char *));
+	REDIRECT(path);
+	return real_fopen64(path, mode);
+}
+
+DIR *opendir(const char *path)
+{
+	REAL(opendir, DIR * (*)(const char *));
+	REDIRECT(path);
+	return real_opendir(path);
+}
+
+typedef int (*scan_filter)(const struct dirent *);
+typedef int (*scan_compar)(const struct dirent **, const struct dirent **);
+int scandir(const char *path, struct dirent ***list, scan_filter filter, scan_compar compar)
+{
+	REAL(scandir, int (*)(const char *, struct dirent ***, scan_filter, scan_compar));
+	REDIRECT(path);
+	return real_scandir(path, list, filter, compar);
+}
+
+typedef int (*scan_filter64)(const struct dirent64 *);
+typedef int (*scan_compar64)(const struct dirent64 **, const struct dirent64 **);
+int scandir64(const char *path, struct dirent64 ***list, scan_filter64 filter,
+	      scan_compar64 compar)
+{
+	REAL(scandir64, int (*)(const char *, struct dirent64 ***, scan_filter64, scan_compar64));
+	REDIRECT(path);
+	return real_scandir64(path, list, filter, compar);
+}
+
+int stat(const char *restrict path, struct stat *restrict st)
+{
+	REAL(stat, int (*)(const char *, struct stat *));
+	REDIRECT(path);
+	return real_stat(path, st);
+}
+
+int stat64(const char *restrict path, struct stat64 *restrict st)
+{
+	REAL(stat64, int (*)(const char *, struct stat64 *));
+	REDIRECT(path);
+	return real_stat64(path, st);
+}
+
+int lstat(const char *restrict path, struct stat *restrict st)
+{
+	REAL(lstat, int (*)(const char *, struct stat *));
+	REDIRECT(path);
+	return real_lstat(path, st);
+}
+
+int lstat64(const char *restrict path, struct stat64 *restrict st)
+{
+	REAL(lstat64, int (*)(const char *, struct stat64 *));
+	REDIRECT(path);
+	return real_lstat64(path, st);
+}
+
+int fstatat(int dirfd, const char *restrict path, struct stat *restrict st, int flags)
+{
+	REAL(fstatat, int (*)(int, const char *, struct stat *, int));
+	REDIRECT(path);
+	return real_fstatat(dirfd, path, st, flags);
+}
+
+int fstatat64(int dirfd, const char *restrict path, struct stat64 *restrict st, int flags)
+{
+	REAL(fstatat64, int (*)(int, const char *, struct stat64 *, int));
+	REDIRECT(path);
+	return real_fstatat64(dirfd, path, st, flags);
+}
+
+int access(const char *path, int mode)
+{
+	REAL(access, int (*)(const char *, int));
+	REDIRECT(path);
+	return real_access(path, mode);
+}
+
+int faccessat(int dirfd, const char *path, int mode, int flags)
+{
+	REAL(faccessat, int (*)(int, const char *, int, int));
+	REDIRECT(path);
+	return real_faccessat(dirfd, path, mode, flags);
+}
+
+ssize_t readlink(const char *restrict path, char *restrict buf, size_t len)
+{
+	REAL(readlink, ssize_t(*)(const char *, char *, size_t));
+	REDIRECT(path);
+	return real_readlink(path, buf, len);
+}
+
+ssize_t readlinkat(int dirfd, const char *restrict path, char *restrict buf, size_t len)
+{
+	REAL(readlinkat, ssize_t(*)(int, const char *, char *, size_t));
+	REDIRECT(path);
+	return real_readlinkat(dirfd, path, buf, len);
+}
+
+char *realpath(const char *restrict path, char *restrict resolved)
+{
+	char *ret;
+
+	REAL(realpath, char *(*)(const char *, char *));
+	REDIRECT(path);
+	ret = real_realpath(path, resolved);
+	if (ret && rp_)
+		mock_path_unredirect(ret);
+	return ret;
+}
+
+char *canonicalize_file_name(const char *path)
+{
+	char *ret;
+
+	REAL(canonicalize_file_name, char *(*)(const char *));
+	REDIRECT(path);
+	ret = real_canonicalize_file_name(path);
+	if (ret && rp_)
+		mock_path_unredirect(ret);
+	return ret;
+}
+
+typedef int (*glob_err)(const char *, int);
+int glob(const char *restrict pattern, int flags, glob_err errfunc, glob_t *restrict g)
+{
+	int ret;
+
+	REAL(glob, int (*)(const char *, int, glob_err, glob_t *));
+	REDIRECT(pattern);
+	ret = real_glob(pattern, flags, errfunc, g);
+	if (rp_ && g->gl_pathv)
+		for (size_t i = 0; i < g->gl_pathc; i++)
+			mock_path_unredirect(g->gl_pathv[g->gl_offs + i]);
+	return ret;
+}
+
+int glob64(const char *restrict pattern, int flags, glob_err errfunc, glob64_t *restrict g)
+{
+	int ret;
+
+	REAL(glob64, int (*)(const char *, int, glob_err, glob64_t *));
+	REDIRECT(pattern);
+	ret = real_glob64(pattern, flags, errfunc, g);
+	if (rp_ && g->gl_pathv)
+		for (size_t i = 0; i < g->gl_pathc; i++)
+			mock_path_unredirect(g->gl_pathv[g->gl_offs + i]);
+	return ret;
+}

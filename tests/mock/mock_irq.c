@@ -1,0 +1,386 @@
+/* mock_irq.c - vfio-pci's interrupt plumbing (Linux 6.1 vfio_pci_intrs.c):
+ * VFIO_DEVICE_SET_IRQS validation and actions, INTx automask/unmask, MSI and
+ * MSI-X vectors bound to eventfds, ERR/REQ triggers, and delivery of what a
+ * device model raises, including the write to IOVA 0 of a detached MSI.
+ *
+ * The mock keeps its own dup of every eventfd, as the kernel keeps a
+ * reference: the program may close its fd and still get... nothing lost.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mock_internal.h"
+
+void mock_config_irq_sync(struct mock_dev *d);
+
+static void signal_efd(int efd)
+{
+	uint64_t one = 1;
+
+	if (efd >= 0 && mock_real.write(efd, &one, sizeof(one)) < 0)
+		mock_log(2, "eventfd %d: write failed", efd);
+}
+
+/* eventfd_ctx_fdget: a dup of an eventfd, or -EBADF / -EINVAL */
+static int efd_get(int fd)
+{
+	char path[64], target[64];
+	ssize_t n;
+	int dup_fd;
+
+	if (fd < 0 || fcntl(fd, F_GETFD) < 0)
+		return -EBADF;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n < 0)
+		return -EBADF;
+	target[n] = 0;
+	if (strcmp(target, "anon_inode:[eventfd]"))
+		return -EINVAL;
+	dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	return dup_fd < 0 ? -errno : dup_fd;
+}
+
+static void efd_put(int *efd)
+{
+	if (*efd >= 0)
+		mock_real.close(*efd);
+	*efd = -1;
+}
+
+static int intx_deliverable(struct mock_dev *d)
+{
+	return !(d->config[5] & 0x04); /* COMMAND.INTx disable */
+}
+
+/* vfio_intx_handler: an asserted, unmasked line masks and signals */
+static void intx_check(struct mock_dev *d)
+{
+	if (d->irq_type != VFIO_PCI_INTX_IRQ_INDEX || d->intx_masked || !d->intx_level ||
+	    !intx_deliverable(d))
+		return;
+	d->intx_masked = 1;
+	signal_efd(d->ctx[0].efd);
+}
+
+static void intx_unmask(struct mock_dev *d)
+{
+	if (!d->intx_masked)
+		return;
+	if (d->intx_level && intx_deliverable(d)) {
+		/* still pending: stays masked and is re-sent (vfio_pci_intx_unmask) */
+		signal_efd(d->ctx[0].efd);
+		return;
+	}
+	d->intx_masked = 0;
+}
+
+static void intx_disable(struct mock_dev *d)
+{
+	efd_put(&d->ctx[0].efd);
+	d->irq_type = -1;
+	d->num_ctx = 0;
+	d->intx_masked = 0;
+}
+
+static void msi_disable(struct mock_dev *d)
+{
+	for (unsigned i = 0; i < d->num_ctx; i++)
+		efd_put(&d->ctx[i].efd);
+	d->irq_type = -1;
+	d->num_ctx = 0;
+}
+
+void mock_irq_disable_all(struct mock_dev *d)
+{
+	if (d->irq_type == VFIO_PCI_INTX_IRQ_INDEX)
+		intx_disable(d);
+	else if (d->irq_type >= 0)
+		msi_disable(d);
+	efd_put(&d->err_efd);
+	efd_put(&d->req_efd);
+	mock_config_irq_sync(d);
+}
+
+static int set_intx_mask(struct mock_dev *d, unsigned start, unsigned count, uint32_t flags,
+			 const uint8_t *data, int unmask)
+{
+	if (d->irq_type != VFIO_PCI_INTX_IRQ_INDEX || start != 0 || count != 1)
+		return -EINVAL;
+	if (flags & VFIO_IRQ_SET_DATA_EVENTFD)
+		return unmask ? -EINVAL : -ENOTTY; /* irqfd unmask is not modelled */
+	if ((flags & VFIO_IRQ_SET_DATA_BOOL) && !data[0])
+		return 0;
+	if (unmask) {
+		intx_unmask(d);
+	} else {
+		d->intx_masked = 1;
+	}
+	return 0;
+}
+
+static int set_intx_trigger(struct mock_dev *d, unsigned start, unsigned count, uint32_t flags,
+			    const uint8_t *data)
+{
+	int is_intx = d->irq_type == VFIO_PCI_INTX_IRQ_INDEX;
+
+	if (is_intx && !count && (flags & VFIO_IRQ_SET_DATA_NONE)) {
+		intx_disable(d);
+		return 0;
+	}
+	if (!(is_intx || d->irq_type < 0) || start != 0 || count != 1)
+		return -EINVAL;
+	if (flags & VFIO_IRQ_SET_DATA_EVENTFD) {
+		int32_t fd;
+		int efd = -1;
+
+		memcpy(&fd, data, sizeof(fd));
+		if (fd >= 0) {
+			efd = efd_get(fd);
+			if (efd < 0)
+				return efd;
+		}
+		if (!is_intx) {
+			d->irq_type = VFIO_PCI_INTX_IRQ_INDEX;
+			d->num_ctx = 1;
+			d->intx_masked = 0;
+		}
+		/* fd -1 detaches the eventfd; INTx stays the enabled index */
+		efd_put(&d->ctx[0].efd);
+		d->ctx[0].efd = efd;
+		intx_check(d);
+		return 0;
+	}
+	if (!is_intx)
+		return -EINVAL;
+	if ((flags & VFIO_IRQ_SET_DATA_NONE) || data[0])
+		signal_efd(d->ctx[0].efd); /* loopback: fires without masking */
+	return 0;
+}
+
+static int set_msi_trigger(struct mock_dev *d, unsigned index, unsigned start, unsigned count,
+			   uint32_t flags, const uint8_t *data)
+{
+	int is_index = d->irq_type == (int)index;
+
+	if (is_index && !count && (flags & VFIO_IRQ_SET_DATA_NONE)) {
+		msi_disable(d);
+		return 0;
+	}
+	if (!(is_index || d->irq_type < 0))
+		return -EINVAL;
+	if (flags & VFIO_IRQ_SET_DATA_EVENTFD) {
+		int efds[2048];
+		unsigned nvec = is_index ? d->num_ctx : start + count;
+
+		/* vfio_msi_set_block: NORESIZE, vectors must be within the enabled set */
+		if (start >= nvec || start + count > nvec)
+			return -EINVAL;
+		for (unsigned j = 0; j < count; j++) {
+			int32_t fd;
+
+			memcpy(&fd, data + 4 * j, sizeof(fd));
+			efds[j] = fd >= 0 ? efd_get(fd) : -1;
+			if (fd >= 0 && efds[j] < 0) {
+				int err = efds[j];
+
+				while (j--)
+					efd_put(&efds[j]);
+				return err;
+			}
+		}
+		if (!is_index) {
+			d->irq_type = (int)index;
+			d->num_ctx = nvec;
+		}
+		for (unsigned j = 0; j < count; j++) {
+			efd_put(&d->ctx[start + j].efd);
+			d->ctx[start + j].efd = efds[j];
+		}
+		return 0;
+	}
+	if (!is_index || start + count > d->num_ctx)
+		return -EINVAL;
+	for (unsigned i = start; i < start + count; i++)
+		if ((flags & VFIO_IRQ_SET_DATA_NONE) || data[i - start])
+			signal_efd(d->ctx[i].efd);
+	return 0;
+}
+
+static int set_single_trigger(int *ctx, unsigned count, uint32_t flags, const uint8_t *data)
+{
+	if (flags & VFIO_IRQ_SET_DATA_NONE) {
+		if (*ctx >= 0) {
+			if (count)
+				signal_efd(*ctx);
+			else
+				efd_put(ctx);
+			return 0;
+		}
+	} else if (flags & VFIO_IRQ_SET_DATA_BOOL) {
+		if (!count)
+			return -EINVAL;
+		if (data[0] && *ctx >= 0)
+			signal_efd(*ctx);
+		return 0;
+	} else if (flags & VFIO_IRQ_SET_DATA_EVENTFD) {
+		int32_t fd;
+
+		if (!count)
+			return -EINVAL;
+		memcpy(&fd, data, sizeof(fd));
+		if (fd == -1) {
+			efd_put(ctx);
+		} else if (fd >= 0) {
+			int efd = efd_get(fd);
+
+			if (efd < 0)
+				return efd;
+			efd_put(ctx);
+			*ctx = efd;
+		}
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int mock_irq_set(struct mock_dev *d, struct vfio_irq_set *arg)
+{
+	const size_t minsz = offsetof(struct vfio_irq_set, count) + sizeof(arg->count);
+	struct vfio_irq_set hdr;
+	unsigned max;
+	size_t size = 0;
+	const uint8_t *data = (const uint8_t *)arg + minsz;
+	int ret;
+
+	memcpy(&hdr, arg, minsz);
+	/* vfio_set_irqs_validate_and_prepare */
+	if (hdr.argsz < minsz || hdr.index >= VFIO_PCI_NUM_IRQS ||
+	    hdr.count >= (UINT32_MAX - hdr.start) ||
+	    hdr.flags & ~(VFIO_IRQ_SET_DATA_TYPE_MASK | VFIO_IRQ_SET_ACTION_TYPE_MASK))
+		return -EINVAL;
+	max = d->cfg.irq_count[hdr.index];
+	if (hdr.index == VFIO_PCI_ERR_IRQ_INDEX && !d->cfg.pcie)
+		max = 0;
+	if (hdr.start >= max || hdr.count > max - hdr.start)
+		return -EINVAL;
+	switch (hdr.flags & VFIO_IRQ_SET_DATA_TYPE_MASK) {
+	case VFIO_IRQ_SET_DATA_NONE:
+		break;
+	case VFIO_IRQ_SET_DATA_BOOL:
+		size = 1;
+		break;
+	case VFIO_IRQ_SET_DATA_EVENTFD:
+		size = 4;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (size && hdr.argsz - minsz < hdr.count * size)
+		return -EINVAL;
+
+	/* vfio_pci_set_irqs_ioctl: pick the handler */
+	switch (hdr.flags & VFIO_IRQ_SET_ACTION_TYPE_MASK) {
+	case VFIO_IRQ_SET_ACTION_MASK:
+	case VFIO_IRQ_SET_ACTION_UNMASK:
+		if (hdr.index != VFIO_PCI_INTX_IRQ_INDEX)
+			return -ENOTTY; /* MSI/MSI-X cannot be masked through VFIO */
+		ret = set_intx_mask(d, hdr.start, hdr.count, hdr.flags, data,
+				    (hdr.flags & VFIO_IRQ_SET_ACTION_UNMASK) != 0);
+		break;
+	case VFIO_IRQ_SET_ACTION_TRIGGER:
+		switch (hdr.index) {
+		case VFIO_PCI_INTX_IRQ_INDEX:
+			ret = set_intx_trigger(d, hdr.start, hdr.count, hdr.flags, data);
+			break;
+		case VFIO_PCI_MSI_IRQ_INDEX:
+		case VFIO_PCI_MSIX_IRQ_INDEX:
+			ret = set_msi_trigger(d, hdr.index, hdr.start, hdr.count, hdr.flags, data);
+			break;
+		case VFIO_PCI_ERR_IRQ_INDEX:
+			ret = hdr.start != 0 || hdr.count > 1
+				      ? -EINVAL
+				      : set_single_trigger(&d->err_efd, hdr.count, hdr.flags, data);
+			break;
+		default:
+			ret = hdr.start != 0 || hdr.count > 1
+				      ? -EINVAL
+				      : set_single_trigger(&d->req_efd, hdr.count, hdr.flags, data);
+			break;
+		}
+		break;
+	default:
+		return -ENOTTY;
+	}
+	mock_config_irq_sync(d);
+	return ret;
+}
+
+/* ---- what models raise ------------------------------------------------- */
+
+void mock_irq_raise(struct mock_dev *d, unsigned index, unsigned vector)
+{
+	static const uint8_t zero[4];
+
+	if ((int)index != d->irq_type || vector >= d->num_ctx ||
+	    (index != VFIO_PCI_MSI_IRQ_INDEX && index != VFIO_PCI_MSIX_IRQ_INDEX))
+		return; /* not enabled: the device does not signal this way */
+	if (d->ctx[vector].efd >= 0) {
+		signal_efd(d->ctx[vector].efd);
+		return;
+	}
+	/* vector detached but the index still enabled: the device writes its
+	 * (now zeroed) MSI message to address 0 through the IOMMU */
+	mock_dma_write(d, 0, zero, sizeof(zero));
+}
+
+void mock_intx_set_level(struct mock_dev *d, int asserted)
+{
+	d->intx_level = !!asserted;
+	intx_check(d);
+}
+
+int mock_msi_enabled(struct mock_dev *d, unsigned index)
+{
+	return d->irq_type == (int)index &&
+	       (index == VFIO_PCI_MSI_IRQ_INDEX || index == VFIO_PCI_MSIX_IRQ_INDEX);
+}
+
+/* ---- accounting -------------------------------------------------------- */
+
+unsigned mock_irq_live(void)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < mock_w.ndev; i++) {
+		struct mock_dev *d = mock_w.dev[i];
+
+		for (unsigned v = 0; d->irq_type >= 0 && v < d->num_ctx; v++)
+			n += d->ctx[v].efd >= 0;
+		n += (d->err_efd >= 0) + (d->req_efd >= 0);
+	}
+	return n;
+}
+
+void mock_irq_report(void)
+{
+	static const char *const names[] = { "INTx", "MSI", "MSI-X", "ERR", "REQ" };
+
+	for (unsigned i = 0; i < mock_w.ndev; i++) {
+		struct mock_dev *d = mock_w.dev[i];
+
+		for (unsigned v = 0; d->irq_type >= 0 && v < d->num_ctx; v++)
+			if (d->ctx[v].efd >= 0)
+				fprintf(stderr, "vfio-mock: leak: %s %s vector %u has an eventfd\n",
+					d->cfg.address, names[d->irq_type], v);
+		if (d->err_efd >= 0)
+			fprintf(stderr, "vfio-mock: leak: %s ERR eventfd\n", d->cfg.address);
+		if (d->req_efd >= 0)
+			fprintf(stderr, "vfio-mock: leak: %s REQ eventfd\n", d->cfg.address);
+	}
+}

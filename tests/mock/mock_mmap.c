@@ -1,0 +1,417 @@
+/* mock_mmap.c - memory mappings the mock kernel owns: program mmaps of BAR
+ * regions (the BAR's memfd, MAP_SHARED, with model pages behind the MMIO trap)
+ * and anonymous MAP_HUGETLB mappings served from the scenario's pools.
+ *
+ * Both kinds are tracked so munmap can untrap / refill the pool, and so the
+ * leak report can name them.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "mock_internal.h"
+#include "trap.h"
+
+#define MAX_MAPS 4096
+
+struct tracked_map {
+	uintptr_t addr;
+	size_t len;
+	int huge;           /* 0 BAR, else pool index + 1 */
+	uint64_t page;      /* huge page size */
+	struct mock_dev *dev;
+	unsigned bar;
+	uint64_t bar_off;   /* BAR offset of addr */
+	unsigned generation;
+	struct trap_range_ctx {
+		struct tracked_map *map;
+		uintptr_t start;
+		size_t len;
+	} traps[8];
+	unsigned ntraps;
+};
+
+static struct tracked_map *maps[MAX_MAPS];
+volatile int mock_tracked_maps;
+
+static unsigned default_width(uint64_t off)
+{
+	return off & 7 ? 4 : 8;
+}
+
+static void trap_before_load(void *ctx, uint64_t off)
+{
+	struct trap_range_ctx *t = ctx;
+	struct tracked_map *m = t->map;
+	struct mock_dev *d = m->dev;
+	uint64_t bar_off = m->bar_off + (t->start - m->addr) + off;
+	unsigned w;
+
+	mock_lock();
+	if (m->generation == mock_w.generation && d->ops->on_read) {
+		w = d->ops->reg_width ? d->ops->reg_width(d->state, m->bar, bar_off)
+				      : default_width(bar_off);
+		bar_off &= ~(uint64_t)(w - 1);
+		d->ops->on_read(d->state, m->bar, bar_off, w);
+	}
+	mock_unlock();
+}
+
+static void trap_after_store(void *ctx, uint64_t off)
+{
+	struct trap_range_ctx *t = ctx;
+	struct tracked_map *m = t->map;
+	struct mock_dev *d = m->dev;
+	uint64_t bar_off = m->bar_off + (t->start - m->addr) + off, v = 0;
+	unsigned w;
+
+	mock_lock();
+	if (m->generation == mock_w.generation && d->ops->on_write) {
+		w = d->ops->reg_width ? d->ops->reg_width(d->state, m->bar, bar_off)
+				      : default_width(bar_off);
+		bar_off &= ~(uint64_t)(w - 1);
+		memcpy(&v, d->bar_view[m->bar] + bar_off, w);
+		d->ops->on_write(d->state, m->bar, bar_off, w, v);
+	}
+	mock_unlock();
+}
+
+static const struct trap_ops bar_trap_ops = {
+	.before_load = trap_before_load,
+	.after_store = trap_after_store,
+};
+
+static int page_trapped(struct mock_dev *d, unsigned bar, uint64_t page_off)
+{
+	if (d->ops->page_trapped)
+		return d->ops->page_trapped(d->state, bar, page_off);
+	return d->ops->on_write || d->ops->on_read;
+}
+
+static void untrap(struct tracked_map *m)
+{
+	for (unsigned i = 0; i < m->ntraps; i++)
+		trap_remove((void *)m->traps[i].start, m->traps[i].len);
+	m->ntraps = 0;
+}
+
+/* Trap the model's pages of [addr, addr+len): runs of trapped pages. */
+static int trap_pages(struct tracked_map *m)
+{
+	uintptr_t p = m->addr, end = m->addr + m->len;
+
+	while (p < end) {
+		uintptr_t run;
+
+		if (!page_trapped(m->dev, m->bar, m->bar_off + (p - m->addr))) {
+			p += MOCK_PAGE;
+			continue;
+		}
+		for (run = p; run < end && page_trapped(m->dev, m->bar, m->bar_off + (run - m->addr));
+		     run += MOCK_PAGE)
+			;
+		if (m->ntraps == sizeof(m->traps) / sizeof(m->traps[0]))
+			return -ENOSPC;
+		m->traps[m->ntraps].map = m;
+		m->traps[m->ntraps].start = p;
+		m->traps[m->ntraps].len = run - p;
+		if (trap_add((void *)p, run - p, &bar_trap_ops, &m->traps[m->ntraps]) == 0) {
+			m->ntraps++;
+		} else {
+			return -ENOSPC;
+		}
+		p = run;
+	}
+	return 0;
+}
+
+static int track(struct tracked_map *m)
+{
+	for (int i = 0; i < MAX_MAPS; i++)
+		if (!maps[i]) {
+			maps[i] = m;
+			__atomic_add_fetch(&mock_tracked_maps, 1, __ATOMIC_RELEASE);
+			return 0;
+		}
+	return -ENOMEM;
+}
+
+static void untrack(int i)
+{
+	free(maps[i]);
+	maps[i] = NULL;
+	__atomic_sub_fetch(&mock_tracked_maps, 1, __ATOMIC_RELEASE);
+}
+
+/* vfio_pci_core_mmap rules, plus: no mapping over a sparse-mmap hole.
+ * Called without the world lock: trap_add must not run under it (a trapped
+ * access on another thread holds the trap's lock while it waits for ours). */
+void *mock_bar_mmap(struct mock_dev *d, void *addr, size_t len, int prot, int flags, off_t off)
+{
+	uint64_t index = (uint64_t)off >> MOCK_REGION_SHIFT;
+	uint64_t pos = (uint64_t)off & ((1ULL << MOCK_REGION_SHIFT) - 1);
+	const struct mock_bar_config *b;
+	struct tracked_map *m;
+	void *p;
+	int err;
+
+	mock_lock();
+	err = mock_fault_check("mmap_bar", NULL);
+	if (err)
+		goto fail;
+	err = EINVAL;
+	if (off < 0 || (off & (MOCK_PAGE - 1)) || !len)
+		goto fail;
+	if (!(flags & MAP_SHARED) || index > VFIO_PCI_BAR5_REGION_INDEX)
+		goto fail;
+	b = &d->cfg.bar[index];
+	if (!b->size || !b->mmap || pos + len > d->bar_map_size[index] || pos + len < pos)
+		goto fail;
+	if (b->nsparse) {
+		int inside = 0;
+
+		for (unsigned i = 0; i < b->nsparse; i++)
+			if (pos >= b->sparse[i].offset &&
+			    pos + len <= ((b->sparse[i].offset + b->sparse[i].size + MOCK_PAGE - 1) &
+					  ~(MOCK_PAGE - 1)))
+				inside = 1;
+		if (!inside)
+			goto fail;
+	}
+	err = ENOMEM;
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		goto fail;
+	p = mock_real.mmap(addr, len, prot, flags, d->bar_memfd[index], (off_t)pos);
+	if (p == MAP_FAILED) {
+		err = errno;
+		free(m);
+		goto fail;
+	}
+	m->addr = (uintptr_t)p;
+	m->len = (len + MOCK_PAGE - 1) & ~(MOCK_PAGE - 1);
+	m->dev = d;
+	m->bar = (unsigned)index;
+	m->bar_off = pos;
+	m->generation = mock_w.generation;
+	if (track(m)) {
+		mock_real.munmap(p, len);
+		free(m);
+		goto fail;
+	}
+	mock_unlock();
+	err = trap_pages(m);
+	if (err) {
+		untrap(m);
+		mock_lock();
+		for (int i = 0; i < MAX_MAPS; i++)
+			if (maps[i] == m)
+				untrack(i);
+		mock_unlock();
+		mock_real.munmap(p, len);
+		errno = -err;
+		return MAP_FAILED;
+	}
+	return p;
+fail:
+	mock_unlock();
+	errno = err;
+	return MAP_FAILED;
+}
+
+void *mock_huge_mmap(void *addr, size_t len, int prot, int flags)
+{
+	int shift = (flags >> MAP_HUGE_SHIFT) & MAP_HUGE_MASK;
+	int pool = shift == 30 ? 1 : shift == 21 || shift == 0 ? 0 : -1;
+	uint64_t page = pool == 1 ? 1ULL << 30 : 2ULL << 20;
+	size_t need, rounded;
+	struct tracked_map *m;
+	uint8_t *raw, *aligned;
+	int err;
+
+	(void)addr;
+	err = mock_fault_check("mmap_huge", NULL);
+	if (err) {
+		errno = err;
+		return MAP_FAILED;
+	}
+	if (pool < 0 || !len) {
+		errno = EINVAL;
+		return MAP_FAILED;
+	}
+	rounded = (len + page - 1) & ~(page - 1);
+	need = rounded / page;
+	if (mock_w.huge_free[pool] < need) {
+		errno = ENOMEM;
+		return MAP_FAILED;
+	}
+	m = calloc(1, sizeof(*m));
+	if (!m) {
+		errno = ENOMEM;
+		return MAP_FAILED;
+	}
+	/* over-allocate, then trim to an aligned window of whole huge pages */
+	raw = mock_real.mmap(NULL, rounded + page, prot,
+			     (flags & ~(MAP_HUGETLB | (MAP_HUGE_MASK << MAP_HUGE_SHIFT) | MAP_FIXED)),
+			     -1, 0);
+	if (raw == MAP_FAILED) {
+		free(m);
+		return MAP_FAILED;
+	}
+	aligned = (uint8_t *)(((uintptr_t)raw + page - 1) & ~(uintptr_t)(page - 1));
+	if (aligned > raw)
+		mock_real.munmap(raw, (size_t)(aligned - raw));
+	if (raw + rounded + page > aligned + rounded)
+		mock_real.munmap(aligned + rounded, (size_t)(raw + rounded + page - (aligned + rounded)));
+	m->addr = (uintptr_t)aligned;
+	m->len = rounded;
+	m->huge = pool + 1;
+	m->page = page;
+	if (track(m)) {
+		mock_real.munmap(aligned, rounded);
+		free(m);
+		errno = ENOMEM;
+		return MAP_FAILED;
+	}
+	mock_w.huge_free[pool] -= (unsigned)need;
+	mock_sysfs_update_hugepages();
+	return aligned;
+}
+
+static int huge_munmap(int i, void *addr, size_t len)
+{
+	struct tracked_map *m = maps[i];
+	uintptr_t a = (uintptr_t)addr, end = a + len;
+
+	/* hugetlb VMAs split only at huge page boundaries */
+	if ((a & (m->page - 1)) || (len & (m->page - 1))) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (mock_real.munmap(addr, len))
+		return -1;
+	if (a <= m->addr && end >= m->addr + m->len) {
+		mock_w.huge_free[m->huge - 1] += (unsigned)(m->len / m->page);
+		untrack(i);
+	} else {
+		uintptr_t lo = a > m->addr ? a : m->addr;
+		uintptr_t hi = end < m->addr + m->len ? end : m->addr + m->len;
+
+		mock_w.huge_free[m->huge - 1] += (unsigned)((hi - lo) / m->page);
+		if (lo == m->addr) {
+			m->len -= hi - lo;
+			m->addr = hi;
+		} else {
+			m->len = lo - m->addr; /* a middle hole leaves the tail untracked */
+		}
+	}
+	mock_sysfs_update_hugepages();
+	return 0;
+}
+
+/* munmap of a tracked mapping; *handled = 0 if addr..len is none of ours.
+ * Takes the world lock itself and untraps outside it (see mock_bar_mmap). */
+int mock_munmap_tracked(void *addr, size_t len, int *handled)
+{
+	uintptr_t a = (uintptr_t)addr, end = a + len;
+	struct tracked_map *m = NULL;
+	int err = 0, ret;
+
+	*handled = 0;
+	mock_lock();
+	for (int i = 0; i < MAX_MAPS; i++) {
+		if (!maps[i] || a >= maps[i]->addr + maps[i]->len || end <= maps[i]->addr)
+			continue;
+		*handled = 1;
+		err = mock_fault_check("munmap", NULL);
+		if (err)
+			break;
+		if (maps[i]->huge) {
+			ret = huge_munmap(i, addr, len);
+			mock_unlock();
+			return ret;
+		}
+		m = maps[i];
+		maps[i] = NULL; /* detached; freed or re-tracked below */
+		__atomic_sub_fetch(&mock_tracked_maps, 1, __ATOMIC_RELEASE);
+		break;
+	}
+	mock_unlock();
+	if (err) {
+		errno = err;
+		return -1;
+	}
+	if (!m)
+		return 0;
+	untrap(m);
+	ret = mock_real.munmap(addr, len);
+	if (!ret && a <= m->addr && end >= m->addr + m->len) {
+		free(m);
+		return 0;
+	}
+	if (!ret) {
+		uintptr_t lo = a > m->addr ? a : m->addr;
+		uintptr_t hi = end < m->addr + m->len ? end : m->addr + m->len;
+
+		hi = (hi + MOCK_PAGE - 1) & ~(MOCK_PAGE - 1);
+		if (lo == m->addr) {
+			m->bar_off += hi - m->addr;
+			m->len -= hi - m->addr;
+			m->addr = hi;
+		} else {
+			m->len = lo - m->addr;
+		}
+	}
+	trap_pages(m);
+	mock_lock();
+	if (track(m))
+		free(m);
+	mock_unlock();
+	return ret;
+}
+
+unsigned mock_bar_maps_live(void)
+{
+	unsigned n = 0;
+
+	for (int i = 0; i < MAX_MAPS; i++)
+		n += maps[i] && !maps[i]->huge;
+	return n;
+}
+
+unsigned mock_huge_maps_live(void)
+{
+	unsigned n = 0;
+
+	for (int i = 0; i < MAX_MAPS; i++)
+		n += maps[i] && maps[i]->huge;
+	return n;
+}
+
+void mock_mmap_report(void)
+{
+	for (int i = 0; i < MAX_MAPS; i++) {
+		struct tracked_map *m = maps[i];
+
+		if (!m)
+			continue;
+		if (m->huge)
+			fprintf(stderr, "vfio-mock: leak: huge page mapping %p len 0x%zx\n",
+				(void *)m->addr, m->len);
+		else
+			fprintf(stderr, "vfio-mock: leak: BAR%u mapping of %s at %p len 0x%zx\n",
+				m->bar, m->dev->cfg.address, (void *)m->addr, m->len);
+	}
+}
+
+/* A new scenario: BAR mappings stay as plain memory, pools are forgotten. */
+void mock_mmap_forget_all(void)
+{
+	for (int i = 0; i < MAX_MAPS; i++)
+		if (maps[i]) {
+			untrap(maps[i]);
+			untrack(i);
+		}
+}
