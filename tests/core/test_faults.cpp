@@ -98,8 +98,9 @@ TEST(FaultSweep, Allocate)
 			      return opae_vfio_buffer_allocate(v, &sz, &p, nullptr);
 		      },
 		      [](struct opae_vfio *v, int r) {
-			      if (r)
+			      if (r) {
 				      EXPECT_EQ(0u, vfio_mock_dma_maps(v->cont_fd, nullptr, 0));
+			      }
 			      check_usable(v);
 		      });
 	}

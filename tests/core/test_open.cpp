@@ -27,8 +27,9 @@ TEST_F(CoreTest, OpenFillsDeviceAndClosesCleanly)
 	for (auto *q = v.device.irqs; q; q = q->next, n++) {
 		for (uint32_t k = 0; k < q->count; k++)
 			EXPECT_EQ(-1, q->event_fds[k]);
-		if (q->index == VFIO_PCI_MSI_IRQ_INDEX)
+		if (q->index == VFIO_PCI_MSI_IRQ_INDEX) {
 			EXPECT_EQ(1u, q->count);
+		}
 	}
 	EXPECT_EQ(5, n);
 	// memory + bus master enabled
