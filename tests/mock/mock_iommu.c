@@ -203,13 +203,16 @@ done:
 	return 0;
 }
 
-/* vfio_info_cap_add of 6.1: caps packed back to back, no alignment */
+/* vfio_info_cap_add: each capability starts 8-byte aligned (kernel commit
+ * "vfio: align capability structures", in 6.6 and the stable kernels; older
+ * kernels packed the 12-byte DMA_AVAIL cap and misaligned the next one). */
 static size_t cap_add(uint8_t *buf, size_t *size, size_t len, uint16_t id, uint16_t version,
 		      size_t *last)
 {
 	struct vfio_info_cap_header *h = (void *)(buf + *size);
 	size_t at = *size;
 
+	len = (len + 7) & ~(size_t)7;
 	memset(h, 0, len);
 	h->id = id;
 	h->version = version;
