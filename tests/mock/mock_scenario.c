@@ -173,57 +173,62 @@ static int parse_hugepages(struct json_object *o)
 	return 0;
 }
 
-static int parse_bars(struct json_object *arr, struct mock_dev_config *cfg, const char *where)
+static int parse_bars(struct json_object *arr, struct mock_dev_config *cfg, const char *dev)
 {
 	if (!json_object_is_type(arr, json_type_array))
-		return bad(where, "bars", "must be an array");
+		return bad(dev, "bars", "must be an array");
 	for (size_t i = 0; i < json_object_array_length(arr); i++) {
 		struct json_object *b = json_object_array_get_idx(arr, i), *sp;
 		struct mock_bar_config *bar;
+		char where[96];
 		uint64_t idx, v;
 		int mm;
 
+		snprintf(where, sizeof(where), "%s: bars[%zu]", dev, i);
 		if (!json_object_is_type(b, json_type_object))
 			return bad(where, "bars", "each BAR must be an object");
-		if (opt_num(b, where, "bars[].index", 5, &idx) != 1)
-			return bad(where, "bars[].index", "is required (0..5)");
+		switch (opt_num(b, where, "index", 5, &idx)) {
+		case -1:
+			return -1;
+		case 0:
+			return bad(where, "index", "is required (0..5)");
+		}
 		bar = &cfg->bar[idx];
-		switch (opt_num(b, where, "bars[].size", 1ULL << 40, &v)) {
+		switch (opt_num(b, where, "size", 1ULL << 40, &v)) {
 		case -1:
 			return -1;
 		case 1:
-			if (v && (v & (v - 1)))
-				return bad(where, "bars[].size", "must be 0 or a power of two");
+			if (v && ((v & (v - 1)) || v < 16))
+				return bad(where, "size", "must be 0 or a power of two >= 16");
 			bar->size = v;
 		}
-		if (opt_num(b, where, "bars[].index", 5, &idx) < 0)
-			return -1;
-		switch (opt_bool(b, where, "bars[].mmap", &mm)) {
+		switch (opt_bool(b, where, "mmap", &mm)) {
 		case -1:
 			return -1;
 		case 1:
 			bar->mmap = mm;
 		}
+		bar->nsparse = 0;
 		if (json_object_object_get_ex(b, "sparse", &sp)) {
 			size_t n = json_object_is_type(sp, json_type_array) ? json_object_array_length(sp)
 									    : 99;
 
 			if (n > MOCK_MAX_SPARSE)
-				return bad(where, "bars[].sparse", "must be an array of at most 8 [offset, size]");
+				return bad(where, "sparse", "must be an array of at most 8 [offset, size]");
 			bar->nsparse = (unsigned)n;
 			for (size_t k = 0; k < n; k++) {
 				struct json_object *p = json_object_array_get_idx(sp, k);
 
 				if (!json_object_is_type(p, json_type_array) ||
 				    json_object_array_length(p) != 2)
-					return bad(where, "bars[].sparse", "each area must be [offset, size]");
-				if (num(json_object_array_get_idx(p, 0), where, "bars[].sparse offset",
+					return bad(where, "sparse", "each area must be [offset, size]");
+				if (num(json_object_array_get_idx(p, 0), where, "sparse offset",
 					&bar->sparse[k].offset) ||
-				    num(json_object_array_get_idx(p, 1), where, "bars[].sparse size",
+				    num(json_object_array_get_idx(p, 1), where, "sparse size",
 					&bar->sparse[k].size))
 					return -1;
 				if (bar->sparse[k].offset + bar->sparse[k].size > bar->size)
-					return bad(where, "bars[].sparse", "area lies outside the BAR");
+					return bad(where, "sparse", "area lies outside the BAR");
 			}
 		}
 	}
