@@ -162,7 +162,7 @@ static int lock_held_by_me(void)
  */
 #define PARK_THREADS     64
 #define PARK_RECENT_TSC  150000000ULL /* ~50 ms */
-#define PARK_TIMEOUT_TSC 20000000ULL /* give up on a thread that never answers */
+#define PARK_TIMEOUT_TSC 300000000ULL /* ~100 ms: give up on a thread that never answers */
 
 enum { THREAD_FREE, THREAD_RUNNING, THREAD_WAITING, THREAD_PARKED };
 
@@ -185,15 +185,20 @@ static struct trap_thread *thread_self(void)
 	return my_slot ? &threads[my_slot - 1] : NULL;
 }
 
-/* Caller holds the lock. A full table only means this thread is not parked. */
+/* Caller holds the lock. A full table only means this thread is not parked.
+ * Slots of threads that exited are reused (checked with signal 0). */
 static struct trap_thread *thread_register(void)
 {
 	if (my_slot)
 		return &threads[my_slot - 1];
 	if (!my_tid)
 		my_tid = (int)syscall(SYS_gettid);
-	for (int i = 0; i < PARK_THREADS; i++) {
-		if (atomic_load_explicit(&threads[i].tid, memory_order_relaxed) == 0) {
+	for (int pass = 0; pass < 2; pass++) {
+		for (int i = 0; i < PARK_THREADS; i++) {
+			int tid = atomic_load_explicit(&threads[i].tid, memory_order_relaxed);
+
+			if (tid && (pass == 0 || syscall(SYS_tgkill, my_pid, tid, 0) == 0))
+				continue;
 			atomic_store_explicit(&threads[i].state, THREAD_WAITING,
 					      memory_order_relaxed);
 			atomic_store_explicit(&threads[i].tid, my_tid, memory_order_relaxed);
@@ -279,8 +284,15 @@ static void park_others(void)
 		if (!signalled[i])
 			continue;
 		while (atomic_load_explicit(&threads[i].state, memory_order_acquire) ==
-			       THREAD_RUNNING &&
-		       __rdtsc() - now < PARK_TIMEOUT_TSC) {
+		       THREAD_RUNNING) {
+			if (__rdtsc() - now > PARK_TIMEOUT_TSC) {
+				/* Signals blocked for long, or the tid now
+				 * belongs to another thread: treat it as idle
+				 * until its next trapped access. */
+				atomic_store_explicit(&threads[i].last_access_tsc, 0,
+						      memory_order_relaxed);
+				break;
+			}
 			if (++spins % 64 == 0)
 				sched_yield();
 			else
@@ -734,6 +746,11 @@ int trap_add(void *addr, size_t len, const struct trap_ops *ops, void *ctx)
 		goto out;
 	}
 	tombstones_clear(start, end);
+	/* The thread mapping a BAR is likely to access it next: known (and
+	 * parked during steps) from now on rather than from its first fault. */
+	if (thread_register())
+		atomic_store_explicit(&thread_self()->last_access_tsc, __rdtsc(),
+				      memory_order_relaxed);
 out:
 	admin_end(&saved);
 	return ret;

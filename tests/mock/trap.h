@@ -8,21 +8,40 @@
  * closes the page again, calls after_store (write faults) and clears TF. One
  * access is in flight at a time in the whole process (a spin lock is held from
  * the SIGSEGV to the SIGTRAP); while it is, every blockable signal is blocked
- * on the accessing thread.
+ * on the accessing thread. rep movs/stos re-fault on every iteration; an
+ * access spanning two trapped pages faults twice within the step.
+ *
+ * Other threads during a step: while the page is open, an access by another
+ * thread would not fault and the model would miss it. So the threads that
+ * made a trapped access (or a trap_add) in the last ~50 ms are parked for
+ * the step: they get signal SIGRTMAX-2 (installed with the raw syscall, so
+ * sanitizers do not defer it) and spin in its handler until the step is over.
+ * Remaining race: a thread whose *first* trapped access, or first after
+ * ~50 ms without one, lands in another thread's step window is not seen.
+ * Side effect: a parked thread's blocking call may return EINTR when it is
+ * not restartable (poll, epoll_wait, nanosleep). VFIO_MOCK_TRAP_PARK=0 (read
+ * by the first trap_install/trap_add) turns parking off.
+ *
+ * Callbacks run in the accessing thread's signal handler, with the trap's
+ * lock held but nobody parked: they may take the model's lock. Therefore
+ * trap_add/trap_remove (which wait for that lock) must not be called while
+ * holding a lock the callbacks take, or a concurrent access deadlocks.
  *
  * Known limits (documented, not bugs):
- * - While a page is open for its one instruction, another thread's access to
- *   the same page does not fault (it is not seen by the model). The window is
- *   one instruction plus two returns from the kernel.
  * - A read-modify-write instruction (add [bar], eax; lock xadd) faults as a
  *   write: the model sees after_store only, no before_load.
  * - Syscalls that read or write trapped memory (write(fd, bar, n)) get EFAULT.
  * - A program that installs its own SIGSEGV/SIGTRAP handler after
  *   trap_install() replaces ours; trap_add() notices and re-installs on top
  *   (chaining to the program's handler).
+ * - Under TSan, an asynchronous signal handler must not touch trapped
+ *   memory: TSan runs deferred handlers with SIGSEGV blocked (fatal).
+ * - Each access costs two signals, two mprotect calls and a single-step
+ *   trap (~20 us in a VM, where the #DB of the single step is the most part).
  *
  * Faults outside any trapped range reach the handler that was installed
- * before ours (SIG_DFL: the process dies of the signal as usual).
+ * before ours (SIG_DFL: the process dies of the signal as usual; under ASan
+ * or TSan their own SIGSEGV report, without any ASAN_OPTIONS/TSAN_OPTIONS).
  */
 #ifndef MOCK_TRAP_H
 #define MOCK_TRAP_H
