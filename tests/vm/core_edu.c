@@ -28,208 +28,22 @@
  * "core_edu: N passed, M failed". Exit status 0 iff nothing failed.
  */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <poll.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <time.h>
 #include <unistd.h>
 
-#include <linux/pci_regs.h>
 #include <opae/vfio.h>
 
-#define EDU_VENDOR 0x1234
-#define EDU_DEVICE 0x11e8
+#include "edu_test.h"
 
-#define EDU_REG_ID	   0x00
-#define EDU_REG_LIVENESS   0x04
-#define EDU_REG_IRQ_STATUS 0x24
-#define EDU_REG_IRQ_RAISE  0x60
-#define EDU_REG_IRQ_ACK	   0x64
-#define EDU_REG_DMA_SRC	   0x80
-#define EDU_REG_DMA_DST	   0x88
-#define EDU_REG_DMA_CNT	   0x90
-#define EDU_REG_DMA_CMD	   0x98
-
-#define EDU_DMA_RUN	0x1
-#define EDU_DMA_TO_RAM	0x2
-#define EDU_DMA_WINDOW	0x40000
-#define EDU_DMA_LIMIT	(1ULL << 28) /* edu masks bus addresses to 28 bits */
-#define EDU_BAR0_SIZE	0x100000
-
-#define BUF_SIZE	4096
-#define DMA_LEN		0x800	/* 2 KiB: see the QEMU 7.2 pitfall above */
-#define WAIT_MS		5000	/* generous: the VM is software-emulated */
-#define QUIET_MS	300	/* how long "no interrupt" is watched for */
-
-static int n_pass, n_fail;
-
-static void __attribute__((format(printf, 2, 3))) check(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s: ", ok ? "PASS" : "FAIL");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	if (ok)
-		n_pass++;
-	else
-		n_fail++;
-}
-
-static void __attribute__((format(printf, 1, 2))) info(const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("  info: ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-}
-
-static int summary(void)
-{
-	printf("core_edu: %d passed, %d failed\n", n_pass, n_fail);
-	return n_fail ? 1 : 0;
-}
-
-/* ---- MMIO through the pointer opae_vfio_region_get() returned ------------ */
-
-static volatile uint8_t *bar0;
-
-static uint32_t rd32(uint32_t off)
-{
-	return *(volatile uint32_t *)(bar0 + off);
-}
-
-static uint64_t rd64(uint32_t off)
-{
-	return *(volatile uint64_t *)(bar0 + off);
-}
-
-static void wr32(uint32_t off, uint32_t val)
-{
-	*(volatile uint32_t *)(bar0 + off) = val;
-}
-
-static void wr64(uint32_t off, uint64_t val)
-{
-	*(volatile uint64_t *)(bar0 + off) = val;
-}
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-/* The eventfd counter, or 0 if it did not fire within timeout_ms. */
-static uint64_t wait_eventfd(int efd, int timeout_ms)
-{
-	struct pollfd p = { .fd = efd, .events = POLLIN };
-	uint64_t cnt = 0;
-
-	if (poll(&p, 1, timeout_ms) != 1)
-		return 0;
-	if (read(efd, &cnt, sizeof(cnt)) != sizeof(cnt))
-		return 0;
-	return cnt;
-}
-
-/* Start a DMA and poll until the run bit clears; 0 on completion. */
-static int edu_dma(uint64_t src, uint64_t dst, uint64_t cmd)
-{
-	double end = now_ms() + WAIT_MS;
-
-	wr64(EDU_REG_DMA_SRC, src);
-	wr64(EDU_REG_DMA_DST, dst);
-	wr64(EDU_REG_DMA_CNT, DMA_LEN);
-	wr64(EDU_REG_DMA_CMD, cmd | EDU_DMA_RUN);
-	while (rd64(EDU_REG_DMA_CMD) & EDU_DMA_RUN) {
-		if (now_ms() > end)
-			return -1;
-		usleep(1000);
-	}
-	return 0;
-}
-
-/* Acknowledge every pending edu interrupt; returns what was pending. */
-static uint32_t edu_ack(void)
-{
-	uint32_t st = rd32(EDU_REG_IRQ_STATUS);
-
-	wr32(EDU_REG_IRQ_ACK, st);
-	return st;
-}
-
-/* ---- locating the device --------------------------------------------------- */
-
-static unsigned read_hex_file(const char *dir, const char *name)
-{
-	char path[PATH_MAX], buf[32] = "";
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	if (!fgets(buf, sizeof(buf), f))
-		buf[0] = 0;
-	fclose(f);
-	return (unsigned)strtoul(buf, NULL, 16);
-}
-
-static int find_edu(char *bdf, size_t len)
-{
-	DIR *d = opendir("/sys/bus/pci/devices");
-	struct dirent *e;
-	int found = 0;
-
-	if (!d)
-		return 0;
-	while (!found && (e = readdir(d))) {
-		char dir[PATH_MAX];
-
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(dir, sizeof(dir), "/sys/bus/pci/devices/%s", e->d_name);
-		if (read_hex_file(dir, "vendor") == EDU_VENDOR &&
-		    read_hex_file(dir, "device") == EDU_DEVICE) {
-			snprintf(bdf, len, "%s", e->d_name);
-			found = 1;
-		}
-	}
-	closedir(d);
-	return found;
-}
-
-/* Open fds of this process: a leak check that holds on both kernels. */
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n - 1; /* the directory's own fd */
-}
+#define BUF_SIZE 4096
+#define DMA_LEN	 EDU_DMA_MAX /* 2 KiB: see the QEMU 7.2 pitfall above */
+#define QUIET_MS 300	     /* how long "no interrupt" is watched for */
 
 /* ---- the checks ------------------------------------------------------------- */
 
@@ -239,39 +53,19 @@ struct dma_buf {
 	size_t size;
 };
 
-/* Bus mastering through the config region the core exposes (public fields
- * device_fd / device_config_offset): edu drops DMA without it. */
-static void enable_bus_master(struct opae_vfio *v)
-{
-	off_t cfg = (off_t)v->device.device_config_offset;
-	uint16_t cmd = 0;
-	int ok;
-
-	ok = pread(v->device.device_fd, &cmd, 2, cfg + PCI_COMMAND) == 2;
-	if (ok)
-		info("PCI command after open: 0x%04x", cmd);
-	cmd |= PCI_COMMAND_MASTER | PCI_COMMAND_MEMORY;
-	ok = ok && pwrite(v->device.device_fd, &cmd, 2, cfg + PCI_COMMAND) == 2;
-	cmd = 0;
-	ok = ok && pread(v->device.device_fd, &cmd, 2, cfg + PCI_COMMAND) == 2;
-	check(ok && (cmd & PCI_COMMAND_MASTER),
-	      "bus master on via the config region at 0x%" PRIx64 " (cmd 0x%04x)",
-	      v->device.device_config_offset, cmd);
-}
-
 static void check_registers(struct opae_vfio *v)
 {
 	uint8_t *ptr = NULL;
 	size_t size = 0;
 	uint32_t val;
 
-	val = rd32(EDU_REG_ID);
+	val = edu_rd32(EDU_REG_ID);
 	check((val & 0xff) == 0xed, "edu id register 0x%08x", val);
-	wr32(EDU_REG_LIVENESS, 0x12345678);
-	val = rd32(EDU_REG_LIVENESS);
+	edu_wr32(EDU_REG_LIVENESS, 0x12345678);
+	val = edu_rd32(EDU_REG_LIVENESS);
 	check(val == ~0x12345678u, "liveness: wrote 0x12345678, read 0x%08x", val);
-	wr32(EDU_REG_LIVENESS, 0);
-	val = rd32(EDU_REG_LIVENESS);
+	edu_wr32(EDU_REG_LIVENESS, 0);
+	val = edu_rd32(EDU_REG_LIVENESS);
 	check(val == 0xffffffffu, "liveness: wrote 0, read 0x%08x", val);
 
 	/* edu implements only BAR0: BAR1 is not mapped, and the outputs of the
@@ -332,8 +126,8 @@ static void check_dma(const struct dma_buf *a, const struct dma_buf *b)
 		a->ptr[i] = (uint8_t)(i * 7 + 3);
 	memset(b->ptr, 0xcc, b->size);
 
-	check(edu_dma(a->iova, EDU_DMA_WINDOW, 0) == 0, "DMA RAM->edu completed (polled)");
-	check(edu_dma(EDU_DMA_WINDOW, b->iova, EDU_DMA_TO_RAM) == 0,
+	check(edu_dma(a->iova, EDU_DMA_WINDOW, DMA_LEN, 0) == 0, "DMA RAM->edu completed (polled)");
+	check(edu_dma(EDU_DMA_WINDOW, b->iova, DMA_LEN, EDU_DMA_TO_RAM) == 0,
 	      "DMA edu->RAM completed (polled)");
 	check(memcmp(a->ptr, b->ptr, DMA_LEN) == 0, "DMA round trip: %d bytes match", DMA_LEN);
 	for (size_t i = DMA_LEN; i < b->size; i++)
@@ -355,8 +149,8 @@ static void check_msi(struct opae_vfio *v, int efd, const struct dma_buf *a,
 	check(rc == 0, "opae_vfio_irq_enable(MSI, 0, eventfd) (%s)", rc ? strerror(errno) : "ok");
 
 	t0 = now_ms();
-	wr32(EDU_REG_IRQ_RAISE, 0x5a);
-	cnt = wait_eventfd(efd, WAIT_MS);
+	edu_wr32(EDU_REG_IRQ_RAISE, 0x5a);
+	cnt = wait_eventfd(efd, EDU_WAIT_MS);
 	st = edu_ack();
 	check(cnt >= 1 && (st & 0x5a) == 0x5a,
 	      "MSI fires for the raise register: eventfd %" PRIu64 ", status 0x%x, %.2f ms", cnt,
@@ -373,8 +167,8 @@ static void check_msi(struct opae_vfio *v, int efd, const struct dma_buf *a,
 	err = errno;
 	check(rc != 0 && err == ENOTTY, "opae_vfio_irq_unmask(MSI) fails with ENOTTY (rc %d, %s)",
 	      rc, strerror(err));
-	wr32(EDU_REG_IRQ_RAISE, 0x5a);
-	cnt = wait_eventfd(efd, WAIT_MS);
+	edu_wr32(EDU_REG_IRQ_RAISE, 0x5a);
+	cnt = wait_eventfd(efd, EDU_WAIT_MS);
 	st = edu_ack();
 	check(cnt >= 1, "MSI still fires after the refused mask (eventfd %" PRIu64 ")", cnt);
 
@@ -386,7 +180,7 @@ static void check_msi(struct opae_vfio *v, int efd, const struct dma_buf *a,
 	 * raise made edu write zeros at IOVA 0 - over a live buffer. */
 	memcpy(a_before, a->ptr, BUF_SIZE);
 	memcpy(b_before, b->ptr, BUF_SIZE);
-	wr32(EDU_REG_IRQ_RAISE, 0x77);
+	edu_wr32(EDU_REG_IRQ_RAISE, 0x77);
 	cnt = wait_eventfd(efd, QUIET_MS);
 	check(cnt == 0, "after MSI disable a raise does not signal the eventfd (count %" PRIu64 ")",
 	      cnt);
@@ -413,8 +207,8 @@ static void check_intx(struct opae_vfio *v, int efd)
 
 	/* vfio-pci masks INTx when it fires: ack the device, then unmask. */
 	for (int round = 1; round <= 2; round++) {
-		wr32(EDU_REG_IRQ_RAISE, 0x1000);
-		cnt = wait_eventfd(efd, WAIT_MS);
+		edu_wr32(EDU_REG_IRQ_RAISE, 0x1000);
+		cnt = wait_eventfd(efd, EDU_WAIT_MS);
 		st = edu_ack();
 		rc = opae_vfio_irq_unmask(v, VFIO_PCI_INTX_IRQ_INDEX, 0);
 		check(cnt >= 1 && (st & 0x1000) && rc == 0,
@@ -426,20 +220,20 @@ static void check_intx(struct opae_vfio *v, int efd)
 	errno = 0;
 	rc = opae_vfio_irq_mask(v, VFIO_PCI_INTX_IRQ_INDEX, 0);
 	check(rc == 0, "opae_vfio_irq_mask(INTx) (%s)", rc ? strerror(errno) : "ok");
-	wr32(EDU_REG_IRQ_RAISE, 0x2000);
+	edu_wr32(EDU_REG_IRQ_RAISE, 0x2000);
 	cnt = wait_eventfd(efd, QUIET_MS);
 	check(cnt == 0, "while INTx is masked a raise does not signal (count %" PRIu64 ")", cnt);
 	errno = 0;
 	rc = opae_vfio_irq_unmask(v, VFIO_PCI_INTX_IRQ_INDEX, 0);
-	cnt = wait_eventfd(efd, WAIT_MS);
+	cnt = wait_eventfd(efd, EDU_WAIT_MS);
 	st = edu_ack();
 	check(rc == 0 && cnt >= 1 && (st & 0x2000),
 	      "INTx unmask delivers the interrupt raised while masked (rc %d, eventfd %" PRIu64
 	      ", status 0x%x)",
 	      rc, cnt, st);
 	rc = opae_vfio_irq_unmask(v, VFIO_PCI_INTX_IRQ_INDEX, 0);
-	wr32(EDU_REG_IRQ_RAISE, 0x4000);
-	cnt = wait_eventfd(efd, WAIT_MS);
+	edu_wr32(EDU_REG_IRQ_RAISE, 0x4000);
+	cnt = wait_eventfd(efd, EDU_WAIT_MS);
 	st = edu_ack();
 	check(rc == 0 && cnt >= 1 && (st & 0x4000), "INTx works again after the mask test");
 	/* Left enabled on purpose: opae_vfio_close() must tear it down. */
@@ -471,13 +265,9 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	memset(&v, 0, sizeof(v));
 
-	if (argc > 1)
-		snprintf(bdf, sizeof(bdf), "%s", argv[1]);
-	else if (getenv("VFIO_BDF") && *getenv("VFIO_BDF"))
-		snprintf(bdf, sizeof(bdf), "%s", getenv("VFIO_BDF"));
-	else if (!find_edu(bdf, sizeof(bdf))) {
+	if (edu_find(argc, argv, bdf, sizeof(bdf))) {
 		check(0, "no edu device (1234:11e8) found in /sys/bus/pci/devices");
-		return summary();
+		return summary("core_edu");
 	}
 	info("device %s", bdf);
 
@@ -486,20 +276,20 @@ int main(int argc, char **argv)
 	if (opae_vfio_open(&v, bdf)) {
 		check(0, "opae_vfio_open(%s): %s", bdf, strerror(errno));
 		opae_vfio_close(&v);
-		return summary();
+		return summary("core_edu");
 	}
 	check(1, "opae_vfio_open(%s)", bdf);
 
 	if (opae_vfio_region_get(&v, 0, &ptr, &size) || !ptr) {
 		check(0, "opae_vfio_region_get(0): BAR0 not mapped");
 		opae_vfio_close(&v);
-		return summary();
+		return summary("core_edu");
 	}
 	check(size >= EDU_BAR0_SIZE, "opae_vfio_region_get(0): %p, size 0x%zx", (void *)ptr, size);
-	bar0 = ptr;
+	edu_set_bar0(ptr);
 
 	check_registers(&v);
-	enable_bus_master(&v);
+	edu_enable_bus_master(v.device.device_fd, v.device.device_config_offset);
 
 	if (allocate(&v, &a, "a") == 0 && allocate(&v, &b, "b") == 0) {
 		have_bufs = 1;
@@ -544,5 +334,5 @@ int main(int argc, char **argv)
 	check(fds_before >= 0 && fds_after == fds_before,
 	      "no fd left open after close (%d before open, %d after close)", fds_before,
 	      fds_after);
-	return summary();
+	return summary("core_edu");
 }
