@@ -328,22 +328,34 @@ struct kernel_sigaction {
 
 #define KSA_RESTORER 0x04000000UL
 
-static int park_install(void)
+/* 0 or -errno; `mask` is the kernel's one-word signal set. */
+static int raw_sigaction(int sig, void (*handler)(int, siginfo_t *, void *), unsigned long flags,
+			 unsigned long mask)
 {
 	struct kernel_sigaction ksa;
+
+	memset(&ksa, 0, sizeof(ksa));
+	ksa.handler = handler;
+	ksa.flags = flags | SA_SIGINFO | KSA_RESTORER;
+	ksa.restorer = trap_restore_rt;
+	ksa.mask = mask;
+	if (syscall(SYS_rt_sigaction, sig, &ksa, NULL, sizeof(ksa.mask)) != 0)
+		return -errno;
+	return 0;
+}
+
+static int park_install(void)
+{
 	const char *env = getenv("VFIO_MOCK_TRAP_PARK");
+	int ret;
 
 	if (env && env[0] == '0')
 		return 0;
-	memset(&ksa, 0, sizeof(ksa));
-	ksa.handler = park_handler;
-	ksa.flags = SA_SIGINFO | SA_RESTART | KSA_RESTORER;
-	ksa.restorer = trap_restore_rt;
-	ksa.mask = ~0UL; /* nothing interrupts a parked thread */
-	if (syscall(SYS_rt_sigaction, SIGRTMAX - 2, &ksa, NULL, sizeof(ksa.mask)) != 0)
-		return -errno;
-	park_signal = SIGRTMAX - 2;
-	return 0;
+	/* nothing interrupts a parked thread */
+	ret = raw_sigaction(SIGRTMAX - 2, park_handler, SA_RESTART, ~0UL);
+	if (!ret)
+		park_signal = SIGRTMAX - 2;
+	return ret;
 }
 
 /* The child of fork() has one thread, with the forking thread's TLS, and
@@ -647,6 +659,14 @@ static int install_one(int sig, void (*handler)(int, siginfo_t *, void *),
 	*prev = cur;
 	if (sigaction(sig, &sa, NULL) != 0)
 		return -errno;
+	/* ASan with allow_user_segv_handler=0 (or handle_segv=2) ignores a
+	 * SIGSEGV handler silently: install it past the interceptor then; its
+	 * own handler (in *prev) still gets every fault that is not ours. */
+	if (sigaction(sig, NULL, &cur) != 0)
+		return -errno;
+	if (!(cur.sa_flags & SA_SIGINFO) || cur.sa_sigaction != handler)
+		return raw_sigaction(sig, handler, SA_ONSTACK | SA_RESTART,
+				     ~0UL & ~sync_signal_bits());
 	return 0;
 }
 
@@ -708,6 +728,8 @@ int trap_add(void *addr, size_t len, const struct trap_ops *ops, void *ctx)
 	sigset_t saved;
 	int ret;
 
+	if (lock_held_by_me()) /* from a callback: would wait for ourselves */
+		return -EDEADLK;
 	pthread_mutex_lock(&install_mutex);
 	ret = install_locked();
 	pthread_mutex_unlock(&install_mutex);
@@ -759,9 +781,10 @@ out:
 void trap_remove(void *addr, size_t len)
 {
 	uintptr_t start = (uintptr_t)addr, end;
+	int saved_errno = errno;
 	sigset_t saved;
 
-	if (!page_size || !addr || !len)
+	if (!page_size || !addr || !len || lock_held_by_me())
 		return;
 	end = start + ((len + page_size - 1) & ~(page_size - 1));
 	/* Holding the lock also means no access is in flight on the range. */
@@ -779,6 +802,7 @@ void trap_remove(void *addr, size_t len)
 	while (ranges_used && !ranges[ranges_used - 1].end)
 		ranges_used--;
 	admin_end(&saved);
+	errno = saved_errno;
 }
 
 #endif /* x86-64 Linux */
