@@ -404,6 +404,44 @@ TEST(TrapArgs, BadInputsAreRejectedAndLeaveNothingTrapped)
 	EXPECT_EQ(d.stores.load(), 2u);
 }
 
+TEST(TrapArgs, UnmappedRangeFailsAndLeavesNothingTrapped)
+{
+	FakeDev d(2);
+	static const trap_ops ops = { FakeDev::before_load, FakeDev::after_store };
+	ASSERT_EQ(munmap(d.prog + kPage, kPage), 0);
+	EXPECT_EQ(trap_add(d.prog, 2 * kPage, &ops, &d), -ENOMEM);
+	store<uint32_t>(d.prog, 0, 9); // plain memory, not trapped
+	EXPECT_EQ(d.stores.load(), 0u);
+	EXPECT_EQ(*(uint32_t *)d.dev, 9u);
+	ASSERT_EQ(trap_add(d.prog, kPage, &ops, &d), 0); // the slot was not kept
+	trap_remove(d.prog, kPage);
+	d.len = kPage; // the destructor unmaps what is left
+	munmap(d.dev + kPage, kPage);
+}
+
+struct ReentrantCtx {
+	uint8_t *page;
+	int add_ret;
+};
+
+void reenter_add(void *ctx, uint64_t)
+{
+	auto *c = static_cast<ReentrantCtx *>(ctx);
+	static const trap_ops none = { nullptr, nullptr };
+	c->add_ret = trap_add(c->page + kPage, kPage, &none, nullptr);
+}
+
+TEST(TrapArgs, TrapAddFromCallbackIsRefused)
+{
+	FakeDev d(2);
+	ReentrantCtx c = { d.prog, 0 };
+	static const trap_ops ops = { reenter_add, nullptr };
+	ASSERT_EQ(trap_add(d.prog, kPage, &ops, &c), 0);
+	(void)load<uint32_t>(d.prog, 0);
+	EXPECT_EQ(c.add_ret, -EDEADLK);
+	trap_remove(d.prog, kPage);
+}
+
 TEST(TrapArgs, RegistryFullGivesEnospc)
 {
 	FakeDev d(TRAP_MAX_RANGES + 1);

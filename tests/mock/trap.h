@@ -70,8 +70,9 @@ int trap_install(void); /* SIGSEGV/SIGTRAP handlers; idempotent; 0 or -errno */
  * Returns 0, -EINVAL (unaligned, empty, NULL ops, overlaps a trapped range),
  * -ENOSPC (TRAP_MAX_RANGES reached), -ENOSYS (not x86-64 Linux), -EDEADLK
  * (called from a trap callback), or the -errno of a failed mprotect (nothing
- * is left trapped then). Installs the
- * handlers if trap_install() was not called. The ops struct is copied. */
+ * is left trapped then). Installs the handlers if trap_install() was not
+ * called (and re-installs them if the program replaced them). The ops struct
+ * is copied. */
 int trap_add(void *addr, size_t len, const struct trap_ops *ops, void *ctx);
 
 /* forget and leave the range PROT_READ|PROT_WRITE; waits for an access in
