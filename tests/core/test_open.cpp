@@ -31,7 +31,8 @@ TEST_F(CoreTest, OpenFillsDeviceAndClosesCleanly)
 			EXPECT_EQ(1u, q->count);
 		}
 	}
-	EXPECT_EQ(5, n);
+	// edu is not PCIe: vfio-pci refuses the ERR index (EINVAL), which is skipped
+	EXPECT_EQ(4, n);
 	// memory + bus master enabled
 	struct vfio_mock_device_state st;
 	ASSERT_EQ(0, vfio_mock_device_state(EDU_ADDR, &st));
