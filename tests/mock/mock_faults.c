@@ -13,28 +13,31 @@
 #define MAX_KINDS 48
 #define MAX_FAULTS 64
 
+/* Container, group and device ioctls reuse numbers (VFIO_IOMMU_MAP_DMA ==
+ * VFIO_DEVICE_PCI_HOT_RESET): a name needs the kind of fd it was issued on. */
 static const struct {
+	enum mock_fd_kind fd;
 	unsigned long req;
 	const char *name;
 } ioctl_names[] = {
-	{ VFIO_GET_API_VERSION, "VFIO_GET_API_VERSION" },
-	{ VFIO_CHECK_EXTENSION, "VFIO_CHECK_EXTENSION" },
-	{ VFIO_SET_IOMMU, "VFIO_SET_IOMMU" },
-	{ VFIO_GROUP_GET_STATUS, "VFIO_GROUP_GET_STATUS" },
-	{ VFIO_GROUP_SET_CONTAINER, "VFIO_GROUP_SET_CONTAINER" },
-	{ VFIO_GROUP_UNSET_CONTAINER, "VFIO_GROUP_UNSET_CONTAINER" },
-	{ VFIO_GROUP_GET_DEVICE_FD, "VFIO_GROUP_GET_DEVICE_FD" },
-	{ VFIO_DEVICE_GET_INFO, "VFIO_DEVICE_GET_INFO" },
-	{ VFIO_DEVICE_GET_REGION_INFO, "VFIO_DEVICE_GET_REGION_INFO" },
-	{ VFIO_DEVICE_GET_IRQ_INFO, "VFIO_DEVICE_GET_IRQ_INFO" },
-	{ VFIO_DEVICE_SET_IRQS, "VFIO_DEVICE_SET_IRQS" },
-	{ VFIO_DEVICE_RESET, "VFIO_DEVICE_RESET" },
-	{ VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, "VFIO_DEVICE_GET_PCI_HOT_RESET_INFO" },
-	{ VFIO_DEVICE_PCI_HOT_RESET, "VFIO_DEVICE_PCI_HOT_RESET" },
-	{ VFIO_DEVICE_FEATURE, "VFIO_DEVICE_FEATURE" },
-	{ VFIO_IOMMU_GET_INFO, "VFIO_IOMMU_GET_INFO" },
-	{ VFIO_IOMMU_MAP_DMA, "VFIO_IOMMU_MAP_DMA" },
-	{ VFIO_IOMMU_UNMAP_DMA, "VFIO_IOMMU_UNMAP_DMA" },
+	{ FD_CONTAINER, VFIO_GET_API_VERSION, "VFIO_GET_API_VERSION" },
+	{ FD_CONTAINER, VFIO_CHECK_EXTENSION, "VFIO_CHECK_EXTENSION" },
+	{ FD_CONTAINER, VFIO_SET_IOMMU, "VFIO_SET_IOMMU" },
+	{ FD_CONTAINER, VFIO_IOMMU_GET_INFO, "VFIO_IOMMU_GET_INFO" },
+	{ FD_CONTAINER, VFIO_IOMMU_MAP_DMA, "VFIO_IOMMU_MAP_DMA" },
+	{ FD_CONTAINER, VFIO_IOMMU_UNMAP_DMA, "VFIO_IOMMU_UNMAP_DMA" },
+	{ FD_GROUP, VFIO_GROUP_GET_STATUS, "VFIO_GROUP_GET_STATUS" },
+	{ FD_GROUP, VFIO_GROUP_SET_CONTAINER, "VFIO_GROUP_SET_CONTAINER" },
+	{ FD_GROUP, VFIO_GROUP_UNSET_CONTAINER, "VFIO_GROUP_UNSET_CONTAINER" },
+	{ FD_GROUP, VFIO_GROUP_GET_DEVICE_FD, "VFIO_GROUP_GET_DEVICE_FD" },
+	{ FD_DEVICE, VFIO_DEVICE_GET_INFO, "VFIO_DEVICE_GET_INFO" },
+	{ FD_DEVICE, VFIO_DEVICE_GET_REGION_INFO, "VFIO_DEVICE_GET_REGION_INFO" },
+	{ FD_DEVICE, VFIO_DEVICE_GET_IRQ_INFO, "VFIO_DEVICE_GET_IRQ_INFO" },
+	{ FD_DEVICE, VFIO_DEVICE_SET_IRQS, "VFIO_DEVICE_SET_IRQS" },
+	{ FD_DEVICE, VFIO_DEVICE_RESET, "VFIO_DEVICE_RESET" },
+	{ FD_DEVICE, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, "VFIO_DEVICE_GET_PCI_HOT_RESET_INFO" },
+	{ FD_DEVICE, VFIO_DEVICE_PCI_HOT_RESET, "VFIO_DEVICE_PCI_HOT_RESET" },
+	{ FD_DEVICE, VFIO_DEVICE_FEATURE, "VFIO_DEVICE_FEATURE" },
 };
 
 static const char *const plain_kinds[] = { "open",  "ioctl", "mmap_bar", "mmap_huge",
@@ -53,10 +56,10 @@ static struct {
 } faults[MAX_FAULTS];
 static unsigned nfaults;
 
-const char *mock_ioctl_name(unsigned long req)
+const char *mock_ioctl_name(int fd_kind, unsigned long req)
 {
 	for (size_t i = 0; i < sizeof(ioctl_names) / sizeof(ioctl_names[0]); i++)
-		if (ioctl_names[i].req == req)
+		if (ioctl_names[i].req == req && (int)ioctl_names[i].fd == fd_kind)
 			return ioctl_names[i].name;
 	return NULL;
 }
@@ -95,8 +98,7 @@ static unsigned count_of(const char *kind)
 int mock_fault_check(const char *kind, const char *name)
 {
 	const char *keys[3] = { kind_canonical(kind), name ? kind_canonical(name) : NULL,
-				"any" };
-	keys[2] = kind_canonical("any");
+				kind_canonical("any") };
 
 	for (int k = 0; k < 3; k++) {
 		unsigned *c = keys[k] ? counter(keys[k]) : NULL;

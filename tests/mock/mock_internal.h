@@ -137,7 +137,7 @@ void mock_fd_report(void);
 int mock_fault_check(const char *kind, const char *name);
 void mock_faults_reset(void);
 int mock_fault_parse_env(const char *spec);
-const char *mock_ioctl_name(unsigned long req);
+const char *mock_ioctl_name(int fd_kind, unsigned long req);
 
 /* scenario (mock_scenario.c) */
 void mock_world_clear(void);

@@ -239,7 +239,7 @@ int ioctl(int fd, unsigned long req, ...)
 		mock_unlock();
 		return mock_real.ioctl(fd, req, arg);
 	}
-	err = mock_fault_check("ioctl", mock_ioctl_name(req));
+	err = mock_fault_check("ioctl", mock_ioctl_name((int)f->kind, req));
 	if (err)
 		ret = -err;
 	else if (f->kind == FD_CONTAINER)
