@@ -3,7 +3,11 @@
 # ../shared/vm/run-in-vm.sh and map the outcome onto ctest's verdicts.
 #
 # Usage: run-vm-test.sh --name NAME --runner PATH [--timeout SEC]
-#                       [--expect REGEX] [--skip-code N] -- PROGRAM [ARGS...]
+#                       [--expect REGEX] [--skip-code N] [--vm-arg ARG]...
+#                       -- PROGRAM [ARGS...]
+#
+#   --vm-arg ARG    passed to run-in-vm.sh before the program (repeatable),
+#                   e.g. --vm-arg --ivshmem --vm-arg 1M
 #
 #   exit 0          the program passed in the VM (and printed a line matching
 #                   REGEX, when given: guards against a program that exits 0
@@ -25,6 +29,7 @@ runner=
 timeout=45
 expect=
 skip_code=77
+vm_args=()
 
 while (($#)); do
 	case $1 in
@@ -33,6 +38,7 @@ while (($#)); do
 	--timeout) timeout=$2; shift ;;
 	--expect) expect=$2; shift ;;
 	--skip-code) skip_code=$2; shift ;;
+	--vm-arg) vm_args+=("$2"); shift ;;
 	--) shift; break ;;
 	*) echo "run-vm-test.sh: unknown option $1" >&2; exit 2 ;;
 	esac
@@ -58,10 +64,10 @@ fail() {
 log=$(mktemp "${TMPDIR:-/tmp}/run-vm-test.XXXXXX")
 trap 'rm -f "$log"' EXIT
 
-echo "== $name: $runner --timeout $timeout $program $*"
+echo "== $name: $runner --timeout $timeout ${vm_args[*]} $program $*"
 start=$SECONDS
 # Show the output live (ctest captures it) and keep a copy to classify 125.
-"$runner" --timeout "$timeout" "$program" "$@" 2>&1 | tee "$log"
+"$runner" --timeout "$timeout" "${vm_args[@]}" "$program" "$@" 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 echo "== $name: run-in-vm.sh exit status $rc after $((SECONDS - start)) s"
 
