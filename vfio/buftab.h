@@ -1,5 +1,5 @@
 /* buftab.h - the table of live DMA buffers of one device, keyed by the exact
- * user address: O(1) expected insert/find/remove, grows by doubling. */
+ * user address: open addressing, O(1) expected insert/find/remove, grows by doubling. */
 #ifndef VFIO_BUFTAB_H
 #define VFIO_BUFTAB_H
 
@@ -15,12 +15,18 @@ struct buf_rec {
 	size_t map_len;     /* bytes of memory mmap'ed (huge page multiple) */
 	uint64_t page_size; /* page size actually used */
 	uint64_t iova_len;  /* bytes of IOVA reserved */
-	struct buf_rec *hnext;
+};
+
+/* The key sits in the slot, so a lookup touches one cache line of the table
+ * and not the record. */
+struct buftab_slot {
+	uintptr_t key; /* 0 = empty (a buffer never starts at address 0) */
+	struct buf_rec *rec;
 };
 
 struct buftab {
-	struct buf_rec **slots;
-	size_t nslots; /* power of two */
+	struct buftab_slot *slots;
+	size_t nslots; /* power of two, at most half full */
 	size_t count;
 	size_t cursor; /* first slot that may be non-empty, for buftab_pop */
 };
