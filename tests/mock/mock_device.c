@@ -280,7 +280,8 @@ static int irq_info(struct mock_dev *d, struct vfio_irq_info *arg)
 
 int mock_dev_ioctl(struct mock_dev *d, unsigned long req, void *arg)
 {
-	if (!arg && req != VFIO_DEVICE_RESET)
+	if (!arg && (req == VFIO_DEVICE_GET_INFO || req == VFIO_DEVICE_GET_REGION_INFO ||
+		     req == VFIO_DEVICE_GET_IRQ_INFO || req == VFIO_DEVICE_SET_IRQS))
 		return -EFAULT;
 	switch (req) {
 	case VFIO_DEVICE_GET_INFO: {

@@ -254,7 +254,7 @@ void *mock_huge_mmap(void *addr, size_t len, int prot, int flags)
 	}
 	/* over-allocate, then trim to an aligned window of whole huge pages */
 	raw = mock_real.mmap(NULL, rounded + page, prot,
-			     (flags & ~(MAP_HUGETLB | (MAP_HUGE_MASK << MAP_HUGE_SHIFT) | MAP_FIXED)),
+			     (int)((unsigned)flags & ~(MAP_HUGETLB | ((unsigned)MAP_HUGE_MASK << MAP_HUGE_SHIFT) | MAP_FIXED)),
 			     -1, 0);
 	if (raw == MAP_FAILED) {
 		free(m);

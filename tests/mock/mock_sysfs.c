@@ -45,10 +45,11 @@ const char *mock_path_redirect(const char *path, char *buf, size_t len)
 		return NULL;
 	for (unsigned i = 0; i < nprefixes; i++) {
 		size_t n = prefix_len[i];
-		char next = path[n];
+		char next;
 
 		if (strncmp(path, prefixes[i], n))
 			continue;
+		next = path[n];
 		/* "/sys/devices/pci" matches pci0000:00; the others whole components */
 		if (next && next != '/' && strcmp(prefixes[i], "/sys/devices/pci"))
 			continue;
