@@ -26,7 +26,7 @@ set -uo pipefail
 
 name=vm-test
 runner=
-timeout=45
+timeout=60
 expect=
 skip_code=77
 vm_args=()
