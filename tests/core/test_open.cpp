@@ -243,3 +243,34 @@ TEST_F(CoreTest, SparseRegionMapsOnlyItsAreas)
 	struct vfio_mock_leaks l = leaks_now();
 	EXPECT_EQ(2u, l.bar_maps);
 }
+
+TEST_F(CoreTest, SecureOpenPresentsTheVfToken)
+{
+	const char *scen = R"({"devices":[
+	  {"address":"0000:3b:00.0","model":"none","group":10,"sriov_totalvfs":4,"sriov_numvfs":1,
+	   "bars":[{"index":0,"size":"0x1000","mmap":true}]},
+	  {"address":"0000:3b:00.1","model":"none","group":11,"physfn":"0000:3b:00.0",
+	   "bars":[{"index":0,"size":"0x1000","mmap":true}]},
+	  {"address":"0000:00:03.0","model":"edu","group":1}]})";
+	ASSERT_EQ(0, vfio_mock_load_scenario(scen));
+	const char *tok = "5b3b1a2e-4c1d-4e5f-8a9b-0c1d2e3f4a5b";
+	const char *other = "00000000-1111-2222-3333-444444444444";
+	struct opae_vfio pf, vf;
+	memset(&pf, 0, sizeof(pf));
+	memset(&vf, 0, sizeof(vf));
+	ASSERT_EQ(0, opae_vfio_secure_open(&pf, "0000:3b:00.0", tok)) << strerror(errno);
+	errno = 0;
+	EXPECT_EQ(6, opae_vfio_open(&vf, "0000:3b:00.1")) << "a VF needs the PF's token";
+	EXPECT_EQ(EACCES, errno);
+	errno = 0;
+	EXPECT_EQ(6, opae_vfio_secure_open(&vf, "0000:3b:00.1", other)) << "wrong token is not 'busy'";
+	EXPECT_EQ(EACCES, errno);
+	EXPECT_EQ(0, opae_vfio_secure_open(&vf, "0000:3b:00.1", tok)) << strerror(errno);
+	opae_vfio_close(&vf);
+	opae_vfio_close(&pf);
+	// a token where none is expected is refused by the kernel
+	errno = 0;
+	EXPECT_EQ(6, opae_vfio_secure_open(&v, EDU_ADDR, tok));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_NO_LEAKS();
+}
