@@ -1,0 +1,325 @@
+/* models/dfl_fpga.c - an Intel OFS-like FPGA card: PF with a device feature
+ * list (FME, PR, port, NLB0 AFU) in BAR0, or a VF with the NLB0 AFU at BAR0.
+ *
+ * NLB0 implements the native loopback protocol hello_fpga uses (opae-facts
+ * 5.1/5.2): a copy of NUM_LINES cache lines from SRC to DST done by the mock's
+ * worker through the IOMMU, in chunks, then a completion flag in the DSM.
+ * Register maps: docs/dfl-model.md.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "../mock_model.h"
+#include "dfl_common.h"
+
+/* NLB0 registers, offsets from the AFU header */
+#define NLB_SCRATCH   0x100 /* 64-bit, plain read/write (real NLB: SCRATCHPAD0) */
+#define NLB_DSM_BASE  0x110 /* 64-bit byte IOVA */
+#define NLB_SRC_ADDR  0x120 /* 64-bit cache-line address (IOVA >> 6) */
+#define NLB_DST_ADDR  0x128
+#define NLB_NUM_LINES 0x130 /* 32-bit */
+#define NLB_CTL       0x138 /* 32-bit: bit 0 out of reset, bit 1 start, bit 2 stop */
+#define NLB_CFG       0x140 /* 32-bit, stored only: loopback (copy) is the one mode */
+#define NLB_STATUS1   0x168 /* 64-bit: lines still to copy; 0 when idle */
+#define NLB_IRQ_RAISE 0x180 /* 32-bit: writing N raises MSI-X vector N */
+
+#define CTL_RUN_OK 0x1u
+#define CTL_START  0x2u
+#define CTL_STOP   0x4u
+
+#define DSM_STATUS     0x40 /* 64-bit, bit 0 = test complete */
+#define DSM_NUM_READS  0x48 /* lines read (the mock's own counters) */
+#define DSM_NUM_WRITES 0x50
+
+#define LINE 64u
+#define CHUNK (64u * 1024u)            /* bytes copied per worker step */
+#define CHUNK_DELAY_NS 2000ULL         /* between steps: the copy takes "some" time */
+#define MAX_LINES (1u << 20)           /* 64 MiB: a sane bound for NUM_LINES */
+
+struct dfl_fpga {
+	struct mock_dev *dev;
+	int vf;              /* role: 1 = VF (AFU at BAR0 offset 0) */
+	uint64_t bar0_size;
+	uint64_t afu;        /* AFU offset in BAR0 */
+	unsigned msix;       /* MSI-X vectors */
+	uintptr_t run;       /* id of the current copy; stale worker steps are ignored */
+	int running;
+	uint64_t src, dst, dsm; /* byte IOVAs of the current copy */
+	uint64_t lines, done;
+	uint64_t writes;     /* register writes seen (diagnostics only) */
+	uint64_t dma_faults; /* copies stopped by an IOMMU fault */
+	uint8_t bounce[CHUNK];
+};
+
+static int role_is_vf(const struct mock_dev_config *cfg, int *vf)
+{
+	struct json_object *r;
+	const char *s;
+
+	*vf = cfg->physfn[0] != 0; /* an SR-IOV VF unless the scenario says otherwise */
+	if (!cfg->params || !json_object_object_get_ex(cfg->params, "role", &r))
+		return 0;
+	s = json_object_get_string(r);
+	if (s && !strcmp(s, "pf"))
+		*vf = 0;
+	else if (s && !strcmp(s, "vf"))
+		*vf = 1;
+	else
+		return -1;
+	return 0;
+}
+
+/* defaults() runs before the scenario's params are known, so it gives the PF;
+ * a VF scenario entry sets "device": "0xbccf" (and physfn) itself. */
+static void dfl_defaults(struct mock_dev_config *cfg)
+{
+	cfg->vendor = 0x8086;
+	cfg->device = 0xbcce;
+	cfg->subsystem_vendor = 0x8086;
+	cfg->subsystem_device = 0x1770;
+	cfg->class_code = 0x120000; /* processing accelerator */
+	cfg->revision = 0x01;
+	cfg->bar[0].size = DFL_PF_BAR0_SIZE;
+	cfg->bar[0].mmap = 1;
+	cfg->irq_count[0] = 1; /* INTx */
+	cfg->irq_count[1] = 1; /* MSI */
+	cfg->irq_count[2] = 7; /* MSI-X (OFS: 4 user + 3 FME/port error vectors) */
+	cfg->irq_count[3] = 1; /* ERR (PCIe) */
+	cfg->irq_count[4] = 1; /* REQ */
+	cfg->pcie = 1;
+	cfg->reset = 1;
+}
+
+static void nlb_power_on(struct dfl_fpga *f)
+{
+	uint8_t *bar = mock_bar_mem(f->dev, 0);
+
+	f->run++;
+	f->running = 0;
+	f->lines = f->done = 0;
+	/* registers after the header back to 0 (header rewritten below) */
+	memset(bar + f->afu + 0x20, 0, 0x1000 - 0x20);
+	dfl_put_nlb0_header(bar, f->afu);
+}
+
+static void build(struct dfl_fpga *f)
+{
+	uint8_t *bar = mock_bar_mem(f->dev, 0);
+
+	memset(bar, 0, f->bar0_size);
+	if (f->vf)
+		dfl_put_nlb0_header(bar, 0);
+	else
+		dfl_build_pf_bar0(bar);
+	nlb_power_on(f);
+}
+
+static int dfl_create(struct mock_dev *d, const struct mock_dev_config *cfg, void **state)
+{
+	struct dfl_fpga *f;
+	int vf;
+
+	if (role_is_vf(cfg, &vf)) {
+		mock_log(0, "dfl-fpga %s: params.role must be \"pf\" or \"vf\"", cfg->address);
+		return -1;
+	}
+	if (cfg->bar[0].size < (vf ? 0x1000 : DFL_PF_BAR0_SIZE)) {
+		mock_log(0, "dfl-fpga %s: BAR0 of 0x%llx bytes cannot hold the %s layout",
+			 cfg->address, (unsigned long long)cfg->bar[0].size, vf ? "VF" : "PF");
+		return -1;
+	}
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return -1;
+	f->dev = d;
+	f->vf = vf;
+	f->bar0_size = cfg->bar[0].size;
+	f->afu = vf ? 0 : DFL_PF_AFU_OFF;
+	f->msix = cfg->irq_count[2];
+	build(f);
+	*state = f;
+	return 0;
+}
+
+static void dfl_destroy(void *state)
+{
+	struct dfl_fpga *f = state;
+
+	mock_log(2, "dfl-fpga: %llu register writes, %llu copies stopped by IOMMU faults",
+		 (unsigned long long)f->writes, (unsigned long long)f->dma_faults);
+	free(f);
+}
+
+static void dfl_reset(void *state)
+{
+	build(state);
+}
+
+static unsigned dfl_reg_width(void *state, unsigned bar, uint64_t off)
+{
+	struct dfl_fpga *f = state;
+	uint64_t r = off - f->afu;
+
+	(void)bar;
+	if (off >= f->afu && (r & ~7ULL) == NLB_NUM_LINES)
+		return 4;
+	if (off >= f->afu &&
+	    ((r & ~3ULL) == NLB_CTL || (r & ~3ULL) == NLB_CFG || (r & ~3ULL) == NLB_IRQ_RAISE))
+		return 4;
+	return 8;
+}
+
+/* Traps only where a write has a side effect: the port header page (PORT_CONTROL)
+ * and the AFU's register page. FME, PR and feature headers are plain memory. */
+static int dfl_page_trapped(void *state, unsigned bar, uint64_t page_off)
+{
+	struct dfl_fpga *f = state;
+
+	if (bar != 0)
+		return 0;
+	return page_off == f->afu || (!f->vf && page_off == DFL_PORT_OFF);
+}
+
+static void copy_step(void *state, void *arg);
+
+static void finish(struct dfl_fpga *f)
+{
+	uint64_t v;
+
+	/* counters first: the completion bit must be the last thing the host sees */
+	v = f->lines;
+	if (mock_dma_write(f->dev, f->dsm + DSM_NUM_READS, &v, 8) ||
+	    mock_dma_write(f->dev, f->dsm + DSM_NUM_WRITES, &v, 8)) {
+		f->running = 0;
+		return;
+	}
+	v = 1;
+	mock_dma_write(f->dev, f->dsm + DSM_STATUS, &v, 8);
+	f->running = 0;
+}
+
+static void copy_step(void *state, void *arg)
+{
+	struct dfl_fpga *f = state;
+	uint8_t *bar = mock_bar_mem(f->dev, 0);
+	uint64_t off, len;
+
+	if ((uintptr_t)arg != f->run || !f->running)
+		return; /* stopped, restarted or reset since this step was queued */
+	off = f->done * LINE;
+	len = (f->lines - f->done) * LINE;
+	if (len > CHUNK)
+		len = CHUNK;
+	if (len && (mock_dma_read(f->dev, f->src + off, f->bounce, len) ||
+		    mock_dma_write(f->dev, f->dst + off, f->bounce, len))) {
+		/* the mock recorded the IOMMU fault; like a real AFU we stop
+		 * and never report completion */
+		f->dma_faults++;
+		f->running = 0;
+		dfl_wr64(bar, f->afu + NLB_STATUS1, 0);
+		return;
+	}
+	f->done += len / LINE;
+	dfl_wr64(bar, f->afu + NLB_STATUS1, f->lines - f->done);
+	if (f->done < f->lines)
+		mock_schedule(f->dev, CHUNK_DELAY_NS, copy_step, arg);
+	else
+		finish(f);
+}
+
+static void nlb_ctl(struct dfl_fpga *f, uint32_t ctl)
+{
+	uint8_t *bar = mock_bar_mem(f->dev, 0);
+	uint64_t a = f->afu;
+
+	if (!(ctl & CTL_RUN_OK)) { /* AFU held in reset: abort, forget the run */
+		f->run++;
+		f->running = 0;
+		dfl_wr64(bar, a + NLB_STATUS1, 0);
+		return;
+	}
+	if (ctl & CTL_STOP) {
+		f->run++;
+		f->running = 0;
+		dfl_wr64(bar, a + NLB_STATUS1, 0);
+		return;
+	}
+	if (!(ctl & CTL_START) || f->running)
+		return;
+	f->run++;
+	f->dsm = dfl_rd64(bar, a + NLB_DSM_BASE);
+	f->src = dfl_rd64(bar, a + NLB_SRC_ADDR) << 6;
+	f->dst = dfl_rd64(bar, a + NLB_DST_ADDR) << 6;
+	f->lines = dfl_rd32(bar, a + NLB_NUM_LINES);
+	if (f->lines > MAX_LINES)
+		f->lines = MAX_LINES;
+	f->done = 0;
+	f->running = 1;
+	dfl_wr64(bar, a + NLB_STATUS1, f->lines);
+	/* never copy here: this may be a signal handler on the program's thread */
+	mock_schedule(f->dev, CHUNK_DELAY_NS, copy_step, (void *)f->run);
+}
+
+static void port_control(struct dfl_fpga *f)
+{
+	uint8_t *bar = mock_bar_mem(f->dev, 0);
+	uint64_t v = dfl_rd64(bar, DFL_PORT_OFF + PORT_CONTROL);
+
+	if (v & PORT_CTL_SFTRST) {
+		/* port (and its AFU) held in reset; ack it */
+		nlb_power_on(f);
+		v |= PORT_CTL_SFTRST_ACK;
+	} else {
+		v &= ~PORT_CTL_SFTRST_ACK;
+	}
+	dfl_wr64(bar, DFL_PORT_OFF + PORT_CONTROL, v);
+}
+
+static void dfl_on_write(void *state, unsigned bar_index, uint64_t off, unsigned size,
+			 uint64_t value)
+{
+	struct dfl_fpga *f = state;
+	uint8_t *bar = mock_bar_mem(f->dev, 0);
+	uint64_t r;
+
+	(void)size;
+	(void)value; /* the BAR memory holds the stored bytes; read whole registers */
+	f->writes++;
+	if (bar_index != 0)
+		return;
+	if (!f->vf && (off & ~7ULL) == DFL_PORT_OFF + PORT_CONTROL) {
+		port_control(f);
+		return;
+	}
+	if (off < f->afu || off - f->afu >= 0x1000)
+		return;
+	r = off - f->afu;
+	if (r < 0x20) { /* the AFU header is read-only */
+		dfl_put_nlb0_header(bar, f->afu);
+		return;
+	}
+	if ((r & ~3ULL) == NLB_CTL) {
+		nlb_ctl(f, dfl_rd32(bar, f->afu + NLB_CTL));
+	} else if ((r & ~3ULL) == NLB_IRQ_RAISE) {
+		uint32_t n = dfl_rd32(bar, f->afu + NLB_IRQ_RAISE);
+
+		if (n < f->msix)
+			mock_irq_raise(f->dev, 2, n);
+	} else if ((r & ~7ULL) == NLB_STATUS1) {
+		dfl_wr64(bar, f->afu + NLB_STATUS1, f->running ? f->lines - f->done : 0);
+	}
+}
+
+const struct mock_model_ops mock_model_dfl_fpga = {
+	.name = "dfl-fpga",
+	.defaults = dfl_defaults,
+	.create = dfl_create,
+	.destroy = dfl_destroy,
+	.reset = dfl_reset,
+	.reg_width = dfl_reg_width,
+	.on_write = dfl_on_write,
+	.page_trapped = dfl_page_trapped,
+};
