@@ -173,6 +173,7 @@ ssize_t mock_config_rw(struct mock_dev *d, uint8_t *buf, size_t n, uint64_t pos,
 	}
 	for (int i = 0; i < 6; i++)
 		put32(d->config + 0x10 + 4 * i, bar_value(d, i));
+	mock_irq_config_changed(d);
 	(void)get32;
 	return (ssize_t)n;
 }

@@ -166,6 +166,7 @@ int mock_dev_viable_group(struct mock_group *g);
 /* irqs (mock_irq.c) */
 int mock_irq_set(struct mock_dev *d, struct vfio_irq_set *hdr);
 void mock_irq_disable_all(struct mock_dev *d);
+void mock_irq_config_changed(struct mock_dev *d);
 unsigned mock_irq_live(void);
 void mock_irq_report(void);
 

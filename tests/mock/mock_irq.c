@@ -68,6 +68,12 @@ static void intx_check(struct mock_dev *d)
 	signal_efd(d->ctx[0].efd);
 }
 
+/* COMMAND.INTx-disable was just cleared: a line still asserted fires now. */
+void mock_irq_config_changed(struct mock_dev *d)
+{
+	intx_check(d);
+}
+
 static void intx_unmask(struct mock_dev *d)
 {
 	if (!d->intx_masked)
