@@ -69,8 +69,10 @@ static void *buffer_memory(struct vfio_state *s, uint64_t size, struct buf_rec *
 
 				human(want, a, sizeof(a));
 				human(pg, c, sizeof(c));
-				vlog_debug(s->name, "allocate: no free %s huge page, using %s pages "
-						    "(contiguous in IOVA through the IOMMU)", a, c);
+				vlog_debug(s->name,
+				           "allocate: no free %s huge page, using %s pages "
+				           "(contiguous in IOVA through the IOMMU)",
+				           a, c);
 			}
 			b->map_len = len;
 			b->page_size = pg;
@@ -93,11 +95,11 @@ static void *buffer_memory(struct vfio_state *s, uint64_t size, struct buf_rec *
 static int dma_map(struct opae_vfio *v, struct vfio_state *s, void *p, uint64_t iova, uint64_t len)
 {
 	struct vfio_iommu_type1_dma_map m = {
-		.argsz = sizeof(m),
-		.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
-		.vaddr = (uint64_t)(uintptr_t)p,
-		.iova = iova,
-		.size = len,
+	    .argsz = sizeof(m),
+	    .flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
+	    .vaddr = (uint64_t)(uintptr_t)p,
+	    .iova = iova,
+	    .size = len,
 	};
 
 	if (ioctl(v->cont_fd, VFIO_IOMMU_MAP_DMA, &m)) {
@@ -105,8 +107,8 @@ static int dma_map(struct opae_vfio *v, struct vfio_state *s, void *p, uint64_t 
 		char a[32];
 
 		human(len, a, sizeof(a));
-		vlog_err(s->name, e, "VFIO_IOMMU_MAP_DMA (iova 0x%llx, %s)", (unsigned long long)iova,
-			 a);
+		vlog_err(s->name, e, "VFIO_IOMMU_MAP_DMA (iova 0x%llx, %s)",
+		         (unsigned long long)iova, a);
 		return -e;
 	}
 	s->dma_used++;
@@ -122,8 +124,8 @@ static int dma_unmap(struct opae_vfio *v, struct vfio_state *s, uint64_t iova, u
 		char a[32];
 
 		human(len, a, sizeof(a));
-		vlog_err(s->name, e, "VFIO_IOMMU_UNMAP_DMA (iova 0x%llx, %s)", (unsigned long long)iova,
-			 a);
+		vlog_err(s->name, e, "VFIO_IOMMU_UNMAP_DMA (iova 0x%llx, %s)",
+		         (unsigned long long)iova, a);
 		return -e;
 	}
 	if (s->dma_used)
@@ -138,7 +140,7 @@ static int unmap_memory(struct vfio_state *s, struct buf_rec *b)
 		int e = errno;
 
 		vlog_err(s->name, e, "munmap of buffer %p (0x%zx bytes)", (void *)b->pub.buffer_ptr,
-			 b->map_len);
+		         b->map_len);
 		return -e;
 	}
 	return 0;
@@ -164,13 +166,14 @@ int buffer_destroy(struct opae_vfio *v, struct vfio_state *s, struct buf_rec *b,
 	return e;
 }
 
-int opae_vfio_buffer_allocate(struct opae_vfio *v, size_t *size, uint8_t **buf, uint64_t *iova)
+OPAE_VFIO_EXPORT int opae_vfio_buffer_allocate(struct opae_vfio *v, size_t *size, uint8_t **buf,
+                                               uint64_t *iova)
 {
 	return opae_vfio_buffer_allocate_ex(v, size, buf, iova, 0);
 }
 
-int opae_vfio_buffer_allocate_ex(struct opae_vfio *v, size_t *size, uint8_t **buf,
-				 uint64_t *iova, int flags)
+OPAE_VFIO_EXPORT int opae_vfio_buffer_allocate_ex(struct opae_vfio *v, size_t *size, uint8_t **buf,
+                                                  uint64_t *iova, int flags)
 {
 	struct vfio_state *s = vfio_state_of(v);
 	int pre = flags & OPAE_VFIO_BUF_PREALLOCATED;
@@ -181,9 +184,10 @@ int opae_vfio_buffer_allocate_ex(struct opae_vfio *v, size_t *size, uint8_t **bu
 
 	if (!s || !size || (pre && (!buf || !*buf)) || (flags & ~OPAE_VFIO_BUF_PREALLOCATED)) {
 		vlog_err(s ? s->name : "-", EINVAL, "allocate: %s",
-			 !s ? "device not open" : !size ? "size is NULL"
-			 : (flags & ~OPAE_VFIO_BUF_PREALLOCATED) ? "unknown flags"
-								 : "PREALLOCATED without a buffer");
+		         !s                                      ? "device not open"
+		         : !size                                 ? "size is NULL"
+		         : (flags & ~OPAE_VFIO_BUF_PREALLOCATED) ? "unknown flags"
+		                                                 : "PREALLOCATED without a buffer");
 		errno = EINVAL;
 		return BUF_EINVAL;
 	}
@@ -199,7 +203,7 @@ int opae_vfio_buffer_allocate_ex(struct opae_vfio *v, size_t *size, uint8_t **bu
 	}
 	if (pre && ((uintptr_t)*buf & (SZ_4K - 1))) {
 		vlog_err(s->name, EINVAL, "allocate: PREALLOCATED buffer %p is not page aligned",
-			 (void *)*buf);
+		         (void *)*buf);
 		errno = EINVAL;
 		return BUF_EINVAL;
 	}
@@ -212,9 +216,10 @@ int opae_vfio_buffer_allocate_ex(struct opae_vfio *v, size_t *size, uint8_t **bu
 
 	pthread_mutex_lock(&v->lock);
 	if (s->dma_used >= s->dma_limit) {
-		vlog_err(s->name, ENOSPC,
-			 "VFIO_IOMMU_MAP_DMA: all %u DMA mapping entries of the container are in use",
-			 s->dma_limit);
+		vlog_err(
+		    s->name, ENOSPC,
+		    "VFIO_IOMMU_MAP_DMA: all %u DMA mapping entries of the container are in use",
+		    s->dma_limit);
 		e = -ENOSPC;
 		goto out_rec;
 	}
@@ -278,7 +283,7 @@ out_rec:
 	return code;
 }
 
-struct opae_vfio_buffer *opae_vfio_buffer_info(struct opae_vfio *v, uint8_t *vaddr)
+OPAE_VFIO_EXPORT struct opae_vfio_buffer *opae_vfio_buffer_info(struct opae_vfio *v, uint8_t *vaddr)
 {
 	struct vfio_state *s = vfio_state_of(v);
 	struct buf_rec *b;
@@ -297,7 +302,7 @@ struct opae_vfio_buffer *opae_vfio_buffer_info(struct opae_vfio *v, uint8_t *vad
 	return &b->pub;
 }
 
-int opae_vfio_buffer_free(struct opae_vfio *v, uint8_t *buf)
+OPAE_VFIO_EXPORT int opae_vfio_buffer_free(struct opae_vfio *v, uint8_t *buf)
 {
 	struct vfio_state *s = vfio_state_of(v);
 	struct buf_rec *b;

@@ -12,8 +12,8 @@
  * loop or garbage. */
 #define CAPS_MAX_STEPS 64
 
-uint32_t caps_find(const void *buf, uint32_t argsz, uint32_t hdr_size, uint32_t first,
-		   uint16_t id, uint32_t min_len)
+uint32_t caps_find(const void *buf, uint32_t argsz, uint32_t hdr_size, uint32_t first, uint16_t id,
+                   uint32_t min_len)
 {
 	const uint8_t *b = buf;
 	uint32_t off = first;
@@ -104,20 +104,21 @@ int caps_iommu_info(struct opae_vfio *v, struct vfio_state *s)
 		if (((struct vfio_iommu_type1_info *)buf)->argsz < argsz)
 			argsz = ((struct vfio_iommu_type1_info *)buf)->argsz;
 		off = caps_find(buf, argsz, sizeof(hdr),
-				((struct vfio_iommu_type1_info *)buf)->cap_offset,
-				VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE,
-				sizeof(struct vfio_iommu_type1_info_cap_iova_range));
+		                ((struct vfio_iommu_type1_info *)buf)->cap_offset,
+		                VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE,
+		                sizeof(struct vfio_iommu_type1_info_cap_iova_range));
 		if (off) {
 			r = ranges_from_cap(v, buf, argsz, off);
 			if (r) {
-				vlog_err(s->name, -r, "VFIO_IOMMU_GET_INFO: malformed IOVA range capability");
+				vlog_err(s->name, -r,
+				         "VFIO_IOMMU_GET_INFO: malformed IOVA range capability");
 				goto out;
 			}
 		}
 		off = caps_find(buf, argsz, sizeof(hdr),
-				((struct vfio_iommu_type1_info *)buf)->cap_offset,
-				VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL,
-				sizeof(struct vfio_iommu_type1_info_dma_avail));
+		                ((struct vfio_iommu_type1_info *)buf)->cap_offset,
+		                VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL,
+		                sizeof(struct vfio_iommu_type1_info_dma_avail));
 		if (off) {
 			struct vfio_iommu_type1_info_dma_avail da;
 
@@ -126,10 +127,11 @@ int caps_iommu_info(struct opae_vfio *v, struct vfio_state *s)
 		}
 	}
 	if (!v->cont_ranges) {
-		vlog_debug(s->name, "no IOVA range capability: using the default window "
-				    "[0, 0x%llx] + [0x%llx, 0x%llx]",
-			   VFIO_DEFAULT_IOVA_LO_END, VFIO_DEFAULT_IOVA_HI_START,
-			   VFIO_DEFAULT_IOVA_HI_END);
+		vlog_debug(s->name,
+		           "no IOVA range capability: using the default window "
+		           "[0, 0x%llx] + [0x%llx, 0x%llx]",
+		           VFIO_DEFAULT_IOVA_LO_END, VFIO_DEFAULT_IOVA_HI_START,
+		           VFIO_DEFAULT_IOVA_HI_END);
 		r = add_range(v, 0, VFIO_DEFAULT_IOVA_LO_END);
 		if (!r)
 			r = add_range(v, VFIO_DEFAULT_IOVA_HI_START, VFIO_DEFAULT_IOVA_HI_END);
@@ -139,7 +141,7 @@ int caps_iommu_info(struct opae_vfio *v, struct vfio_state *s)
 		}
 	}
 	vlog_debug(s->name, "IOMMU: page sizes 0x%llx, %u DMA mappings available",
-		   (unsigned long long)s->iova_pgsizes, s->dma_limit);
+	           (unsigned long long)s->iova_pgsizes, s->dma_limit);
 out:
 	free(buf);
 	return r;

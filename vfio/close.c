@@ -60,7 +60,7 @@ void close_teardown(struct opae_vfio *v)
 	errno = saved;
 }
 
-void opae_vfio_close(struct opae_vfio *v)
+OPAE_VFIO_EXPORT void opae_vfio_close(struct opae_vfio *v)
 {
 	if (!vfio_state_of(v))
 		return; /* zeroed, failed or already closed */

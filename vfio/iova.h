@@ -12,8 +12,8 @@ struct iova_space {
 	struct iova_node *root;  /* treap of free ranges keyed by start */
 	struct iova_node *spare; /* pre-allocated nodes, so release never allocates */
 	size_t nspare;
-	size_t nlive;            /* reservations outstanding */
-	uint32_t seed;           /* treap priorities */
+	size_t nlive;  /* reservations outstanding */
+	uint32_t seed; /* treap priorities */
 };
 
 void iova_init(struct iova_space *s);

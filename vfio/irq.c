@@ -14,12 +14,18 @@ enum { IRQ_EINVAL = 1, IRQ_ERANGE = 3, IRQ_ENOINDEX = 4, IRQ_EKERNEL = 5 };
 static const char *irq_name(uint32_t index)
 {
 	switch (index) {
-	case VFIO_PCI_INTX_IRQ_INDEX: return "INTx";
-	case VFIO_PCI_MSI_IRQ_INDEX: return "MSI";
-	case VFIO_PCI_MSIX_IRQ_INDEX: return "MSI-X";
-	case VFIO_PCI_ERR_IRQ_INDEX: return "ERR";
-	case VFIO_PCI_REQ_IRQ_INDEX: return "REQ";
-	default: return "IRQ";
+	case VFIO_PCI_INTX_IRQ_INDEX:
+		return "INTx";
+	case VFIO_PCI_MSI_IRQ_INDEX:
+		return "MSI";
+	case VFIO_PCI_MSIX_IRQ_INDEX:
+		return "MSI-X";
+	case VFIO_PCI_ERR_IRQ_INDEX:
+		return "ERR";
+	case VFIO_PCI_REQ_IRQ_INDEX:
+		return "REQ";
+	default:
+		return "IRQ";
 	}
 }
 
@@ -28,8 +34,8 @@ int irq_setup_all(struct opae_vfio *v, struct vfio_state *s)
 	struct opae_vfio_device_irq **tail = &v->device.irqs;
 	uint32_t i;
 
-	s->irqs = calloc(v->device.device_num_irqs ? v->device.device_num_irqs : 1,
-			 sizeof(*s->irqs));
+	s->irqs =
+	    calloc(v->device.device_num_irqs ? v->device.device_num_irqs : 1, sizeof(*s->irqs));
 	if (!s->irqs) {
 		vlog_err(s->name, ENOMEM, "IRQ table");
 		return -ENOMEM;
@@ -51,8 +57,9 @@ int irq_setup_all(struct opae_vfio *v, struct vfio_state *s)
 		}
 		/* refuse absurd counts rather than allocating gigabytes */
 		if (ii.count > 4096) {
-			vlog_err(s->name, EINVAL, "VFIO_DEVICE_GET_IRQ_INFO: index %u reports %u vectors",
-				 i, ii.count);
+			vlog_err(s->name, EINVAL,
+			         "VFIO_DEVICE_GET_IRQ_INFO: index %u reports %u vectors", i,
+			         ii.count);
 			return -EINVAL;
 		}
 		q = calloc(1, sizeof(*q));
@@ -82,7 +89,7 @@ int irq_setup_all(struct opae_vfio *v, struct vfio_state *s)
 }
 
 static int set_irqs(struct opae_vfio *v, uint32_t flags, uint32_t index, uint32_t start,
-		    uint32_t count, const int32_t *fds)
+                    uint32_t count, const int32_t *fds)
 {
 	size_t dlen = (flags & VFIO_IRQ_SET_DATA_EVENTFD) ? count * sizeof(int32_t) : 0;
 	struct vfio_irq_set *set = calloc(1, sizeof(*set) + dlen);
@@ -135,7 +142,7 @@ void irq_teardown_all(struct opae_vfio *v, struct vfio_state *s)
 		e = index_disable(v, st->pub->index);
 		if (e) /* closing the device fd disables it anyway */
 			vlog_info(s->name, "close: disabling %s: %s", irq_name(st->pub->index),
-				  strerror(-e));
+			          strerror(-e));
 	}
 	while (q) {
 		struct opae_vfio_device_irq *next = q->next;
@@ -151,7 +158,7 @@ void irq_teardown_all(struct opae_vfio *v, struct vfio_state *s)
 
 /* Validate and find the index; on error errno and the return code are set. */
 static struct irq_state *irq_lookup(struct opae_vfio *v, uint32_t index, uint32_t sub,
-				    const char *op, int *code)
+                                    const char *op, int *code)
 {
 	struct vfio_state *s = vfio_state_of(v);
 	uint32_t i;
@@ -168,14 +175,14 @@ static struct irq_state *irq_lookup(struct opae_vfio *v, uint32_t index, uint32_
 			continue;
 		if (!(st->pub->flags & VFIO_IRQ_INFO_EVENTFD) || !st->pub->count) {
 			vlog_err(s->name, EINVAL, "%s: %s (index %u) cannot signal an eventfd", op,
-				 irq_name(index), index);
+			         irq_name(index), index);
 			errno = EINVAL;
 			*code = IRQ_ENOINDEX;
 			return NULL;
 		}
 		if (sub >= st->pub->count) {
-			vlog_err(s->name, EINVAL, "%s: %s vector %u out of range (device has %u)", op,
-				 irq_name(index), sub, st->pub->count);
+			vlog_err(s->name, EINVAL, "%s: %s vector %u out of range (device has %u)",
+			         op, irq_name(index), sub, st->pub->count);
 			errno = EINVAL;
 			*code = IRQ_ERANGE;
 			return NULL;
@@ -208,19 +215,20 @@ static int index_regrow(struct opae_vfio *v, struct irq_state *st, uint32_t want
 	if (e)
 		return e;
 	e = set_irqs(v, VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER, idx, 0, want,
-		     st->pub->event_fds);
+	             st->pub->event_fds);
 	if (!e) {
 		st->enabled = want;
 		return 0;
 	}
 	/* put back what was there; if even that fails the index is off */
 	if (set_irqs(v, VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER, idx, 0, old,
-		     st->pub->event_fds))
+	             st->pub->event_fds))
 		index_forget(st);
 	return e;
 }
 
-int opae_vfio_irq_enable(struct opae_vfio *v, uint32_t index, uint32_t subindex, int event_fd)
+OPAE_VFIO_EXPORT int opae_vfio_irq_enable(struct opae_vfio *v, uint32_t index, uint32_t subindex,
+                                          int event_fd)
 {
 	struct vfio_state *s = vfio_state_of(v);
 	struct irq_state *st;
@@ -232,7 +240,7 @@ int opae_vfio_irq_enable(struct opae_vfio *v, uint32_t index, uint32_t subindex,
 		return code;
 	if (event_fd < 0) {
 		vlog_err(s->name, EBADF, "irq_enable: %s vector %u: bad eventfd %d",
-			 irq_name(index), subindex, event_fd);
+		         irq_name(index), subindex, event_fd);
 		errno = EBADF;
 		return IRQ_EINVAL;
 	}
@@ -242,16 +250,16 @@ int opae_vfio_irq_enable(struct opae_vfio *v, uint32_t index, uint32_t subindex,
 	if (!st->enabled) {
 		/* first vector: the kernel allocates vectors 0..subindex */
 		e = set_irqs(v, VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER, index, 0,
-			     subindex + 1, st->pub->event_fds);
+		             subindex + 1, st->pub->event_fds);
 		if (!e)
 			st->enabled = subindex + 1;
 	} else if (subindex < st->enabled) {
 		e = set_irqs(v, VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER, index,
-			     subindex, 1, &st->pub->event_fds[subindex]);
+		             subindex, 1, &st->pub->event_fds[subindex]);
 	} else if (!(st->pub->flags & VFIO_IRQ_INFO_NORESIZE)) {
 		/* the kernel can add vectors to a live index (dynamic MSI-X) */
 		e = set_irqs(v, VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER, index,
-			     subindex, 1, &st->pub->event_fds[subindex]);
+		             subindex, 1, &st->pub->event_fds[subindex]);
 		if (!e)
 			st->enabled = subindex + 1;
 		else if (e == -EINVAL)
@@ -266,9 +274,10 @@ int opae_vfio_irq_enable(struct opae_vfio *v, uint32_t index, uint32_t subindex,
 			st->pub->event_fds[subindex] = -1;
 		other = other_enabled(s, st);
 		pthread_mutex_unlock(&v->lock);
-		vlog_err(s->name, -e, "VFIO_DEVICE_SET_IRQS (enable %s vector %u, eventfd %d)%s%s%s",
-			 irq_name(index), subindex, event_fd, other ? ": " : "",
-			 other ? other : "", other ? " is enabled; disable it first" : "");
+		vlog_err(s->name, -e,
+		         "VFIO_DEVICE_SET_IRQS (enable %s vector %u, eventfd %d)%s%s%s",
+		         irq_name(index), subindex, event_fd, other ? ": " : "", other ? other : "",
+		         other ? " is enabled; disable it first" : "");
 		errno = -e;
 		return IRQ_EKERNEL;
 	}
@@ -278,7 +287,7 @@ int opae_vfio_irq_enable(struct opae_vfio *v, uint32_t index, uint32_t subindex,
 	return 0;
 }
 
-int opae_vfio_irq_disable(struct opae_vfio *v, uint32_t index, uint32_t subindex)
+OPAE_VFIO_EXPORT int opae_vfio_irq_disable(struct opae_vfio *v, uint32_t index, uint32_t subindex)
 {
 	struct vfio_state *s = vfio_state_of(v);
 	struct irq_state *st;
@@ -292,7 +301,7 @@ int opae_vfio_irq_disable(struct opae_vfio *v, uint32_t index, uint32_t subindex
 	if (st->pub->event_fds[subindex] < 0) {
 		pthread_mutex_unlock(&v->lock);
 		vlog_debug(s->name, "irq_disable: %s vector %u was not enabled", irq_name(index),
-			   subindex);
+		           subindex);
 		return 0;
 	}
 	if (st->attached <= 1) {
@@ -303,7 +312,7 @@ int opae_vfio_irq_disable(struct opae_vfio *v, uint32_t index, uint32_t subindex
 			index_forget(st);
 	} else {
 		e = set_irqs(v, VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER, index,
-			     subindex, 1, &none);
+		             subindex, 1, &none);
 		if (!e) {
 			st->pub->event_fds[subindex] = -1;
 			st->pub->masks[subindex] = 0;
@@ -312,8 +321,8 @@ int opae_vfio_irq_disable(struct opae_vfio *v, uint32_t index, uint32_t subindex
 	}
 	pthread_mutex_unlock(&v->lock);
 	if (e) {
-		vlog_err(s->name, -e, "VFIO_DEVICE_SET_IRQS (disable %s vector %u)", irq_name(index),
-			 subindex);
+		vlog_err(s->name, -e, "VFIO_DEVICE_SET_IRQS (disable %s vector %u)",
+		         irq_name(index), subindex);
 		errno = -e;
 		return IRQ_EKERNEL;
 	}
@@ -331,9 +340,10 @@ static int irq_mask_common(struct opae_vfio *v, uint32_t index, uint32_t sub, in
 	if (!st)
 		return code;
 	pthread_mutex_lock(&v->lock);
-	e = set_irqs(v, VFIO_IRQ_SET_DATA_NONE |
-			     (mask ? VFIO_IRQ_SET_ACTION_MASK : VFIO_IRQ_SET_ACTION_UNMASK),
-		     index, sub, 1, NULL);
+	e = set_irqs(v,
+	             VFIO_IRQ_SET_DATA_NONE |
+	                 (mask ? VFIO_IRQ_SET_ACTION_MASK : VFIO_IRQ_SET_ACTION_UNMASK),
+	             index, sub, 1, NULL);
 	if (!e)
 		st->pub->masks[sub] = mask;
 	pthread_mutex_unlock(&v->lock);
@@ -341,20 +351,22 @@ static int irq_mask_common(struct opae_vfio *v, uint32_t index, uint32_t sub, in
 		int msi = index == VFIO_PCI_MSI_IRQ_INDEX || index == VFIO_PCI_MSIX_IRQ_INDEX;
 
 		vlog_err(s->name, -e, "VFIO_DEVICE_SET_IRQS (%s %s vector %u)%s",
-			 mask ? "mask" : "unmask", irq_name(index), sub,
-			 msi ? ": vfio-pci cannot mask MSI/MSI-X vectors (only INTx); disable the vector instead" : "");
+		         mask ? "mask" : "unmask", irq_name(index), sub,
+		         msi ? ": vfio-pci cannot mask MSI/MSI-X vectors (only INTx); disable the "
+		               "vector instead"
+		             : "");
 		errno = -e;
 		return IRQ_EKERNEL;
 	}
 	return 0;
 }
 
-int opae_vfio_irq_mask(struct opae_vfio *v, uint32_t index, uint32_t subindex)
+OPAE_VFIO_EXPORT int opae_vfio_irq_mask(struct opae_vfio *v, uint32_t index, uint32_t subindex)
 {
 	return irq_mask_common(v, index, subindex, 1);
 }
 
-int opae_vfio_irq_unmask(struct opae_vfio *v, uint32_t index, uint32_t subindex)
+OPAE_VFIO_EXPORT int opae_vfio_irq_unmask(struct opae_vfio *v, uint32_t index, uint32_t subindex)
 {
 	return irq_mask_common(v, index, subindex, 0);
 }

@@ -8,11 +8,11 @@ enum vlog_level { VLOG_ERROR = 0, VLOG_INFO = 1, VLOG_DEBUG = 2 };
 /* One line "opae-vfio: <dev>: <message>[: <strerror(err)>]" if `level` is
  * enabled. err <= 0 appends nothing. errno is preserved. */
 void vlog(enum vlog_level level, const char *dev, int err, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
-#define vlog_err(dev, err, ...)   vlog(VLOG_ERROR, (dev), (err), __VA_ARGS__)
-#define vlog_info(dev, ...)       vlog(VLOG_INFO, (dev), 0, __VA_ARGS__)
-#define vlog_debug(dev, ...)      vlog(VLOG_DEBUG, (dev), 0, __VA_ARGS__)
+#define vlog_err(dev, err, ...) vlog(VLOG_ERROR, (dev), (err), __VA_ARGS__)
+#define vlog_info(dev, ...)     vlog(VLOG_INFO, (dev), 0, __VA_ARGS__)
+#define vlog_debug(dev, ...)    vlog(VLOG_DEBUG, (dev), 0, __VA_ARGS__)
 
 int vlog_enabled(enum vlog_level level);
 

@@ -14,13 +14,13 @@
 /* Return codes of open (errno carries the precise cause). 2 stays "group
  * cannot be opened" because OPAE's callers map 2 to "busy". */
 enum {
-	OPEN_EINVAL = 1,   /* bad argument: NULL, PCI address, VF token */
-	OPEN_EGROUP = 2,   /* group open failed (busy, permission, missing) */
-	OPEN_ENODEV = 3,   /* device missing, not bound to vfio-pci, no IOMMU group */
-	OPEN_EVIABLE = 4,  /* group not viable */
-	OPEN_ECONT = 5,    /* container: API version, Type1 missing, set-up ioctls */
-	OPEN_EDEVICE = 6,  /* device fd, info, config, regions, IRQs */
-	OPEN_ENOMEM = 7,   /* out of memory */
+	OPEN_EINVAL = 1,  /* bad argument: NULL, PCI address, VF token */
+	OPEN_EGROUP = 2,  /* group open failed (busy, permission, missing) */
+	OPEN_ENODEV = 3,  /* device missing, not bound to vfio-pci, no IOMMU group */
+	OPEN_EVIABLE = 4, /* group not viable */
+	OPEN_ECONT = 5,   /* container: API version, Type1 missing, set-up ioctls */
+	OPEN_EDEVICE = 6, /* device fd, info, config, regions, IRQs */
+	OPEN_ENOMEM = 7,  /* out of memory */
 };
 
 static int fail(struct opae_vfio *v, int code, int err)
@@ -63,7 +63,8 @@ static int open_container(struct opae_vfio *v, struct vfio_state *s)
 		return r;
 	}
 	if (r == 0) {
-		vlog_err(s->name, ENOTSUP, "VFIO_CHECK_EXTENSION: the kernel offers no Type1 IOMMU");
+		vlog_err(s->name, ENOTSUP,
+		         "VFIO_CHECK_EXTENSION: the kernel offers no Type1 IOMMU");
 		return ENOTSUP;
 	}
 	return 0;
@@ -86,7 +87,7 @@ static int open_group(struct opae_vfio *v, struct vfio_state *s, int group)
 	if (v->group.group_fd < 0) {
 		e = errno;
 		vlog_err(s->name, e, "open %s%s", path,
-			 e == EBUSY ? " (the group is in use by another process or handle)" : "");
+		         e == EBUSY ? " (the group is in use by another process or handle)" : "");
 		errno = e;
 		return OPEN_EGROUP;
 	}
@@ -99,7 +100,7 @@ static int open_group(struct opae_vfio *v, struct vfio_state *s, int group)
 	if (!(st.flags & VFIO_GROUP_FLAGS_VIABLE)) {
 		sysfs_group_unviable_reason(group, why, sizeof(why));
 		vlog_err(s->name, EPERM, "VFIO_GROUP_GET_STATUS: group %d is not viable: %s", group,
-			 why);
+		         why);
 		errno = EPERM;
 		return OPEN_EVIABLE;
 	}
@@ -162,7 +163,7 @@ static int open_device(struct opae_vfio *v, struct vfio_state *s, const char *to
 		e = errno;
 		v->device.device_fd = -1;
 		vlog_err(s->name, e, "VFIO_GROUP_GET_DEVICE_FD%s%s", token ? " with VF token" : "",
-			 e == EBUSY ? " (device already open)" : "");
+		         e == EBUSY ? " (device already open)" : "");
 		errno = e;
 		return e == EBUSY ? OPEN_EGROUP : OPEN_EDEVICE;
 	}
@@ -208,7 +209,7 @@ static int iova_setup(struct opae_vfio *v, struct vfio_state *s)
 			return e;
 		if (e)
 			vlog_info(s->name, "IOVA window [0x%llx, 0x%llx] overlaps another, ignored",
-				  (unsigned long long)r->start, (unsigned long long)r->end);
+			          (unsigned long long)r->start, (unsigned long long)r->end);
 	}
 	iova_carve(&s->iova, 0, VFIO_IOVA_GUARD);
 	return 0;
@@ -226,13 +227,14 @@ static int vfio_open_common(struct opae_vfio *v, const char *pciaddr, const char
 	close_reset_fields(v);
 	if (!sysfs_valid_pciaddr(pciaddr)) {
 		vlog_err(pciaddr ? pciaddr : "(null)", EINVAL,
-			 "open: PCI address must look like 0000:00:03.0");
+		         "open: PCI address must look like 0000:00:03.0");
 		errno = EINVAL;
 		return OPEN_EINVAL;
 	}
 	if (token && !sysfs_valid_token(token)) {
-		vlog_err(pciaddr, EINVAL,
-			 "secure_open: VF token must be a UUID xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx");
+		vlog_err(
+		    pciaddr, EINVAL,
+		    "secure_open: VF token must be a UUID xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx");
 		errno = EINVAL;
 		return OPEN_EINVAL;
 	}
@@ -279,17 +281,18 @@ static int vfio_open_common(struct opae_vfio *v, const char *pciaddr, const char
 	if (e)
 		return fail(v, OPEN_ENOMEM, -e);
 	vlog_debug(s->name, "open: group %d, %s, %u regions, %u IRQ indexes", group,
-		   s->type1v2 ? "Type1v2" : "Type1", v->device.device_num_regions,
-		   v->device.device_num_irqs);
+	           s->type1v2 ? "Type1v2" : "Type1", v->device.device_num_regions,
+	           v->device.device_num_irqs);
 	return 0;
 }
 
-int opae_vfio_open(struct opae_vfio *v, const char *pciaddr)
+OPAE_VFIO_EXPORT int opae_vfio_open(struct opae_vfio *v, const char *pciaddr)
 {
 	return vfio_open_common(v, pciaddr, NULL);
 }
 
-int opae_vfio_secure_open(struct opae_vfio *v, const char *pciaddr, const char *token)
+OPAE_VFIO_EXPORT int opae_vfio_secure_open(struct opae_vfio *v, const char *pciaddr,
+                                           const char *token)
 {
 	if (!token) {
 		vlog_err(pciaddr ? pciaddr : "(null)", EINVAL, "secure_open: no VF token");

@@ -11,7 +11,7 @@
 
 /* Region info with its capability chain (caller frees *out). 0, -errno. */
 static int region_query(struct opae_vfio *v, struct vfio_state *s, uint32_t index,
-			struct vfio_region_info **out)
+                        struct vfio_region_info **out)
 {
 	struct vfio_region_info hdr = {.argsz = sizeof(hdr), .index = index};
 	struct vfio_region_info *ri;
@@ -56,7 +56,7 @@ static struct vfio_region_sparse_mmap_area *sparse_areas(struct vfio_region_info
 		return NULL;
 	/* walk the whole chain: the sparse cap need not come first */
 	off = caps_find(ri, ri->argsz, sizeof(*ri), ri->cap_offset,
-			VFIO_REGION_INFO_CAP_SPARSE_MMAP, sizeof(cap));
+	                VFIO_REGION_INFO_CAP_SPARSE_MMAP, sizeof(cap));
 	if (!off)
 		return NULL;
 	memcpy(&cap, (uint8_t *)ri + off, sizeof(cap));
@@ -88,8 +88,8 @@ static void unmap_quiet(const char *dev, void *p, size_t len)
 }
 
 static int region_map_sparse(struct opae_vfio *v, struct vfio_state *s,
-			     struct opae_vfio_device_region *r, const struct vfio_region_info *ri,
-			     struct vfio_region_sparse_mmap_area *a, uint32_t n)
+                             struct opae_vfio_device_region *r, const struct vfio_region_info *ri,
+                             struct vfio_region_sparse_mmap_area *a, uint32_t n)
 {
 	struct opae_vfio_sparse_info **tail = &r->region_sparse;
 	uint32_t i, ord = 0;
@@ -102,7 +102,7 @@ static int region_map_sparse(struct opae_vfio *v, struct vfio_state *s,
 		int r_ = -errno;
 
 		vlog_err(s->name, -r_, "region %u: reserving 0x%llx bytes", ri->index,
-			 (unsigned long long)ri->size);
+		         (unsigned long long)ri->size);
 		return r_;
 	}
 	r->region_ptr = base;
@@ -114,9 +114,11 @@ static int region_map_sparse(struct opae_vfio *v, struct vfio_state *s,
 			continue; /* zero-size areas are never mapped nor listed */
 		if (a[i].offset > ri->size || a[i].size > ri->size - a[i].offset ||
 		    a[i].offset > UINT32_MAX || a[i].size > UINT32_MAX) {
-			vlog_info(s->name, "region %u: sparse area %u (0x%llx+0x%llx) outside the region, skipped",
-				  ri->index, i, (unsigned long long)a[i].offset,
-				  (unsigned long long)a[i].size);
+			vlog_info(
+			    s->name,
+			    "region %u: sparse area %u (0x%llx+0x%llx) outside the region, skipped",
+			    ri->index, i, (unsigned long long)a[i].offset,
+			    (unsigned long long)a[i].size);
 			continue;
 		}
 		si = calloc(1, sizeof(*si));
@@ -125,14 +127,15 @@ static int region_map_sparse(struct opae_vfio *v, struct vfio_state *s,
 			return -ENOMEM;
 		}
 		p = mmap(base + a[i].offset, a[i].size, PROT_READ | PROT_WRITE,
-			 MAP_SHARED | MAP_FIXED, v->device.device_fd, (off_t)(ri->offset + a[i].offset));
+		         MAP_SHARED | MAP_FIXED, v->device.device_fd,
+		         (off_t)(ri->offset + a[i].offset));
 		if (p == MAP_FAILED) {
 			int e = errno;
 
 			free(si);
 			vlog_err(s->name, e, "mmap of region %u sparse area %u (0x%llx+0x%llx)",
-				 ri->index, i, (unsigned long long)a[i].offset,
-				 (unsigned long long)a[i].size);
+			         ri->index, i, (unsigned long long)a[i].offset,
+			         (unsigned long long)a[i].size);
 			return -e;
 		}
 		si->index = ord++;
@@ -146,7 +149,7 @@ static int region_map_sparse(struct opae_vfio *v, struct vfio_state *s,
 }
 
 static int region_map_one(struct opae_vfio *v, struct vfio_state *s, struct vfio_region_info *ri,
-			  struct opae_vfio_device_region **out)
+                          struct opae_vfio_device_region **out)
 {
 	struct opae_vfio_device_region *r = calloc(1, sizeof(*r));
 	struct vfio_region_sparse_mmap_area *areas;
@@ -174,12 +177,12 @@ static int region_map_one(struct opae_vfio *v, struct vfio_state *s, struct vfio
 		}
 	} else {
 		void *p = mmap(NULL, ri->size, PROT_READ | PROT_WRITE, MAP_SHARED,
-			       v->device.device_fd, (off_t)ri->offset);
+		               v->device.device_fd, (off_t)ri->offset);
 
 		if (p == MAP_FAILED) {
 			e = errno;
 			vlog_err(s->name, e, "mmap of region %u (0x%llx bytes)", ri->index,
-				 (unsigned long long)ri->size);
+			         (unsigned long long)ri->size);
 			free(r);
 			return -e;
 		}
@@ -195,7 +198,7 @@ int region_setup_all(struct opae_vfio *v, struct vfio_state *s)
 	uint32_t i;
 
 	s->rdesc = calloc(v->device.device_num_regions ? v->device.device_num_regions : 1,
-			  sizeof(*s->rdesc));
+	                  sizeof(*s->rdesc));
 	if (!s->rdesc) {
 		vlog_err(s->name, ENOMEM, "region table");
 		return -ENOMEM;
@@ -219,7 +222,7 @@ int region_setup_all(struct opae_vfio *v, struct vfio_state *s)
 		s->rdesc[i].offset = ri->offset;
 		if (!(ri->flags & VFIO_REGION_INFO_FLAG_MMAP) || !ri->size) {
 			vlog_debug(s->name, "region %u: 0x%llx bytes, not mmap-able, recorded only",
-				   i, (unsigned long long)ri->size);
+			           i, (unsigned long long)ri->size);
 			free(ri);
 			continue;
 		}
@@ -252,7 +255,8 @@ void region_unmap_all(struct opae_vfio *v)
 	v->device.regions = NULL;
 }
 
-int opae_vfio_region_get(struct opae_vfio *v, uint32_t index, uint8_t **ptr, size_t *size)
+OPAE_VFIO_EXPORT int opae_vfio_region_get(struct opae_vfio *v, uint32_t index, uint8_t **ptr,
+                                          size_t *size)
 {
 	struct opae_vfio_device_region *r;
 	struct vfio_state *s = vfio_state_of(v);

@@ -98,7 +98,8 @@ int sysfs_find_group(const char *addr, int *group)
 		return -ENODEV;
 	}
 	if (rd == -ENOENT) {
-		vlog_err(addr, ENODEV, "sysfs: device is not bound to any driver (bind it to vfio-pci)");
+		vlog_err(addr, ENODEV,
+		         "sysfs: device is not bound to any driver (bind it to vfio-pci)");
 		return -ENODEV;
 	}
 	if (rd < 0) {
@@ -154,7 +155,7 @@ void sysfs_group_unviable_reason(int group, char *buf, size_t len)
 			used = (size_t)snprintf(buf, len, "IOMMU group %d also holds", group);
 		if (used < len)
 			used += (size_t)snprintf(buf + used, len - used, " %s (bound to %s)",
-						 e->d_name, drv);
+			                         e->d_name, drv);
 	}
 	closedir(d);
 	if (used && used < len)

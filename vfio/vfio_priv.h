@@ -12,6 +12,10 @@
 #include "iova.h"
 #include "log.h"
 
+/* The library is built with hidden visibility; only the opae/vfio.h API is
+ * exported when it is linked into a shared object. */
+#define OPAE_VFIO_EXPORT __attribute__((visibility("default")))
+
 #define VFIO_STATE_MAGIC 0x6f766669u /* "ovfi" */
 
 /* IOVA below this is never handed out: a device writing to a stray zero or
@@ -37,16 +41,16 @@ struct region_desc {
 /* Per IRQ index bookkeeping beyond the public struct. */
 struct irq_state {
 	struct opae_vfio_device_irq *pub;
-	uint32_t enabled; /* vectors the kernel has allocated; 0 = index disabled */
+	uint32_t enabled;  /* vectors the kernel has allocated; 0 = index disabled */
 	uint32_t attached; /* vectors with an eventfd */
 };
 
 struct vfio_state {
 	uint32_t magic;
-	char name[32];       /* PCI address, for messages */
+	char name[32]; /* PCI address, for messages */
 	int type1v2;
 	uint64_t iova_pgsizes;
-	uint32_t dma_limit;  /* kernel DMA mapping entries we may use */
+	uint32_t dma_limit; /* kernel DMA mapping entries we may use */
 	uint32_t dma_used;
 	struct iova_space iova;
 	struct buftab tab;
@@ -76,8 +80,8 @@ int caps_iommu_info(struct opae_vfio *v, struct vfio_state *s);
 /* Find capability `id` in the chain of an info buffer of `argsz` bytes whose
  * chain starts at `first`. Returns its offset or 0. `min_len` is the size the
  * capability must have to be read. */
-uint32_t caps_find(const void *buf, uint32_t argsz, uint32_t hdr_size, uint32_t first,
-		   uint16_t id, uint32_t min_len);
+uint32_t caps_find(const void *buf, uint32_t argsz, uint32_t hdr_size, uint32_t first, uint16_t id,
+                   uint32_t min_len);
 
 /* region.c */
 int region_setup_all(struct opae_vfio *v, struct vfio_state *s);

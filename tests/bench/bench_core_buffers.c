@@ -18,11 +18,11 @@
 #define ADDR "0000:00:03.0"
 
 static const char scenario[] =
-	"{\"iommu\":{\"ranges\":[[\"0x0\",\"0xfedfffff\"],[\"0xfef00000\",\"0x7fffffffff\"]],"
-	"\"pgsizes\":\"0x40201000\",\"dma_entry_limit\":65535,\"type1v2\":true,\"iova_caps\":true},"
-	"\"hugepages\":{\"2048kB\":0,\"1048576kB\":0},"
-	"\"devices\":[{\"address\":\"" ADDR "\",\"model\":\"none\",\"group\":1,"
-	"\"driver\":\"vfio-pci\",\"bars\":[{\"index\":0,\"size\":\"0x1000\",\"mmap\":true}]}]}";
+    "{\"iommu\":{\"ranges\":[[\"0x0\",\"0xfedfffff\"],[\"0xfef00000\",\"0x7fffffffff\"]],"
+    "\"pgsizes\":\"0x40201000\",\"dma_entry_limit\":65535,\"type1v2\":true,\"iova_caps\":true},"
+    "\"hugepages\":{\"2048kB\":0,\"1048576kB\":0},"
+    "\"devices\":[{\"address\":\"" ADDR "\",\"model\":\"none\",\"group\":1,"
+    "\"driver\":\"vfio-pci\",\"bars\":[{\"index\":0,\"size\":\"0x1000\",\"mmap\":true}]}]}";
 
 static double now_ns(void)
 {

@@ -34,8 +34,8 @@ struct Scenario {
 
 	std::string json() const
 	{
-		return std::string("{\"iommu\":{\"ranges\":") + ranges + ",\"pgsizes\":\"" + pgsizes +
-		       "\",\"dma_entry_limit\":" + std::to_string(dma_limit) +
+		return std::string("{\"iommu\":{\"ranges\":") + ranges + ",\"pgsizes\":\"" +
+		       pgsizes + "\",\"dma_entry_limit\":" + std::to_string(dma_limit) +
 		       ",\"type1v2\":" + (type1v2 ? "true" : "false") +
 		       ",\"iova_caps\":" + (iova_caps ? "true" : "false") +
 		       "},\"hugepages\":{\"2048kB\":" + std::to_string(huge2m) +
@@ -59,14 +59,14 @@ static inline struct vfio_mock_leaks leaks_now()
 	return l;
 }
 
-#define EXPECT_NO_LEAKS()                                                                         \
-	do {                                                                                      \
-		struct vfio_mock_leaks l_ = leaks_now();                                          \
-		EXPECT_EQ(0u, l_.fds) << "fds left open";                                       \
-		EXPECT_EQ(0u, l_.bar_maps) << "BAR mappings left";                              \
-		EXPECT_EQ(0u, l_.dma_maps) << "DMA mappings left";                              \
-		EXPECT_EQ(0u, l_.irqs) << "IRQ vectors left attached";                          \
-		EXPECT_EQ(0u, l_.huge_maps) << "huge page mappings left";                       \
+#define EXPECT_NO_LEAKS()                                                                          \
+	do {                                                                                       \
+		struct vfio_mock_leaks l_ = leaks_now();                                           \
+		EXPECT_EQ(0u, l_.fds) << "fds left open";                                          \
+		EXPECT_EQ(0u, l_.bar_maps) << "BAR mappings left";                                 \
+		EXPECT_EQ(0u, l_.dma_maps) << "DMA mappings left";                                 \
+		EXPECT_EQ(0u, l_.irqs) << "IRQ vectors left attached";                             \
+		EXPECT_EQ(0u, l_.huge_maps) << "huge page mappings left";                          \
 	} while (0)
 
 /* Read an eventfd if it fires within ms; returns the counter or 0. */
@@ -100,8 +100,9 @@ static inline void wr64(uint8_t *bar, size_t off, uint64_t val)
 }
 
 /* Each test starts from a fresh mock world and must leave nothing open. */
-class CoreTest : public ::testing::Test {
-protected:
+class CoreTest : public ::testing::Test
+{
+      protected:
 	struct opae_vfio v;
 	Scenario sc;
 

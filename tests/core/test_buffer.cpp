@@ -208,7 +208,7 @@ TEST_F(CoreTest, PreallocatedMapsExactlyTheCallersRangeAndNeverFreesIt)
 	open_default();
 	size_t len = 64 * 1024;
 	uint8_t *mem = (uint8_t *)mmap(nullptr, len, PROT_READ | PROT_WRITE,
-				       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	                               MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, (void *)mem);
 	size_t sz = len;
 	uint8_t *p = mem;
@@ -242,13 +242,15 @@ TEST_F(CoreTest, PreallocatedRejectsUnalignedAndMissingPointers)
 		p++;
 	size_t sz = 4096;
 	errno = 0;
-	EXPECT_EQ(1, opae_vfio_buffer_allocate_ex(&v, &sz, &p, nullptr, OPAE_VFIO_BUF_PREALLOCATED));
+	EXPECT_EQ(1,
+	          opae_vfio_buffer_allocate_ex(&v, &sz, &p, nullptr, OPAE_VFIO_BUF_PREALLOCATED));
 	EXPECT_EQ(EINVAL, errno);
 	EXPECT_EQ(4096u, sz) << "*size untouched on failure";
-	EXPECT_EQ(1, opae_vfio_buffer_allocate_ex(&v, &sz, nullptr, nullptr,
-						   OPAE_VFIO_BUF_PREALLOCATED));
+	EXPECT_EQ(
+	    1, opae_vfio_buffer_allocate_ex(&v, &sz, nullptr, nullptr, OPAE_VFIO_BUF_PREALLOCATED));
 	uint8_t *np = nullptr;
-	EXPECT_EQ(1, opae_vfio_buffer_allocate_ex(&v, &sz, &np, nullptr, OPAE_VFIO_BUF_PREALLOCATED));
+	EXPECT_EQ(1,
+	          opae_vfio_buffer_allocate_ex(&v, &sz, &np, nullptr, OPAE_VFIO_BUF_PREALLOCATED));
 	EXPECT_EQ(0u, dma_map_count(v.cont_fd));
 }
 

@@ -137,7 +137,7 @@ TEST_F(CoreTest, IrqValidationAndKernelRefusals)
 {
 	open_default();
 	int efd = eventfd(0, EFD_CLOEXEC);
-	EXPECT_EQ(3, opae_vfio_irq_enable(&v, VFIO_PCI_MSI_IRQ_INDEX, 1, efd)); // edu has 1 MSI
+	EXPECT_EQ(3, opae_vfio_irq_enable(&v, VFIO_PCI_MSI_IRQ_INDEX, 1, efd));  // edu has 1 MSI
 	EXPECT_EQ(4, opae_vfio_irq_enable(&v, VFIO_PCI_MSIX_IRQ_INDEX, 0, efd)); // and no MSI-X
 	EXPECT_EQ(4, opae_vfio_irq_enable(&v, 17, 0, efd));
 	EXPECT_NE(0, opae_vfio_irq_enable(&v, VFIO_PCI_MSI_IRQ_INDEX, 0, -1));

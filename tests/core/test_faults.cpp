@@ -26,14 +26,14 @@ static void check_clean(const char *what, unsigned n)
 {
 	struct vfio_mock_leaks l = leaks_now();
 	EXPECT_EQ(0u, l.fds + l.bar_maps + l.dma_maps + l.irqs + l.huge_maps)
-		<< what << ": failing call " << n << " left fds " << l.fds << " bar " << l.bar_maps
-		<< " dma " << l.dma_maps << " irq " << l.irqs << " huge " << l.huge_maps;
+	    << what << ": failing call " << n << " left fds " << l.fds << " bar " << l.bar_maps
+	    << " dma " << l.dma_maps << " irq " << l.irqs << " huge " << l.huge_maps;
 }
 
 /* Runs prepare (not failed), then op with the nth kernel call failing. */
 static void sweep(const char *what, std::function<void(struct opae_vfio *)> prepare,
-		  std::function<int(struct opae_vfio *)> op,
-		  std::function<void(struct opae_vfio *, int)> after)
+                  std::function<int(struct opae_vfio *)> op,
+                  std::function<void(struct opae_vfio *, int)> after)
 {
 	struct opae_vfio v;
 	Scenario sc = sweep_scenario();
@@ -72,37 +72,39 @@ static void open_ok(struct opae_vfio *v)
 
 TEST(FaultSweep, Open)
 {
-	sweep("open", [](struct opae_vfio *) {},
-	      [](struct opae_vfio *v) { return opae_vfio_open(v, EDU_ADDR); },
-	      [](struct opae_vfio *v, int r) {
-		      if (r) {
-			      EXPECT_NE(0, errno);
-			      EXPECT_EQ(-1, v->cont_fd);
-			      EXPECT_EQ(nullptr, v->device.regions);
-			      EXPECT_EQ(nullptr, v->cont_pciaddr);
-			      check_clean("open (failed)", 0);
-			      // the struct can be opened again right away
-			      ASSERT_EQ(0, opae_vfio_open(v, EDU_ADDR)) << strerror(errno);
-		      }
-		      check_usable(v);
-	      });
+	sweep(
+	    "open", [](struct opae_vfio *) {},
+	    [](struct opae_vfio *v) { return opae_vfio_open(v, EDU_ADDR); },
+	    [](struct opae_vfio *v, int r) {
+		    if (r) {
+			    EXPECT_NE(0, errno);
+			    EXPECT_EQ(-1, v->cont_fd);
+			    EXPECT_EQ(nullptr, v->device.regions);
+			    EXPECT_EQ(nullptr, v->cont_pciaddr);
+			    check_clean("open (failed)", 0);
+			    // the struct can be opened again right away
+			    ASSERT_EQ(0, opae_vfio_open(v, EDU_ADDR)) << strerror(errno);
+		    }
+		    check_usable(v);
+	    });
 }
 
 TEST(FaultSweep, Allocate)
 {
 	for (size_t size : {size_t(4096), size_t(8192)}) {
-		sweep("allocate", open_ok,
-		      [size](struct opae_vfio *v) {
-			      size_t sz = size;
-			      uint8_t *p = nullptr;
-			      return opae_vfio_buffer_allocate(v, &sz, &p, nullptr);
-		      },
-		      [](struct opae_vfio *v, int r) {
-			      if (r) {
-				      EXPECT_EQ(0u, vfio_mock_dma_maps(v->cont_fd, nullptr, 0));
-			      }
-			      check_usable(v);
-		      });
+		sweep(
+		    "allocate", open_ok,
+		    [size](struct opae_vfio *v) {
+			    size_t sz = size;
+			    uint8_t *p = nullptr;
+			    return opae_vfio_buffer_allocate(v, &sz, &p, nullptr);
+		    },
+		    [](struct opae_vfio *v, int r) {
+			    if (r) {
+				    EXPECT_EQ(0u, vfio_mock_dma_maps(v->cont_fd, nullptr, 0));
+			    }
+			    check_usable(v);
+		    });
 	}
 }
 
@@ -110,21 +112,22 @@ static uint8_t *g_buf;
 
 TEST(FaultSweep, Free)
 {
-	sweep("free",
-	      [](struct opae_vfio *v) {
-		      open_ok(v);
-		      size_t sz = 8192;
-		      ASSERT_EQ(0, opae_vfio_buffer_allocate(v, &sz, &g_buf, nullptr));
-	      },
-	      [](struct opae_vfio *v) { return opae_vfio_buffer_free(v, g_buf); },
-	      [](struct opae_vfio *v, int r) {
-		      if (r && opae_vfio_buffer_info(v, g_buf)) {
-			      // refused before anything changed: still mapped, freeable
-			      EXPECT_EQ(1u, vfio_mock_dma_maps(v->cont_fd, nullptr, 0));
-			      EXPECT_EQ(0, opae_vfio_buffer_free(v, g_buf));
-		      }
-		      check_usable(v);
-	      });
+	sweep(
+	    "free",
+	    [](struct opae_vfio *v) {
+		    open_ok(v);
+		    size_t sz = 8192;
+		    ASSERT_EQ(0, opae_vfio_buffer_allocate(v, &sz, &g_buf, nullptr));
+	    },
+	    [](struct opae_vfio *v) { return opae_vfio_buffer_free(v, g_buf); },
+	    [](struct opae_vfio *v, int r) {
+		    if (r && opae_vfio_buffer_info(v, g_buf)) {
+			    // refused before anything changed: still mapped, freeable
+			    EXPECT_EQ(1u, vfio_mock_dma_maps(v->cont_fd, nullptr, 0));
+			    EXPECT_EQ(0, opae_vfio_buffer_free(v, g_buf));
+		    }
+		    check_usable(v);
+	    });
 }
 
 static int g_efd = -1;
@@ -132,52 +135,54 @@ static int g_efd = -1;
 TEST(FaultSweep, Irq)
 {
 	g_efd = eventfd(0, EFD_CLOEXEC);
-	sweep("irq", open_ok,
-	      [](struct opae_vfio *v) {
-		      int r = opae_vfio_irq_enable(v, VFIO_PCI_INTX_IRQ_INDEX, 0, g_efd);
-		      if (!r)
-			      r = opae_vfio_irq_mask(v, VFIO_PCI_INTX_IRQ_INDEX, 0);
-		      if (!r)
-			      r = opae_vfio_irq_unmask(v, VFIO_PCI_INTX_IRQ_INDEX, 0);
-		      if (!r)
-			      r = opae_vfio_irq_disable(v, VFIO_PCI_INTX_IRQ_INDEX, 0);
-		      if (!r)
-			      r = opae_vfio_irq_enable(v, VFIO_PCI_MSI_IRQ_INDEX, 0, g_efd);
-		      if (!r)
-			      r = opae_vfio_irq_disable(v, VFIO_PCI_MSI_IRQ_INDEX, 0);
-		      return r;
-	      },
-	      [](struct opae_vfio *v, int) {
-		      // whatever failed, the public arrays match the kernel's state
-		      struct vfio_mock_device_state st;
-		      ASSERT_EQ(0, vfio_mock_device_state(EDU_ADDR, &st));
-		      int attached = 0;
-		      for (auto *q = v->device.irqs; q; q = q->next)
-			      for (uint32_t k = 0; k < q->count; k++)
-				      attached += q->event_fds[k] >= 0;
-		      EXPECT_EQ((unsigned)attached, leaks_now().irqs);
-		      check_usable(v);
-	      });
+	sweep(
+	    "irq", open_ok,
+	    [](struct opae_vfio *v) {
+		    int r = opae_vfio_irq_enable(v, VFIO_PCI_INTX_IRQ_INDEX, 0, g_efd);
+		    if (!r)
+			    r = opae_vfio_irq_mask(v, VFIO_PCI_INTX_IRQ_INDEX, 0);
+		    if (!r)
+			    r = opae_vfio_irq_unmask(v, VFIO_PCI_INTX_IRQ_INDEX, 0);
+		    if (!r)
+			    r = opae_vfio_irq_disable(v, VFIO_PCI_INTX_IRQ_INDEX, 0);
+		    if (!r)
+			    r = opae_vfio_irq_enable(v, VFIO_PCI_MSI_IRQ_INDEX, 0, g_efd);
+		    if (!r)
+			    r = opae_vfio_irq_disable(v, VFIO_PCI_MSI_IRQ_INDEX, 0);
+		    return r;
+	    },
+	    [](struct opae_vfio *v, int) {
+		    // whatever failed, the public arrays match the kernel's state
+		    struct vfio_mock_device_state st;
+		    ASSERT_EQ(0, vfio_mock_device_state(EDU_ADDR, &st));
+		    int attached = 0;
+		    for (auto *q = v->device.irqs; q; q = q->next)
+			    for (uint32_t k = 0; k < q->count; k++)
+				    attached += q->event_fds[k] >= 0;
+		    EXPECT_EQ((unsigned)attached, leaks_now().irqs);
+		    check_usable(v);
+	    });
 	close(g_efd);
 }
 
 TEST(FaultSweep, Close)
 {
 	g_efd = eventfd(0, EFD_CLOEXEC);
-	sweep("close",
-	      [](struct opae_vfio *v) {
-		      open_ok(v);
-		      for (size_t s : {size_t(4096), size_t(8192)}) {
-			      size_t sz = s;
-			      uint8_t *p = nullptr;
-			      ASSERT_EQ(0, opae_vfio_buffer_allocate(v, &sz, &p, nullptr));
-		      }
-		      ASSERT_EQ(0, opae_vfio_irq_enable(v, VFIO_PCI_MSI_IRQ_INDEX, 0, g_efd));
-	      },
-	      [](struct opae_vfio *v) {
-		      opae_vfio_close(v);
-		      return 0;
-	      },
-	      [](struct opae_vfio *v, int) { EXPECT_EQ(-1, v->cont_fd); });
+	sweep(
+	    "close",
+	    [](struct opae_vfio *v) {
+		    open_ok(v);
+		    for (size_t s : {size_t(4096), size_t(8192)}) {
+			    size_t sz = s;
+			    uint8_t *p = nullptr;
+			    ASSERT_EQ(0, opae_vfio_buffer_allocate(v, &sz, &p, nullptr));
+		    }
+		    ASSERT_EQ(0, opae_vfio_irq_enable(v, VFIO_PCI_MSI_IRQ_INDEX, 0, g_efd));
+	    },
+	    [](struct opae_vfio *v) {
+		    opae_vfio_close(v);
+		    return 0;
+	    },
+	    [](struct opae_vfio *v, int) { EXPECT_EQ(-1, v->cont_fd); });
 	close(g_efd);
 }

@@ -14,7 +14,10 @@ extern "C" {
 
 struct Model { // reference: a sorted map of free ranges
 	std::map<uint64_t, uint64_t> fr;
-	void add(uint64_t s, uint64_t l) { fr[s] = l; }
+	void add(uint64_t s, uint64_t l)
+	{
+		fr[s] = l;
+	}
 	bool reserve(uint64_t len, uint64_t align, uint64_t *out)
 	{
 		for (auto it = fr.begin(); it != fr.end(); ++it) {

@@ -72,9 +72,17 @@ TEST_F(CoreTest, CloseIsSafeOnZeroedFailedAndClosed)
 TEST_F(CoreTest, RejectsMalformedAddresses)
 {
 	sc.load();
-	const char *bad[] = {"", "0000:00:03", "0000:00:03.8", "0000:00:20.0", "00:03.0",
-			     "0000-00-03.0", "0000:00:03.0 ", "0000:0g:03.0", "0000:00:03.0/../x",
-			     "0000:00:03.0 vf_token=x", "0000:00:03.00"};
+	const char *bad[] = {"",
+	                     "0000:00:03",
+	                     "0000:00:03.8",
+	                     "0000:00:20.0",
+	                     "00:03.0",
+	                     "0000-00-03.0",
+	                     "0000:00:03.0 ",
+	                     "0000:0g:03.0",
+	                     "0000:00:03.0/../x",
+	                     "0000:00:03.0 vf_token=x",
+	                     "0000:00:03.00"};
 	for (const char *a : bad) {
 		errno = 0;
 		EXPECT_EQ(1, opae_vfio_open(&v, a)) << a;
@@ -109,7 +117,7 @@ TEST_F(CoreTest, GroupNotViableIsReported)
 {
 	// a second device of group 1 bound to a host driver makes the group unviable
 	sc.extra_devices = ",{\"address\":\"0000:00:04.0\",\"model\":\"none\",\"group\":1,"
-			   "\"driver\":\"e1000e\"}";
+	                   "\"driver\":\"e1000e\"}";
 	sc.load();
 	errno = 0;
 	EXPECT_EQ(4, opae_vfio_open(&v, EDU_ADDR));
@@ -179,9 +187,13 @@ TEST_F(CoreTest, GroupOpenFailureReturnsTwo)
 TEST_F(CoreTest, SecureOpenValidatesToken)
 {
 	sc.load();
-	const char *bad[] = {"", "not-a-uuid", "x0b4a4f1-6c1e-4f9e-9a44-3f2a7c1b2d10",
-			     "00b4a4f1-6c1e-4f9e-9a44-3f2a7c1b2d10 ", " 00b4a4f1-6c1e-4f9e-9a44-3f2a7c1b2d10",
-			     "00b4a4f1-6c1e-4f9e-9a44-3f2a7c1b2d10x", "00b4a4f16c1e-4f9e-9a44-3f2a7c1b2d10-"};
+	const char *bad[] = {"",
+	                     "not-a-uuid",
+	                     "x0b4a4f1-6c1e-4f9e-9a44-3f2a7c1b2d10",
+	                     "00b4a4f1-6c1e-4f9e-9a44-3f2a7c1b2d10 ",
+	                     " 00b4a4f1-6c1e-4f9e-9a44-3f2a7c1b2d10",
+	                     "00b4a4f1-6c1e-4f9e-9a44-3f2a7c1b2d10x",
+	                     "00b4a4f16c1e-4f9e-9a44-3f2a7c1b2d10-"};
 	for (const char *t : bad) {
 		errno = 0;
 		EXPECT_EQ(1, opae_vfio_secure_open(&v, EDU_ADDR, t)) << t;
@@ -206,7 +218,8 @@ TEST_F(CoreTest, RegionGet)
 	uint8_t *q = (uint8_t *)0x1234;
 	size_t qs = 77;
 	EXPECT_NE(0, opae_vfio_region_get(&v, 1, &q, &qs)); // absent BAR
-	EXPECT_NE(0, opae_vfio_region_get(&v, VFIO_PCI_CONFIG_REGION_INDEX, &q, &qs)); // not mmap-able
+	EXPECT_NE(0,
+	          opae_vfio_region_get(&v, VFIO_PCI_CONFIG_REGION_INDEX, &q, &qs)); // not mmap-able
 	EXPECT_NE(0, opae_vfio_region_get(&v, 1000, &q, &qs));
 	EXPECT_EQ((uint8_t *)0x1234, q);
 	EXPECT_EQ(77u, qs);
@@ -220,7 +233,7 @@ TEST_F(CoreTest, SparseRegionMapsOnlyItsAreas)
 {
 	sc.model = "none";
 	sc.bar0 = "{\"index\":0,\"size\":\"0x100000\",\"mmap\":true,"
-		  "\"sparse\":[[\"0x0\",\"0x1000\"],[\"0x2000\",\"0x0\"],[\"0x8000\",\"0x2000\"]]}";
+	          "\"sparse\":[[\"0x0\",\"0x1000\"],[\"0x2000\",\"0x0\"],[\"0x8000\",\"0x2000\"]]}";
 	sc.extra_bars = ",{\"index\":2,\"size\":\"0x4000\",\"mmap\":false}";
 	open_default();
 	auto *r = v.device.regions;
@@ -263,7 +276,8 @@ TEST_F(CoreTest, SecureOpenPresentsTheVfToken)
 	EXPECT_EQ(6, opae_vfio_open(&vf, "0000:3b:00.1")) << "a VF needs the PF's token";
 	EXPECT_EQ(EACCES, errno);
 	errno = 0;
-	EXPECT_EQ(6, opae_vfio_secure_open(&vf, "0000:3b:00.1", other)) << "wrong token is not 'busy'";
+	EXPECT_EQ(6, opae_vfio_secure_open(&vf, "0000:3b:00.1", other))
+	    << "wrong token is not 'busy'";
 	EXPECT_EQ(EACCES, errno);
 	EXPECT_EQ(0, opae_vfio_secure_open(&vf, "0000:3b:00.1", tok)) << strerror(errno);
 	opae_vfio_close(&vf);
