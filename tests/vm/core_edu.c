@@ -135,6 +135,35 @@ static void check_dma(const struct dma_buf *a, const struct dma_buf *b)
 	check(ok, "DMA wrote nothing past the %d bytes asked for", DMA_LEN);
 }
 
+static void swap_eventfd(struct opae_vfio *v, int efd)
+{
+	int efd2 = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK), rc;
+	uint64_t old_cnt, new_cnt;
+
+	if (efd2 < 0) {
+		check(0, "eventfd: %s", strerror(errno));
+		return;
+	}
+	rc = opae_vfio_irq_enable(v, VFIO_PCI_MSI_IRQ_INDEX, 0, efd2);
+	edu_wr32(EDU_REG_IRQ_RAISE, 0x5a);
+	new_cnt = wait_eventfd(efd2, EDU_WAIT_MS);
+	old_cnt = wait_eventfd(efd, QUIET_MS);
+	edu_ack();
+	check(rc == 0 && new_cnt >= 1 && old_cnt == 0,
+	      "irq_enable(MSI, 0) again with a new eventfd: rc %d, new fires %" PRIu64
+	      ", old %" PRIu64,
+	      rc, new_cnt, old_cnt);
+	rc = opae_vfio_irq_enable(v, VFIO_PCI_MSI_IRQ_INDEX, 0, efd);
+	edu_wr32(EDU_REG_IRQ_RAISE, 0x5a);
+	old_cnt = wait_eventfd(efd, EDU_WAIT_MS);
+	new_cnt = wait_eventfd(efd2, QUIET_MS);
+	edu_ack();
+	check(rc == 0 && old_cnt >= 1 && new_cnt == 0,
+	      "and back to the first eventfd: rc %d, it fires %" PRIu64 ", the other %" PRIu64, rc,
+	      old_cnt, new_cnt);
+	close(efd2);
+}
+
 static void check_msi(struct opae_vfio *v, int efd, const struct dma_buf *a,
 		      const struct dma_buf *b)
 {
@@ -155,6 +184,9 @@ static void check_msi(struct opae_vfio *v, int efd, const struct dma_buf *a,
 	check(cnt >= 1 && (st & 0x5a) == 0x5a,
 	      "MSI fires for the raise register: eventfd %" PRIu64 ", status 0x%x, %.2f ms", cnt,
 	      st, now_ms() - t0);
+
+	/* Re-enabling a live vector swaps its eventfd: only the new one fires. */
+	swap_eventfd(v, efd);
 
 	/* vfio-pci cannot mask MSI: the kernel's ENOTTY must reach the caller. */
 	errno = 0;

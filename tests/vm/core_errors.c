@@ -117,12 +117,45 @@ static void find_unbound(char *bdf, size_t len)
 	closedir(d);
 }
 
+/* A VF token for edu, which is neither an SR-IOV PF nor a VF: the kernel
+ * refuses it at VFIO_GROUP_GET_DEVICE_FD, late in the open, so every earlier
+ * step (container, group, IOMMU) must be undone. */
+static void secure_open_fails(void)
+{
+	static const char token[] = "6f1c3a2e-9b7d-4c55-8e21-0a4b3c2d1e0f";
+	struct opae_vfio v;
+	char log[2048], bdf[NAME_MAX + 1];
+	int before = count_fds(), rc, err;
+
+	if (edu_find(0, NULL, bdf, sizeof(bdf)))
+		return;
+	memset(&v, 0, sizeof(v));
+	capture_begin();
+	errno = 0;
+	rc = opae_vfio_secure_open(&v, bdf, token);
+	err = errno;
+	capture_end(log, sizeof(log));
+	check(rc != 0 && err != 0, "secure_open(%s, token) of a non-SR-IOV device fails: rc %d, %s",
+	      bdf, rc, strerror(err));
+	check(strstr(log, bdf) != NULL, "secure_open: the log line names the device");
+	check(count_fds() == before && is_closed(&v),
+	      "secure_open: nothing left open (group released), struct left closed");
+	opae_vfio_close(&v);
+	errno = 0;
+	rc = opae_vfio_secure_open(&v, bdf, "not-a-uuid");
+	err = errno;
+	check(rc != 0 && err == EINVAL, "secure_open(malformed token) fails with EINVAL (%s)",
+	      strerror(err));
+	opae_vfio_close(&v);
+}
+
 static void bad_opens(void)
 {
 	char other[NAME_MAX + 1];
 
 	open_fails("00:01.0", EINVAL, "(malformed address)");
 	open_fails("0000:7e:1f.7", ENODEV, "(no such device)");
+	secure_open_fails();
 	find_unbound(other, sizeof(other));
 	if (other[0])
 		open_fails(other, ENODEV, "(not bound to vfio-pci)");
