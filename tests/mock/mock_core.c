@@ -72,6 +72,7 @@ void mock_world_clear(void)
 	mock_w.loaded = 0;
 	mock_fd_forget_all();
 	mock_mmap_forget_all();
+	mock_containers_forget_all();
 	for (unsigned i = 0; i < mock_w.ndev; i++) {
 		mock_dev_destroy(mock_w.dev[i]);
 		mock_w.dev[i] = NULL;

@@ -173,6 +173,8 @@ void mock_irq_report(void);
 /* container / IOMMU (mock_iommu.c) */
 int mock_container_ioctl(struct mock_container *c, unsigned long req, void *arg);
 void mock_container_put(struct mock_container *c);
+void mock_container_track(struct mock_container *c);
+void mock_containers_forget_all(void);
 unsigned mock_dma_total(void);
 void mock_dma_report(void);
 unsigned mock_dma_snapshot(struct mock_container *c, struct vfio_mock_dma_map *out, unsigned max);

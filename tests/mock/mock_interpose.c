@@ -65,6 +65,7 @@ static int vfio_open(const char *path, int flags)
 		} else {
 			c->refs = 1;
 			c->fd_open = 1;
+			mock_container_track(c);
 			ret = mock_fd_install(fd, FD_CONTAINER, c);
 			if (ret) {
 				free(c);

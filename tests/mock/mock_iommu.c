@@ -28,10 +28,10 @@ static struct vfio_mock_iommu_fault faults[MAX_FAULTS];
 static unsigned nfaults;
 
 /* every container ever opened and not yet freed (for leak accounting) */
-#define MAX_CONTAINERS 256
+#define MAX_CONTAINERS 1024
 static struct mock_container *containers[MAX_CONTAINERS];
 
-static void track(struct mock_container *c)
+void mock_container_track(struct mock_container *c)
 {
 	for (int i = 0; i < MAX_CONTAINERS; i++)
 		if (containers[i] == c)
@@ -40,6 +40,17 @@ static void track(struct mock_container *c)
 		if (!containers[i]) {
 			containers[i] = c;
 			return;
+		}
+}
+
+/* A new scenario: every container is forgotten with its mappings. */
+void mock_containers_forget_all(void)
+{
+	for (int i = 0; i < MAX_CONTAINERS; i++)
+		if (containers[i]) {
+			tdestroy(containers[i]->dma_root, free);
+			free(containers[i]);
+			containers[i] = NULL;
 		}
 }
 
@@ -310,7 +321,6 @@ int mock_container_ioctl(struct mock_container *c, unsigned long req, void *arg)
 {
 	uintptr_t val = (uintptr_t)arg;
 
-	track(c);
 	switch (req) {
 	case VFIO_GET_API_VERSION:
 		return VFIO_API_VERSION;

@@ -203,3 +203,19 @@ TEST(MockLeakCheckChild, DISABLED_Clean)
 	EXPECT_GE(fd, 0);
 	close(fd);
 }
+
+TEST_F(Faults, ReloadForgetsOpenObjects)
+{
+	int c, g;
+	setup_iommu(1, &c, &g);
+	auto *mem = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_EQ(0, map_dma(c, mem, 0x100000, 4096));
+	ASSERT_EQ(0, vfio_mock_load_scenario(VFIOMOCK_SCENARIOS "/edu.json"));
+	struct vfio_mock_leaks l;
+	vfio_mock_leaks(&l);
+	EXPECT_EQ(0u, l.fds + l.dma_maps) << "old objects are forgotten";
+	// the old fds are plain fds now: VFIO ioctls on them are not the mock's
+	EXPECT_EQ(-1, ioctl(c, VFIO_GET_API_VERSION));
+	EXPECT_GE(open_group(1), 0) << "the new world's group is free";
+	munmap(mem, 4096);
+}
