@@ -31,8 +31,8 @@
 
 #include "edu_test.h"
 
-#define KiB ((size_t)1024)
-#define MiB (1024 * KiB)
+#define KiB     ((size_t)1024)
+#define MiB     (1024 * KiB)
 #define POOL_2M 8 /* 2 MiB huge pages reserved for part 2 (16 MiB of the VM's RAM) */
 
 /* HugePages_Free - HugePages_Rsvd: pages neither in use nor promised to a
@@ -168,13 +168,13 @@ static void close_with_live_buffers(struct opae_vfio *v, long pool)
 	if (allocate(v, &a, 8 * KiB, "live at close") || allocate(v, &b, 3 * MiB, "live at close"))
 		return;
 	check(pool <= 0 || hugepages_available() < before,
-	      "live buffers hold huge pages (available %ld -> %ld)", before,
-	      hugepages_available());
+	      "live buffers hold huge pages (available %ld -> %ld)", before, hugepages_available());
 	opae_vfio_close(v);
 	check(is_mapped(a.ptr, a.size) == 0 && is_mapped(b.ptr, b.size) == 0,
 	      "opae_vfio_close unmapped both live buffers");
-	check(hugepages_available() == before, "opae_vfio_close gave the huge pages back (%ld -> %ld)",
-	      before, hugepages_available());
+	check(hugepages_available() == before,
+	      "opae_vfio_close gave the huge pages back (%ld -> %ld)", before,
+	      hugepages_available());
 }
 
 static int open_edu(struct opae_vfio *v, const char *bdf)

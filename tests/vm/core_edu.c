@@ -42,8 +42,8 @@
 #include "edu_test.h"
 
 #define BUF_SIZE 4096
-#define DMA_LEN	 EDU_DMA_MAX /* 2 KiB: see the QEMU 7.2 pitfall above */
-#define QUIET_MS 300	     /* how long "no interrupt" is watched for */
+#define DMA_LEN  EDU_DMA_MAX /* 2 KiB: see the QEMU 7.2 pitfall above */
+#define QUIET_MS 300         /* how long "no interrupt" is watched for */
 
 /* ---- the checks ------------------------------------------------------------- */
 
@@ -87,8 +87,8 @@ static int allocate(struct opae_vfio *v, struct dma_buf *b, const char *name)
 		return -1;
 	}
 	check(b->ptr && b->size == BUF_SIZE,
-	      "opae_vfio_buffer_allocate(%s): %p, size %zu, iova 0x%" PRIx64, name,
-	      (void *)b->ptr, b->size, b->iova);
+	      "opae_vfio_buffer_allocate(%s): %p, size %zu, iova 0x%" PRIx64, name, (void *)b->ptr,
+	      b->size, b->iova);
 	return b->ptr ? 0 : -1;
 }
 
@@ -97,7 +97,7 @@ static void check_buffer_info(struct opae_vfio *v, struct dma_buf *b, const char
 	struct opae_vfio_buffer *bi = opae_vfio_buffer_info(v, b->ptr);
 
 	check(bi && bi->buffer_ptr == b->ptr && bi->buffer_iova == b->iova &&
-		      bi->buffer_size == b->size,
+	          bi->buffer_size == b->size,
 	      "opae_vfio_buffer_info(%s) finds ptr, iova and size", name);
 	check(opae_vfio_buffer_info(v, b->ptr + 64) == NULL,
 	      "opae_vfio_buffer_info(%s + 64) is NULL (only the start is a key)", name);
@@ -165,7 +165,7 @@ static void swap_eventfd(struct opae_vfio *v, int efd)
 }
 
 static void check_msi(struct opae_vfio *v, int efd, const struct dma_buf *a,
-		      const struct dma_buf *b)
+                      const struct dma_buf *b)
 {
 	uint8_t a_before[BUF_SIZE], b_before[BUF_SIZE];
 	uint64_t cnt;
@@ -192,8 +192,8 @@ static void check_msi(struct opae_vfio *v, int efd, const struct dma_buf *a,
 	errno = 0;
 	rc = opae_vfio_irq_mask(v, VFIO_PCI_MSI_IRQ_INDEX, 0);
 	err = errno;
-	check(rc != 0 && err == ENOTTY, "opae_vfio_irq_mask(MSI) fails with ENOTTY (rc %d, %s)",
-	      rc, strerror(err));
+	check(rc != 0 && err == ENOTTY, "opae_vfio_irq_mask(MSI) fails with ENOTTY (rc %d, %s)", rc,
+	      strerror(err));
 	errno = 0;
 	rc = opae_vfio_irq_unmask(v, VFIO_PCI_MSI_IRQ_INDEX, 0);
 	err = errno;
@@ -288,7 +288,7 @@ static void check_free(struct opae_vfio *v, struct dma_buf *a, struct dma_buf *b
 int main(int argc, char **argv)
 {
 	struct opae_vfio v;
-	struct dma_buf a = { 0 }, b = { 0 };
+	struct dma_buf a = {0}, b = {0};
 	char bdf[NAME_MAX + 1] = "";
 	size_t size = 0;
 	uint8_t *ptr = NULL;
@@ -354,7 +354,7 @@ int main(int argc, char **argv)
 	if (opae_vfio_open(&v, bdf) == 0) {
 		ptr = NULL;
 		check(opae_vfio_region_get(&v, 0, &ptr, &size) == 0 && ptr &&
-			      (*(volatile uint32_t *)(ptr + EDU_REG_ID) & 0xff) == 0xed,
+		          (*(volatile uint32_t *)(ptr + EDU_REG_ID) & 0xff) == 0xed,
 		      "reopen on the same struct works and BAR0 reads the edu id");
 	} else {
 		check(0, "reopen after close: %s", strerror(errno));

@@ -84,8 +84,8 @@ static void open_fails(const char *addr, int want, const char *why)
 	rc = opae_vfio_open(&v, addr);
 	err = errno;
 	capture_end(log, sizeof(log));
-	check(rc != 0 && err == want, "open(%s) %s fails: rc %d, errno %s (want %s)", addr, why,
-	      rc, strerror(err), strerror(want));
+	check(rc != 0 && err == want, "open(%s) %s fails: rc %d, errno %s (want %s)", addr, why, rc,
+	      strerror(err), strerror(want));
 	check(strstr(log, addr) != NULL, "open(%s): the log line names the device", addr);
 	check(count_fds() == before && is_closed(&v),
 	      "open(%s): nothing left open, struct left closed", addr);
@@ -179,8 +179,9 @@ static void bad_calls(struct opae_vfio *v)
 	size = 4096;
 	buf = (uint8_t *)(((uintptr_t)unaligned + 4096) & ~(uintptr_t)4095) + 8;
 	errno = 0;
-	check(opae_vfio_buffer_allocate_ex(v, &size, &buf, &iova, OPAE_VFIO_BUF_PREALLOCATED) != 0 &&
-		      errno == EINVAL,
+	check(opae_vfio_buffer_allocate_ex(v, &size, &buf, &iova, OPAE_VFIO_BUF_PREALLOCATED) !=
+	              0 &&
+	          errno == EINVAL,
 	      "buffer_allocate_ex(PREALLOCATED, unaligned) fails with EINVAL");
 	check(opae_vfio_buffer_free(v, (uint8_t *)unaligned) != 0, "buffer_free(unknown) fails");
 
@@ -220,7 +221,7 @@ static void second_open(const char *bdf, struct opae_vfio *first)
 	      "second open: nothing left open, struct left closed");
 	opae_vfio_close(&v2);
 	check(opae_vfio_region_get(first, 0, &bar0, NULL) == 0 && bar0 &&
-		      (*(volatile uint32_t *)(bar0 + EDU_REG_ID) & 0xff) == 0xed,
+	          (*(volatile uint32_t *)(bar0 + EDU_REG_ID) & 0xff) == 0xed,
 	      "the first handle still works after the refused second open");
 }
 
@@ -230,13 +231,15 @@ static void closed_calls(struct opae_vfio *v)
 	size_t size = 4096;
 
 	check(is_closed(v), "after close the struct reads closed (fds -1, no regions)");
-	check(opae_vfio_region_get(v, 0, &ptr, NULL) != 0 && !ptr, "region_get on a closed struct fails");
+	check(opae_vfio_region_get(v, 0, &ptr, NULL) != 0 && !ptr,
+	      "region_get on a closed struct fails");
 	errno = 0;
 	check(opae_vfio_buffer_allocate(v, &size, &ptr, NULL) != 0 && errno == EINVAL && !ptr,
 	      "buffer_allocate on a closed struct fails with EINVAL");
 	check(opae_vfio_irq_enable(v, VFIO_PCI_INTX_IRQ_INDEX, 0, 0) != 0,
 	      "irq_enable on a closed struct fails");
-	check(opae_vfio_buffer_info(v, (uint8_t *)v) == NULL, "buffer_info on a closed struct is NULL");
+	check(opae_vfio_buffer_info(v, (uint8_t *)v) == NULL,
+	      "buffer_info on a closed struct is NULL");
 }
 
 int main(int argc, char **argv)

@@ -32,10 +32,10 @@
 
 #include "edu_test.h"
 
-#define SHM_MAP	 0x10000 /* bytes of BAR2 DMA-mapped for edu */
-#define SHM_DST	 0x1000	 /* edu writes here (BAR2 offset) */
-#define SHM_GONE 0x3000	 /* target of the DMA after the unmap */
-#define HELLO	 "core-p2p-hello"
+#define SHM_MAP  0x10000 /* bytes of BAR2 DMA-mapped for edu */
+#define SHM_DST  0x1000  /* edu writes here (BAR2 offset) */
+#define SHM_GONE 0x3000  /* target of the DMA after the unmap */
+#define HELLO    "core-p2p-hello"
 
 static int open_dev(struct opae_vfio *v, const char *bdf, const char *what)
 {
@@ -118,11 +118,12 @@ int main(int argc, char **argv)
 	pre = shm;
 	errno = 0;
 	rc = opae_vfio_buffer_allocate_ex(&edu, &pre_size, &pre, &shm_iova,
-					  OPAE_VFIO_BUF_PREALLOCATED);
-	check(rc == 0 && pre == shm && pre_size == SHM_MAP && shm_iova &&
-		      shm_iova + SHM_MAP <= EDU_DMA_LIMIT,
-	      "PREALLOCATED DMA mapping of ivshmem BAR2 on edu's handle: rc %d (%s), iova 0x%" PRIx64,
-	      rc, rc ? strerror(errno) : "ok", shm_iova);
+	                                  OPAE_VFIO_BUF_PREALLOCATED);
+	check(
+	    rc == 0 && pre == shm && pre_size == SHM_MAP && shm_iova &&
+	        shm_iova + SHM_MAP <= EDU_DMA_LIMIT,
+	    "PREALLOCATED DMA mapping of ivshmem BAR2 on edu's handle: rc %d (%s), iova 0x%" PRIx64,
+	    rc, rc ? strerror(errno) : "ok", shm_iova);
 	if (rc)
 		goto out;
 	bi = opae_vfio_buffer_info(&edu, shm);

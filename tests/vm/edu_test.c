@@ -166,7 +166,7 @@ uint32_t edu_ack(void)
 
 uint64_t wait_eventfd(int efd, int timeout_ms)
 {
-	struct pollfd p = { .fd = efd, .events = POLLIN };
+	struct pollfd p = {.fd = efd, .events = POLLIN};
 	uint64_t cnt = 0;
 
 	if (poll(&p, 1, timeout_ms) != 1)

@@ -10,19 +10,19 @@
 #define EDU_DEVICE 0x11e8
 
 /* BAR0 registers (shared/reference/edu-device.md). */
-#define EDU_REG_ID	   0x00
+#define EDU_REG_ID         0x00
 #define EDU_REG_LIVENESS   0x04
 #define EDU_REG_IRQ_STATUS 0x24
 #define EDU_REG_IRQ_RAISE  0x60
-#define EDU_REG_IRQ_ACK	   0x64
-#define EDU_REG_DMA_SRC	   0x80
-#define EDU_REG_DMA_DST	   0x88
-#define EDU_REG_DMA_CNT	   0x90
-#define EDU_REG_DMA_CMD	   0x98
+#define EDU_REG_IRQ_ACK    0x64
+#define EDU_REG_DMA_SRC    0x80
+#define EDU_REG_DMA_DST    0x88
+#define EDU_REG_DMA_CNT    0x90
+#define EDU_REG_DMA_CMD    0x98
 
 #define EDU_DMA_RUN    0x1
 #define EDU_DMA_TO_RAM 0x2
-#define EDU_DMA_WINDOW 0x40000	   /* device-side address of edu's 4 KiB buffer */
+#define EDU_DMA_WINDOW 0x40000      /* device-side address of edu's 4 KiB buffer */
 #define EDU_DMA_LIMIT  (1ULL << 28) /* edu masks bus addresses to 28 bits */
 #define EDU_BAR0_SIZE  0x100000
 /* QEMU 7.2 aborts the whole VM on a transfer that ends exactly at the end of
