@@ -163,6 +163,8 @@ static int lock_held_by_me(void)
 #define PARK_THREADS     64
 #define PARK_RECENT_TSC  150000000ULL /* ~50 ms */
 #define PARK_TIMEOUT_TSC 300000000ULL /* ~100 ms: give up on a thread that never answers */
+#define PARK_DRAIN_TSC   3000000ULL   /* ~1 ms: let parked threads leave first */
+#define PARK_GRACE_TSC   30000000ULL  /* ~10 ms: still recent after a long park */
 
 enum { THREAD_FREE, THREAD_RUNNING, THREAD_WAITING, THREAD_PARKED };
 
@@ -224,6 +226,7 @@ __attribute__((no_sanitize("thread", "address", "undefined"))) static void
 park_handler(int sig, siginfo_t *si, void *ucv)
 {
 	struct trap_thread *t = my_slot ? &threads[my_slot - 1] : NULL;
+	unsigned long long parked_at = __rdtsc(), now;
 	unsigned spins = 0;
 
 	(void)sig;
@@ -233,21 +236,39 @@ park_handler(int sig, siginfo_t *si, void *ucv)
 	if (!t || !__atomic_load_n(&park_request, __ATOMIC_ACQUIRE) ||
 	    __atomic_load_n(&t->state, __ATOMIC_RELAXED) != THREAD_RUNNING)
 		return;
-	__atomic_store_n(&t->state, THREAD_PARKED, __ATOMIC_RELEASE);
-	while (__atomic_load_n(&park_request, __ATOMIC_ACQUIRE)) {
-		if (++spins % 64 == 0) {
-			long ret;
+	__atomic_store_n(&t->state, THREAD_PARKED, __ATOMIC_SEQ_CST);
+	for (;;) {
+		while (__atomic_load_n(&park_request, __ATOMIC_SEQ_CST)) {
+			if (++spins % 64 == 0) {
+				long ret;
 
-			/* raw: errno stays untouched, no interceptor */
-			__asm__ volatile("syscall"
-					 : "=a"(ret)
-					 : "0"((long)SYS_sched_yield)
-					 : "rcx", "r11", "memory");
-		} else {
-			__builtin_ia32_pause();
+				/* raw: errno stays untouched, no interceptor */
+				__asm__ volatile("syscall"
+						 : "=a"(ret)
+						 : "0"((long)SYS_sched_yield)
+						 : "rcx", "r11", "memory");
+			} else {
+				__builtin_ia32_pause();
+			}
 		}
+		/* A thread kept parked for long (descheduled, or starved by
+		 * a busy holder) may be in the middle of its own MMIO: it must
+		 * not come back looking idle. A short park changes nothing,
+		 * so a thread that no longer does MMIO still ages out. */
+		now = __rdtsc();
+		if ((long long)(now - parked_at) > (long long)PARK_DRAIN_TSC &&
+		    (long long)(now - __atomic_load_n(&t->last_access_tsc, __ATOMIC_RELAXED)) >
+			    (long long)(PARK_RECENT_TSC - PARK_GRACE_TSC))
+			__atomic_store_n(&t->last_access_tsc,
+					 now - (PARK_RECENT_TSC - PARK_GRACE_TSC), __ATOMIC_SEQ_CST);
+		/* The next holder may have requested a park and found us
+		 * still PARKED: look again after saying we run (Dekker-style,
+		 * both sides sequentially consistent) and stay if so. */
+		__atomic_store_n(&t->state, THREAD_RUNNING, __ATOMIC_SEQ_CST);
+		if (!__atomic_load_n(&park_request, __ATOMIC_SEQ_CST))
+			break;
+		__atomic_store_n(&t->state, THREAD_PARKED, __ATOMIC_SEQ_CST);
 	}
-	__atomic_store_n(&t->state, THREAD_RUNNING, __ATOMIC_RELEASE);
 }
 
 /* Holder, before opening a page: stop the recently active MMIO threads. */
@@ -259,16 +280,35 @@ static void park_others(void)
 
 	if (!park_signal)
 		return;
-	atomic_store_explicit(&park_request, 1, memory_order_release);
+	/* Fairness: threads still parked from the previous step get to run
+	 * (and to fault, which queues them for the lock) before we park
+	 * again; a thread polling a register must not starve the thread it
+	 * waits for. Bounded: a descheduled one simply stays parked. */
+	for (int i = 0; i < PARK_THREADS; i++) {
+		unsigned spins = 0;
+
+		while (atomic_load_explicit(&threads[i].state, memory_order_acquire) ==
+			       THREAD_PARKED &&
+		       (long long)(__rdtsc() - now) < (long long)PARK_DRAIN_TSC) {
+			if (++spins % 64 == 0)
+				sched_yield();
+			else
+				__builtin_ia32_pause();
+		}
+	}
+	now = __rdtsc();
+	atomic_store(&park_request, 1); /* seq_cst: pairs with park_handler */
 	for (int i = 0; i < PARK_THREADS; i++) {
 		struct trap_thread *t = &threads[i];
 		int tid = atomic_load_explicit(&t->tid, memory_order_relaxed);
 
 		signalled[i] = 0;
-		if (!tid || i == my_slot - 1 ||
-		    atomic_load_explicit(&t->state, memory_order_acquire) != THREAD_RUNNING ||
-		    now - atomic_load_explicit(&t->last_access_tsc, memory_order_relaxed) >
-			    PARK_RECENT_TSC)
+		/* Signed: the TSCs of two CPUs may differ by a little, and a
+		 * thread that has just finished its access reads "later". */
+		if (!tid || i == my_slot - 1 || atomic_load(&t->state) != THREAD_RUNNING ||
+		    (long long)(now - atomic_load_explicit(&t->last_access_tsc,
+							   memory_order_relaxed)) >
+			    (long long)PARK_RECENT_TSC)
 			continue;
 		if (syscall(SYS_tgkill, my_pid, tid, park_signal) != 0) {
 			if (errno == ESRCH) /* the thread is gone */
@@ -285,7 +325,7 @@ static void park_others(void)
 			continue;
 		while (atomic_load_explicit(&threads[i].state, memory_order_acquire) ==
 		       THREAD_RUNNING) {
-			if (__rdtsc() - now > PARK_TIMEOUT_TSC) {
+			if ((long long)(__rdtsc() - now) > (long long)PARK_TIMEOUT_TSC) {
 				/* Signals blocked for long, or the tid now
 				 * belongs to another thread: treat it as idle
 				 * until its next trapped access. */
