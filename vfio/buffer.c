@@ -215,6 +215,14 @@ OPAE_VFIO_EXPORT int opae_vfio_buffer_allocate_ex(struct opae_vfio *v, size_t *s
 	}
 
 	pthread_mutex_lock(&v->lock);
+	if (pre && buftab_find(&s->tab, *buf)) {
+		/* one record per address: a second mapping could never be freed */
+		vlog_err(s->name, EEXIST, "allocate: PREALLOCATED buffer %p is already mapped",
+			 (void *)*buf);
+		e = -EEXIST;
+		code = BUF_EINVAL;
+		goto out_rec;
+	}
 	if (s->dma_used >= s->dma_limit) {
 		vlog_err(
 		    s->name, ENOSPC,
