@@ -45,6 +45,13 @@ struct shared {
 	atomic_int errors;
 	char first_error[160];
 	pthread_mutex_t error_lock;
+	/* IOVA ranges of every churn buffer alive right now, all threads */
+	pthread_mutex_t live_lock;
+	struct {
+		uint64_t iova;
+		size_t size;
+	} live[N_CHURN * 4];
+	atomic_int next_slot;
 };
 
 static void thread_error(struct shared *sh, const char *what, int err)
@@ -56,10 +63,35 @@ static void thread_error(struct shared *sh, const char *what, int err)
 	}
 }
 
+/* Register a live buffer; 0, or -1 if it overlaps a buffer another (or this)
+ * thread holds: the allocator handed out one IOVA range twice. */
+static int live_add(struct shared *sh, int slot, uint64_t iova, size_t size)
+{
+	int overlap = 0;
+
+	pthread_mutex_lock(&sh->live_lock);
+	for (int i = 0; i < N_CHURN * 4; i++)
+		if (sh->live[i].size && iova < sh->live[i].iova + sh->live[i].size &&
+		    sh->live[i].iova < iova + size)
+			overlap = 1;
+	sh->live[slot].iova = iova;
+	sh->live[slot].size = size;
+	pthread_mutex_unlock(&sh->live_lock);
+	return overlap ? -1 : 0;
+}
+
+static void live_del(struct shared *sh, int slot)
+{
+	pthread_mutex_lock(&sh->live_lock);
+	sh->live[slot].size = 0;
+	pthread_mutex_unlock(&sh->live_lock);
+}
+
 /* Allocate a few buffers, check them against each other, free them. */
 static void *churn(void *arg)
 {
 	struct shared *sh = arg;
+	int base = atomic_fetch_add(&sh->next_slot, 1) * 4;
 	static const size_t sizes[] = {4096, 8192, 65536, 4096 * 3};
 
 	for (int r = 0; r < CHURN_ROUNDS; r++) {
@@ -85,19 +117,20 @@ static void *churn(void *arg)
 			if (!b[i].iova || b[i].iova + b[i].size > EDU_DMA_LIMIT)
 				thread_error(sh, "IOVA zero or above 256 MiB", ERANGE);
 			/* IOVA ranges of live buffers never overlap, across threads
-			 * too: compare with the long-lived one and with ours. */
+			 * too, nor the long-lived one. */
 			if (b[i].iova < sh->fixed_iova + 4096 &&
 			    sh->fixed_iova < b[i].iova + b[i].size)
 				thread_error(sh, "IOVA overlaps the long-lived buffer", EEXIST);
-			for (int j = 0; j < i; j++)
-				if (b[j].ptr && b[i].iova < b[j].iova + b[j].size &&
-				    b[j].iova < b[i].iova + b[i].size)
-					thread_error(sh, "IOVAs of two live buffers overlap",
-					             EEXIST);
+			if (live_add(sh, base + i, b[i].iova, b[i].size))
+				thread_error(sh, "IOVAs of two live buffers overlap", EEXIST);
 		}
-		for (int i = 0; i < 4; i++)
-			if (b[i].ptr && opae_vfio_buffer_free(sh->v, b[i].ptr))
+		for (int i = 0; i < 4; i++) {
+			if (!b[i].ptr)
+				continue;
+			live_del(sh, base + i);
+			if (opae_vfio_buffer_free(sh->v, b[i].ptr))
 				thread_error(sh, "buffer_free", errno);
+		}
 	}
 	return NULL;
 }
