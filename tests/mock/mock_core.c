@@ -69,7 +69,7 @@ void mock_resolve(void)
 /* Forget every object; fds stay open as plain fds. Caller holds the lock. */
 void mock_world_clear(void)
 {
-	mock_w.loaded = 0;
+	__atomic_store_n(&mock_w.loaded, 0, __ATOMIC_RELEASE);
 	mock_fd_forget_all();
 	mock_mmap_forget_all();
 	mock_containers_forget_all();

@@ -466,7 +466,7 @@ int vfio_mock_load_scenario(const char *json)
 		json_object_put(root);
 	} else {
 		mock_scenario_json = root;
-		mock_w.loaded = 1;
+		__atomic_store_n(&mock_w.loaded, 1, __ATOMIC_RELEASE);
 	}
 	mock_unlock();
 	return ret;

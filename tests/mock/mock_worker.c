@@ -21,7 +21,7 @@ struct work {
 };
 
 static struct work *queue; /* sorted by due_ns; guarded by the world lock */
-static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t wake; /* CLOCK_MONOTONIC, set up before the thread starts */
 static pthread_mutex_t wake_lock = PTHREAD_MUTEX_INITIALIZER;
 static int started;
 
@@ -90,6 +90,12 @@ void mock_schedule(struct mock_dev *d, uint64_t delay_ns, void (*fn)(void *state
 		pthread_attr_t attr;
 		pthread_t t;
 		sigset_t all, old;
+		pthread_condattr_t ca;
+
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&wake, &ca);
+		pthread_condattr_destroy(&ca);
 
 		/* the worker must never take the program's signals */
 		sigfillset(&all);
