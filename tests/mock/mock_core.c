@@ -239,6 +239,8 @@ __attribute__((constructor)) static void mock_init(void)
 	const char *s;
 
 	mock_resolve();
+	/* a fork never copies the world in the middle of an update */
+	pthread_atfork(mock_lock, mock_unlock, mock_unlock);
 	s = getenv("VFIO_MOCK_LOG");
 	mock_log_level = s ? atoi(s) : 0;
 	s = getenv("VFIO_MOCK_LEAK_CHECK");

@@ -68,6 +68,18 @@ static void *worker(void *unused)
 	return NULL;
 }
 
+/* A forked child has no worker thread (and inherits no lock holder): start
+ * a new one on its first mock_schedule. */
+static void child_after_fork(void)
+{
+	started = 0;
+}
+
+__attribute__((constructor)) static void worker_init(void)
+{
+	pthread_atfork(NULL, NULL, child_after_fork);
+}
+
 void mock_schedule(struct mock_dev *d, uint64_t delay_ns, void (*fn)(void *state, void *arg),
 		   void *arg)
 {
