@@ -130,6 +130,20 @@ int main(int argc, char **argv)
 	check(bi && bi->buffer_iova == shm_iova && (bi->flags & OPAE_VFIO_BUF_PREALLOCATED),
 	      "opae_vfio_buffer_info finds it, flag PREALLOCATED");
 
+	/* The same memory twice would be two table entries with one key. */
+	{
+		uint8_t *again = shm;
+		size_t again_size = SHM_MAP;
+		uint64_t again_iova = 0;
+
+		errno = 0;
+		rc = opae_vfio_buffer_allocate_ex(&edu, &again_size, &again, &again_iova,
+		                                  OPAE_VFIO_BUF_PREALLOCATED);
+		check(rc != 0 && errno == EEXIST && opae_vfio_buffer_info(&edu, shm) == bi,
+		      "mapping the same PREALLOCATED memory again fails with EEXIST (rc %d, %s)",
+		      rc, strerror(errno));
+	}
+
 	p2p_dma(shm, shm_iova, ram, ram_iova);
 
 	/* Free: unmapped from edu's IOMMU, but the memory is the other handle's
