@@ -498,6 +498,7 @@ int main(int argc, char **argv)
 	uint8_t *afu;
 	int o, rc;
 
+	setvbuf(stdout, NULL, _IOLBF, 0); /* progress and errors interleave in order */
 	while ((o = getopt_long(argc, argv, "hv", opts, NULL)) != -1) {
 		switch (o) {
 		case 'h':
