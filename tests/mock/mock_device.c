@@ -324,6 +324,8 @@ static ssize_t bar_rw(struct mock_dev *d, unsigned bar, uint8_t *buf, size_t n, 
 
 	if (!size || pos >= size)
 		return -EINVAL;
+	if (!(d->config[4] & 0x02))
+		return -EIO; /* memory decoding off (vfio_pci_core_do_io_rw) */
 	if (n > size - pos)
 		n = size - pos;
 	/* naturally aligned chunks of up to 8 bytes, like vfio_pci_core_do_io_rw */

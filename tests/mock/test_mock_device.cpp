@@ -146,6 +146,11 @@ TEST_F(Device, RegionReadWriteBounds)
 	EXPECT_ERRNO(EINVAL, pread(edu, &v, 4, region(8)));
 	EXPECT_ERRNO(EINVAL, pread(edu, &v, 4, region(7, 256)));
 	EXPECT_EQ(4, pread(plain, &v, 4, region(7, 0xffc)));
+	uint16_t cmd = 0; // memory decoding off: BAR access is EIO
+	ASSERT_EQ(2, pwrite(edu, &cmd, 2, region(7, 4)));
+	EXPECT_ERRNO(EIO, pread(edu, &v, 4, region(0, 0)));
+	EXPECT_ERRNO(EIO, pwrite(edu, &v, 4, region(0, 4)));
+	EXPECT_EQ(2, pread(edu, &cmd, 2, region(7, 4))) << "config space still works";
 }
 
 TEST_F(Device, ConfigSpace)
