@@ -143,6 +143,11 @@ protected:
 	FakeDev *d = nullptr;
 };
 
+// Tests with several threads (ctest label "concurrency" too, for TSan runs).
+class TrapConcurrency : public Trap
+{
+};
+
 template <typename T> T load(const uint8_t *base, uint64_t off)
 {
 	return *reinterpret_cast<const volatile T *>(base + off);
@@ -493,7 +498,7 @@ void *hammer(void *p)
 	return nullptr;
 }
 
-TEST_F(Trap, FourThreadsAtOnceSeeTheirOwnResults)
+TEST_F(TrapConcurrency, FourThreadsAtOnceSeeTheirOwnResults)
 {
 	constexpr unsigned kThreads = 4, kIter = 2000;
 	pthread_t t[kThreads];
@@ -545,7 +550,7 @@ void *hammer_shared_page(void *p)
 	return nullptr;
 }
 
-TEST_F(Trap, FourThreadsOnOneSharedPageLoseNothing)
+TEST_F(TrapConcurrency, FourThreadsOnOneSharedPageLoseNothing)
 {
 	constexpr unsigned kThreads = 4, kIter = 1000;
 	pthread_t t[kThreads];
@@ -605,7 +610,7 @@ void *pelt(void *p)
 	return nullptr;
 }
 
-TEST_F(Trap, AsyncSignalsDuringAccessesDoNotDeadlock)
+TEST_F(TrapConcurrency, AsyncSignalsDuringAccessesDoNotDeadlock)
 {
 #if defined(__SANITIZE_THREAD__)
 	// TSan defers asynchronous handlers and runs them later with every
@@ -775,7 +780,7 @@ void *access_during_remove(void *p)
 	return nullptr;
 }
 
-TEST_F(Trap, RemoveWhileAnotherThreadAccessesTheRange)
+TEST_F(TrapConcurrency, RemoveWhileAnotherThreadAccessesTheRange)
 {
 	Remover r;
 	r.d = d;
