@@ -219,6 +219,22 @@ static void thread_set_state(int state)
 		atomic_store_explicit(&t->state, state, memory_order_release);
 }
 
+/* Was the parked thread blocked in a syscall (then it is not in the middle
+ * of MMIO)? The kernel leaves RIP on the syscall instruction when it will
+ * restart it, or just after it with -EINTR in RAX. Code is readable, and the
+ * bytes read belong to the interrupted instruction or the one before it on
+ * the same page. */
+__attribute__((no_sanitize("thread", "address", "undefined"))) static int
+interrupted_in_syscall(const ucontext_t *uc)
+{
+	const unsigned char *ip = (const unsigned char *)uc->uc_mcontext.gregs[REG_RIP];
+
+	if (ip[0] == 0x0f && ip[1] == 0x05)
+		return 1;
+	return ((uintptr_t)ip & (page_size - 1)) >= 2 && ip[-2] == 0x0f && ip[-1] == 0x05 &&
+	       uc->uc_mcontext.gregs[REG_RAX] == -EINTR;
+}
+
 /* Runs on a parked thread. Not instrumented: under TSan it interrupts the
  * thread anywhere, even inside the sanitizer runtime, and TSan never knows
  * (installed with the raw syscall). Only atomics and raw syscalls here. */
@@ -231,7 +247,6 @@ park_handler(int sig, siginfo_t *si, void *ucv)
 
 	(void)sig;
 	(void)si;
-	(void)ucv;
 	/* A stale request (this thread waited for the lock meanwhile): ignore. */
 	if (!t || !__atomic_load_n(&park_request, __ATOMIC_ACQUIRE) ||
 	    __atomic_load_n(&t->state, __ATOMIC_RELAXED) != THREAD_RUNNING)
@@ -253,10 +268,12 @@ park_handler(int sig, siginfo_t *si, void *ucv)
 		}
 		/* A thread kept parked for long (descheduled, or starved by
 		 * a busy holder) may be in the middle of its own MMIO: it must
-		 * not come back looking idle. A short park changes nothing,
-		 * so a thread that no longer does MMIO still ages out. */
+		 * not come back looking idle. A short park, or one that
+		 * interrupted a blocking call, changes nothing: a thread that
+		 * no longer does MMIO still ages out. */
 		now = __rdtsc();
 		if ((long long)(now - parked_at) > (long long)PARK_DRAIN_TSC &&
+		    !interrupted_in_syscall(ucv) &&
 		    (long long)(now - __atomic_load_n(&t->last_access_tsc, __ATOMIC_RELAXED)) >
 			    (long long)(PARK_RECENT_TSC - PARK_GRACE_TSC))
 			__atomic_store_n(&t->last_access_tsc,
