@@ -278,10 +278,40 @@ static int irq_info(struct mock_dev *d, struct vfio_irq_info *arg)
 	return 0;
 }
 
+/* VFIO_DEVICE_FEATURE: only PCI_VF_TOKEN (SET) on an SR-IOV PF, as 6.1's
+ * vfio_pci_core_feature_token; every other feature is ENOTTY. */
+static int device_feature(struct mock_dev *d, struct vfio_device_feature *arg)
+{
+	const size_t minsz = offsetof(struct vfio_device_feature, flags) + sizeof(arg->flags);
+	const uint32_t getset = VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_SET;
+	struct vfio_device_feature f;
+
+	memcpy(&f, arg, minsz);
+	if (f.argsz < minsz)
+		return -EINVAL;
+	if (f.flags & ~(VFIO_DEVICE_FEATURE_MASK | getset | VFIO_DEVICE_FEATURE_PROBE))
+		return -EINVAL;
+	if (!(f.flags & VFIO_DEVICE_FEATURE_PROBE) && (f.flags & getset) == getset)
+		return -EINVAL;
+	if ((f.flags & VFIO_DEVICE_FEATURE_MASK) != VFIO_DEVICE_FEATURE_PCI_VF_TOKEN ||
+	    !d->cfg.sriov_totalvfs)
+		return -ENOTTY;
+	/* vfio_check_feature(flags, argsz, SET, sizeof(uuid)) */
+	if (f.flags & VFIO_DEVICE_FEATURE_GET)
+		return -EINVAL; /* the token is never read back */
+	if (f.flags & VFIO_DEVICE_FEATURE_PROBE)
+		return 0;
+	if (!(f.flags & VFIO_DEVICE_FEATURE_SET) || f.argsz - minsz < 16)
+		return -EINVAL;
+	memcpy(d->vf_token, (uint8_t *)arg + minsz, 16);
+	return 0;
+}
+
 int mock_dev_ioctl(struct mock_dev *d, unsigned long req, void *arg)
 {
 	if (!arg && (req == VFIO_DEVICE_GET_INFO || req == VFIO_DEVICE_GET_REGION_INFO ||
-		     req == VFIO_DEVICE_GET_IRQ_INFO || req == VFIO_DEVICE_SET_IRQS))
+		     req == VFIO_DEVICE_GET_IRQ_INFO || req == VFIO_DEVICE_SET_IRQS ||
+		     req == VFIO_DEVICE_FEATURE))
 		return -EFAULT;
 	switch (req) {
 	case VFIO_DEVICE_GET_INFO: {
@@ -303,6 +333,8 @@ int mock_dev_ioctl(struct mock_dev *d, unsigned long req, void *arg)
 		return irq_info(d, arg);
 	case VFIO_DEVICE_SET_IRQS:
 		return mock_irq_set(d, arg);
+	case VFIO_DEVICE_FEATURE:
+		return device_feature(d, arg);
 	case VFIO_DEVICE_RESET:
 		if (!d->cfg.reset)
 			return -EINVAL;

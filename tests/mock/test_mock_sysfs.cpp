@@ -209,3 +209,36 @@ TEST_F(VfToken, Matrix)
 	EXPECT_ERRNO(EINVAL, get(10, "0000:3b:00.0" + kTok2 + kTok2));
 	(void)pf;
 }
+
+TEST_F(VfToken, FeatureSetsThePfToken)
+{
+	int pf = get(10, "0000:3b:00.0");
+	ASSERT_GE(pf, 0);
+	alignas(8) uint8_t buf[sizeof(vfio_device_feature) + 16] = {};
+	struct Req {
+		vfio_device_feature f;
+	};
+	auto &req = *(Req *)buf;
+	const size_t full = sizeof(buf);
+	req.f.argsz = (uint32_t)full;
+	req.f.flags = VFIO_DEVICE_FEATURE_SET | VFIO_DEVICE_FEATURE_PCI_VF_TOKEN;
+	const uint8_t tok[16] = { 0x2a, 0xb7, 0x49, 0x24, 0xc3, 0x35, 0x45, 0xf4,
+				  0x9b, 0x16, 0x85, 0x69, 0xe5, 0xb0, 0x82, 0x58 };
+	memcpy(buf + sizeof(vfio_device_feature), tok, 16);
+	ASSERT_EQ(0, ioctl(pf, VFIO_DEVICE_FEATURE, buf));
+	EXPECT_GE(get(11, "0000:3b:00.1" + kTok), 0);
+	req.f.flags = VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_PCI_VF_TOKEN;
+	EXPECT_ERRNO(EINVAL, ioctl(pf, VFIO_DEVICE_FEATURE, buf)); // never read back
+	req.f.flags = VFIO_DEVICE_FEATURE_PROBE | VFIO_DEVICE_FEATURE_SET |
+		      VFIO_DEVICE_FEATURE_PCI_VF_TOKEN;
+	EXPECT_EQ(0, ioctl(pf, VFIO_DEVICE_FEATURE, buf));
+	req.f.flags = VFIO_DEVICE_FEATURE_SET | VFIO_DEVICE_FEATURE_PCI_VF_TOKEN;
+	req.f.argsz = sizeof(req.f) + 8;
+	EXPECT_ERRNO(EINVAL, ioctl(pf, VFIO_DEVICE_FEATURE, buf)); // UUID cut short
+	int vf = get(12, "0000:3b:00.2" + kTok);
+	ASSERT_GE(vf, 0);
+	req.f.argsz = (uint32_t)full;
+	EXPECT_ERRNO(ENOTTY, ioctl(vf, VFIO_DEVICE_FEATURE, buf)); // not a PF
+	req.f.flags = VFIO_DEVICE_FEATURE_SET | 5;
+	EXPECT_ERRNO(ENOTTY, ioctl(pf, VFIO_DEVICE_FEATURE, buf)); // other features
+}
