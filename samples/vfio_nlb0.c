@@ -28,33 +28,33 @@
 #define PROG "vfio_nlb0"
 
 /* DFL (opae-facts 4.2) */
-#define FME_GUID_H 0xBFAF2AE94A5246E3ULL
-#define FME_GUID_L 0x82FE38F0F9E17764ULL
-#define NLB0_GUID_H 0xD8424DC4A4A3C413ULL
-#define NLB0_GUID_L 0xF89E433683F9040BULL
-#define DFH_EOL (1ULL << 40)
+#define FME_GUID_H       0xBFAF2AE94A5246E3ULL
+#define FME_GUID_L       0x82FE38F0F9E17764ULL
+#define NLB0_GUID_H      0xD8424DC4A4A3C413ULL
+#define NLB0_GUID_L      0xF89E433683F9040BULL
+#define DFH_EOL          (1ULL << 40)
 #define DFL_MAX_FEATURES 1024 /* a real FME has a handful; bound hostile lists */
-#define FME_PORT0 0x38
-#define PORT_NEXT_AFU 0x18
-#define PORT_CONTROL 0x38
-#define PORT_SOFT_RESET (1ULL << 0)
-#define PORT_RESET_ACK (1ULL << 4)
-#define PR_FEATURE_ID 5
+#define FME_PORT0        0x38
+#define PORT_NEXT_AFU    0x18
+#define PORT_CONTROL     0x38
+#define PORT_SOFT_RESET  (1ULL << 0)
+#define PORT_RESET_ACK   (1ULL << 4)
+#define PR_FEATURE_ID    5
 
 /* NLB0 registers (opae-facts 5.1) */
-#define NLB_DSM_BASE 0x110
-#define NLB_SRC_ADDR 0x120
-#define NLB_DST_ADDR 0x128
+#define NLB_DSM_BASE  0x110
+#define NLB_SRC_ADDR  0x120
+#define NLB_DST_ADDR  0x128
 #define NLB_NUM_LINES 0x130
-#define NLB_CTL 0x138
-#define NLB_CFG 0x140
-#define NLB_STATUS1 0x168
-#define NLB_AFU_SPAN 0x170 /* the AFU registers we touch end here */
-#define DSM_STATUS 0x40
+#define NLB_CTL       0x138
+#define NLB_CFG       0x140
+#define NLB_STATUS1   0x168
+#define NLB_AFU_SPAN  0x170 /* the AFU registers we touch end here */
+#define DSM_STATUS    0x40
 
-#define BUF_SIZE (2u * 1024 * 1024)
-#define COPY_SIZE (1u * 1024 * 1024)
-#define LINE 64u
+#define BUF_SIZE             (2u * 1024 * 1024)
+#define COPY_SIZE            (1u * 1024 * 1024)
+#define LINE                 64u
 #define COMPLETION_TIMEOUT_S 10
 
 static int verbose;
@@ -101,7 +101,7 @@ static void wr32(uint8_t *base, uint64_t off, uint32_t v)
 
 static void sleep_ns(long ns)
 {
-	struct timespec ts = { ns / 1000000000L, ns % 1000000000L };
+	struct timespec ts = {ns / 1000000000L, ns % 1000000000L};
 
 	while (nanosleep(&ts, &ts) && errno == EINTR)
 		;
@@ -157,7 +157,7 @@ static void driver_of(const char *addr, char *out, size_t len)
 static int is_nlb_card(unsigned vendor, unsigned device)
 {
 	/* Intel OFS PF/VF (the mock's dfl-fpga), PAC A10 GX PF/VF, PAC D5005 PF/VF */
-	static const unsigned ids[] = { 0xbcce, 0xbccf, 0x09c4, 0x09c5, 0x0b2b, 0x0b2c };
+	static const unsigned ids[] = {0xbcce, 0xbccf, 0x09c4, 0x09c5, 0x0b2b, 0x0b2c};
 
 	if (vendor != 0x8086)
 		return 0;
@@ -277,7 +277,8 @@ static int walk_fme(const uint8_t *bar, size_t size)
 		if ((dfh & DFH_EOL) || next == 0)
 			return 0;
 		if (next > size - 8 - off) {
-			fail("DFL walk", "feature at 0x%llx points 0x%llx ahead, past BAR0 (0x%zx bytes)",
+			fail("DFL walk",
+			     "feature at 0x%llx points 0x%llx ahead, past BAR0 (0x%zx bytes)",
 			     (unsigned long long)off, (unsigned long long)next, size);
 			return -1;
 		}
@@ -340,27 +341,30 @@ static uint8_t *find_afu(struct opae_vfio *v)
 			if (!(reg & (1ULL << 60)))
 				continue;
 			if (bar > 5 || opae_vfio_region_get(v, bar, &pbar, &psize)) {
-				fail("find AFU", "port %u is in BAR %u, which is not mapped", p, bar);
+				fail("find AFU", "port %u is in BAR %u, which is not mapped", p,
+				     bar);
 				return NULL;
 			}
 			if (off > psize || psize - off < 0x40) {
-				fail("find AFU", "port %u at 0x%llx is outside BAR %u (0x%zx bytes)", p,
+				fail("find AFU",
+				     "port %u at 0x%llx is outside BAR %u (0x%zx bytes)", p,
 				     (unsigned long long)off, bar, psize);
 				return NULL;
 			}
 			port = pbar + off;
 			if ((rd64(port, 0) >> 60) != 4 || (rd64(port, 0) & 0xfff) != 1) {
-				fail("find AFU", "port %u at BAR %u + 0x%llx has no port header", p, bar,
-				     (unsigned long long)off);
+				fail("find AFU", "port %u at BAR %u + 0x%llx has no port header", p,
+				     bar, (unsigned long long)off);
 				return NULL;
 			}
 			next = rd64(port, PORT_NEXT_AFU) & 0xffffff;
 			if (next > psize - off || psize - off - next < NLB_AFU_SPAN) {
-				fail("find AFU", "port %u's AFU (port + 0x%llx) is outside BAR %u", p,
-				     (unsigned long long)next, bar);
+				fail("find AFU", "port %u's AFU (port + 0x%llx) is outside BAR %u",
+				     p, (unsigned long long)next, bar);
 				return NULL;
 			}
-			info("port %u at BAR %u + 0x%llx, AFU at port + 0x%llx; resetting the port\n",
+			info("port %u at BAR %u + 0x%llx, AFU at port + 0x%llx; resetting the "
+			     "port\n",
 			     p, bar, (unsigned long long)off, (unsigned long long)next);
 			if (port_reset(port))
 				return NULL;
@@ -372,7 +376,8 @@ static uint8_t *find_afu(struct opae_vfio *v)
 		}
 	}
 	if (rd64(afu, 0x10) != NLB0_GUID_H || rd64(afu, 0x08) != NLB0_GUID_L) {
-		fail("find AFU", "AFU GUID is %016llx%016llx, not NLB0 (d8424dc4a4a3c413f89e433683f9040b)",
+		fail("find AFU",
+		     "AFU GUID is %016llx%016llx, not NLB0 (d8424dc4a4a3c413f89e433683f9040b)",
 		     (unsigned long long)rd64(afu, 0x10), (unsigned long long)rd64(afu, 0x08));
 		return NULL;
 	}
@@ -404,13 +409,12 @@ static int alloc_buf(struct opae_vfio *v, struct dma *b, const char *what)
 
 static int run_nlb0(struct opae_vfio *v, uint8_t *afu)
 {
-	struct dma dsm = { 0 }, in = { 0 }, out = { 0 };
+	struct dma dsm = {0}, in = {0}, out = {0};
 	volatile uint64_t *done;
 	double t0, t;
 	int rc = -1;
 
-	if (alloc_buf(v, &dsm, "DSM") || alloc_buf(v, &in, "input") ||
-	    alloc_buf(v, &out, "output"))
+	if (alloc_buf(v, &dsm, "DSM") || alloc_buf(v, &in, "input") || alloc_buf(v, &out, "output"))
 		goto out;
 	memset(dsm.ptr, 0, BUF_SIZE);
 	memset(in.ptr, 0xAF, COPY_SIZE);
@@ -435,8 +439,10 @@ static int run_nlb0(struct opae_vfio *v, uint8_t *afu)
 	done = (volatile uint64_t *)(dsm.ptr + DSM_STATUS);
 	while (!(*done & 1)) {
 		if (now_s() - t0 > COMPLETION_TIMEOUT_S) {
-			fail("NLB0 run", "no completion in the DSM after %d s (IOMMU fault or "
-			     "device stuck)", COMPLETION_TIMEOUT_S);
+			fail("NLB0 run",
+			     "no completion in the DSM after %d s (IOMMU fault or "
+			     "device stuck)",
+			     COMPLETION_TIMEOUT_S);
 			wr32(afu, NLB_CTL, 7);
 			goto out;
 		}
@@ -450,8 +456,9 @@ static int run_nlb0(struct opae_vfio *v, uint8_t *afu)
 
 	for (size_t i = 0; i < COPY_SIZE; i++) {
 		if (out.ptr[i] != in.ptr[i]) {
-			fail("verify", "output differs from input at byte %zu (0x%02x, expected 0x%02x)",
-			     i, out.ptr[i], in.ptr[i]);
+			fail("verify",
+			     "output differs from input at byte %zu (0x%02x, expected 0x%02x)", i,
+			     out.ptr[i], in.ptr[i]);
 			goto out;
 		}
 	}
@@ -479,20 +486,21 @@ out:
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: " PROG " [--help] [-v] [PCI-ADDR]\n"
-		   "Run the NLB0 loopback AFU (copy 1 MiB, verify) through the opae-vfio core API.\n"
-		   "PCI-ADDR (dddd:bb:dd.f) defaults to the first vfio-pci device with an Intel\n"
-		   "FPGA PF/VF id (8086:bcce/bccf/09c4/09c5/0b2b/0b2c).\n"
-		   "  -v, --verbose  show the feature-list walk and the buffers\n"
-		   "  -h, --help     this text\n"
-		   "Exit status: 0 on PASS, 1 on any error.\n");
+	fprintf(f,
+	        "Usage: " PROG " [--help] [-v] [PCI-ADDR]\n"
+	        "Run the NLB0 loopback AFU (copy 1 MiB, verify) through the opae-vfio core API.\n"
+	        "PCI-ADDR (dddd:bb:dd.f) defaults to the first vfio-pci device with an Intel\n"
+	        "FPGA PF/VF id (8086:bcce/bccf/09c4/09c5/0b2b/0b2c).\n"
+	        "  -v, --verbose  show the feature-list walk and the buffers\n"
+	        "  -h, --help     this text\n"
+	        "Exit status: 0 on PASS, 1 on any error.\n");
 }
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = { { "help", no_argument, NULL, 'h' },
-					      { "verbose", no_argument, NULL, 'v' },
-					      { NULL, 0, NULL, 0 } };
+	static const struct option opts[] = {{"help", no_argument, NULL, 'h'},
+	                                     {"verbose", no_argument, NULL, 'v'},
+	                                     {NULL, 0, NULL, 0}};
 	struct card c;
 	char addr[64];
 	uint8_t *afu;
@@ -519,13 +527,13 @@ int main(int argc, char **argv)
 	if (optind < argc) {
 		if (strlen(argv[optind]) >= sizeof(addr)) {
 			fprintf(stderr, PROG ": \"%s\" is not a PCI address (dddd:bb:dd.f)\n",
-				argv[optind]);
+			        argv[optind]);
 			return 1;
 		}
 		memcpy(addr, argv[optind], strlen(argv[optind]) + 1);
 	} else if (find_default_device(addr, sizeof(addr))) {
 		fprintf(stderr, PROG ": no Intel FPGA PF/VF bound to vfio-pci found in "
-				"/sys/bus/pci/devices; give a PCI address\n");
+		                     "/sys/bus/pci/devices; give a PCI address\n");
 		return 1;
 	}
 	dev_name = addr;

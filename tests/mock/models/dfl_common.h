@@ -25,47 +25,47 @@
 #define DFL_ID_PORT_ERR 0x010
 
 /* The standard layout of a dfl-fpga PF BAR0 (1 MiB). */
-#define DFL_PF_BAR0_SIZE   0x100000ULL
-#define DFL_FME_OFF        0x00000ULL
-#define DFL_PR_OFF         0x01000ULL
-#define DFL_GERR_OFF       0x04000ULL
-#define DFL_PORT_OFF       0x40000ULL
-#define DFL_PORT_ERR_OFF   0x41000ULL
-#define DFL_AFU_FROM_PORT  0x20000ULL /* PORT_NEXT_AFU */
-#define DFL_PF_AFU_OFF     (DFL_PORT_OFF + DFL_AFU_FROM_PORT)
-#define DFL_VF_BAR0_SIZE   0x40000ULL /* VF: the AFU alone, at 0 */
+#define DFL_PF_BAR0_SIZE  0x100000ULL
+#define DFL_FME_OFF       0x00000ULL
+#define DFL_PR_OFF        0x01000ULL
+#define DFL_GERR_OFF      0x04000ULL
+#define DFL_PORT_OFF      0x40000ULL
+#define DFL_PORT_ERR_OFF  0x41000ULL
+#define DFL_AFU_FROM_PORT 0x20000ULL /* PORT_NEXT_AFU */
+#define DFL_PF_AFU_OFF    (DFL_PORT_OFF + DFL_AFU_FROM_PORT)
+#define DFL_VF_BAR0_SIZE  0x40000ULL /* VF: the AFU alone, at 0 */
 
 /* FME registers (from the FME DFH) */
-#define FME_FAB_CAP      0x30
-#define FME_PORT0        0x38 /* PORT1..3 at 0x40, 0x48, 0x50 */
-#define FME_BITSTREAM_ID 0x60
-#define FME_BITSTREAM_MD 0x68
+#define FME_FAB_CAP          0x30
+#define FME_PORT0            0x38 /* PORT1..3 at 0x40, 0x48, 0x50 */
+#define FME_BITSTREAM_ID     0x60
+#define FME_BITSTREAM_MD     0x68
 #define FME_PORT_IMPLEMENTED (1ULL << 60)
 #define FME_PORT_BAR_SHIFT   32
-#define PR_INTFC_ID_L    0xA8
-#define PR_INTFC_ID_H    0xB0
+#define PR_INTFC_ID_L        0xA8
+#define PR_INTFC_ID_H        0xB0
 
 /* Port registers (from the port DFH) */
-#define PORT_NEXT_AFU    0x18
-#define PORT_CAPABILITY  0x30
-#define PORT_CONTROL     0x38
-#define PORT_CTL_SFTRST  (1ULL << 0)
+#define PORT_NEXT_AFU       0x18
+#define PORT_CAPABILITY     0x30
+#define PORT_CONTROL        0x38
+#define PORT_CTL_SFTRST     (1ULL << 0)
 #define PORT_CTL_SFTRST_ACK (1ULL << 4)
 
 /* Feature header fields shared by every DFH */
-#define DFH_GUID_L 0x08
-#define DFH_GUID_H 0x10
+#define DFH_GUID_L   0x08
+#define DFH_GUID_H   0x10
 #define AFU_NEXT_AFU 0x18
 
 /* Identities (GUID high/low register values, see opae-facts 4.2.1) */
-#define FME_GUID_H 0xBFAF2AE94A5246E3ULL
-#define FME_GUID_L 0x82FE38F0F9E17764ULL
+#define FME_GUID_H  0xBFAF2AE94A5246E3ULL
+#define FME_GUID_L  0x82FE38F0F9E17764ULL
 #define NLB0_GUID_H 0xD8424DC4A4A3C413ULL
 #define NLB0_GUID_L 0xF89E433683F9040BULL
 /* The mock's PR interface id ("compat id"): 6f7061652d766669-6f2d6d6f636b2d70
  * = ASCII "opae-vfio-mock-p", so it is recognisably not a real platform's. */
-#define MOCK_PR_ID_H 0x6F7061652D766669ULL
-#define MOCK_PR_ID_L 0x6F2D6D6F636B2D70ULL
+#define MOCK_PR_ID_H      0x6F7061652D766669ULL
+#define MOCK_PR_ID_L      0x6F2D6D6F636B2D70ULL
 #define MOCK_BITSTREAM_ID 0x0143000000C0FFEEULL /* BBS 1.4.3 */
 #define MOCK_BITSTREAM_MD 0x0000000020261123ULL /* build date 2026-11-23 */
 
@@ -134,7 +134,7 @@ static inline void dfl_put_pr(uint8_t *bar, uint64_t pr, uint64_t next, int eol)
 
 /* Port header: capability = port 0, 128 KiB MMIO (bits 23:8, in KiB), 4 IRQs. */
 static inline void dfl_put_port(uint8_t *bar, uint64_t port, uint64_t next, int eol,
-				uint64_t afu_from_port)
+                                uint64_t afu_from_port)
 {
 	dfl_wr64(bar, port, dfh_make(DFH_TYPE_FIU, DFL_ID_PORT, 0, next, eol));
 	dfl_wr64(bar, port + PORT_NEXT_AFU, afu_from_port & 0xffffff);

@@ -34,18 +34,18 @@
 #define DSM_NUM_READS  0x48 /* lines read (the mock's own counters) */
 #define DSM_NUM_WRITES 0x50
 
-#define LINE 64u
-#define CHUNK (64u * 1024u)            /* bytes copied per worker step */
-#define CHUNK_DELAY_NS 2000ULL         /* between steps: the copy takes "some" time */
-#define MAX_LINES (1u << 20)           /* 64 MiB: a sane bound for NUM_LINES */
+#define LINE           64u
+#define CHUNK          (64u * 1024u) /* bytes copied per worker step */
+#define CHUNK_DELAY_NS 2000ULL       /* between steps: the copy takes "some" time */
+#define MAX_LINES      (1u << 20)    /* 64 MiB: a sane bound for NUM_LINES */
 
 struct dfl_fpga {
 	struct mock_dev *dev;
-	int vf;              /* role: 1 = VF (AFU at BAR0 offset 0) */
+	int vf; /* role: 1 = VF (AFU at BAR0 offset 0) */
 	uint64_t bar0_size;
-	uint64_t afu;        /* AFU offset in BAR0 */
-	unsigned msix;       /* MSI-X vectors */
-	uintptr_t run;       /* id of the current copy; stale worker steps are ignored */
+	uint64_t afu;  /* AFU offset in BAR0 */
+	unsigned msix; /* MSI-X vectors */
+	uintptr_t run; /* id of the current copy; stale worker steps are ignored */
 	int running;
 	uint64_t src, dst, dsm; /* byte IOVAs of the current copy */
 	uint64_t lines, done;
@@ -128,7 +128,7 @@ static int dfl_create(struct mock_dev *d, const struct mock_dev_config *cfg, voi
 	}
 	if (cfg->bar[0].size < (vf ? 0x1000 : DFL_PF_BAR0_SIZE)) {
 		mock_log(0, "dfl-fpga %s: BAR0 of 0x%llx bytes cannot hold the %s layout",
-			 cfg->address, (unsigned long long)cfg->bar[0].size, vf ? "VF" : "PF");
+		         cfg->address, (unsigned long long)cfg->bar[0].size, vf ? "VF" : "PF");
 		return -1;
 	}
 	f = calloc(1, sizeof(*f));
@@ -149,7 +149,7 @@ static void dfl_destroy(void *state)
 	struct dfl_fpga *f = state;
 
 	mock_log(2, "dfl-fpga: %llu register writes, %llu copies stopped by IOMMU faults",
-		 (unsigned long long)f->writes, (unsigned long long)f->dma_faults);
+	         (unsigned long long)f->writes, (unsigned long long)f->dma_faults);
 	free(f);
 }
 
@@ -214,7 +214,7 @@ static void copy_step(void *state, void *arg)
 	if (len > CHUNK)
 		len = CHUNK;
 	if (len && (mock_dma_read(f->dev, f->src + off, f->bounce, len) ||
-		    mock_dma_write(f->dev, f->dst + off, f->bounce, len))) {
+	            mock_dma_write(f->dev, f->dst + off, f->bounce, len))) {
 		/* the mock recorded the IOMMU fault; like a real AFU we stop
 		 * and never report completion */
 		f->dma_faults++;
@@ -279,7 +279,7 @@ static void port_control(struct dfl_fpga *f)
 }
 
 static void dfl_on_write(void *state, unsigned bar_index, uint64_t off, unsigned size,
-			 uint64_t value)
+                         uint64_t value)
 {
 	struct dfl_fpga *f = state;
 	uint8_t *bar = mock_bar_mem(f->dev, 0);
@@ -292,6 +292,15 @@ static void dfl_on_write(void *state, unsigned bar_index, uint64_t off, unsigned
 		return;
 	if (!f->vf && (off & ~7ULL) == DFL_PORT_OFF + PORT_CONTROL) {
 		port_control(f);
+		return;
+	}
+	if (!f->vf && off >= DFL_PORT_OFF && off < DFL_PORT_OFF + PORT_CONTROL) {
+		/* the port header is read-only: undo the store, keep PORT_CONTROL */
+		uint64_t ctl = dfl_rd64(bar, DFL_PORT_OFF + PORT_CONTROL);
+
+		dfl_put_port(bar, DFL_PORT_OFF, DFL_PORT_ERR_OFF - DFL_PORT_OFF, 0,
+		             DFL_AFU_FROM_PORT);
+		dfl_wr64(bar, DFL_PORT_OFF + PORT_CONTROL, ctl);
 		return;
 	}
 	if (off < f->afu || off - f->afu >= 0x1000)
@@ -314,12 +323,12 @@ static void dfl_on_write(void *state, unsigned bar_index, uint64_t off, unsigned
 }
 
 const struct mock_model_ops mock_model_dfl_fpga = {
-	.name = "dfl-fpga",
-	.defaults = dfl_defaults,
-	.create = dfl_create,
-	.destroy = dfl_destroy,
-	.reset = dfl_reset,
-	.reg_width = dfl_reg_width,
-	.on_write = dfl_on_write,
-	.page_trapped = dfl_page_trapped,
+    .name = "dfl-fpga",
+    .defaults = dfl_defaults,
+    .create = dfl_create,
+    .destroy = dfl_destroy,
+    .reset = dfl_reset,
+    .reg_width = dfl_reg_width,
+    .on_write = dfl_on_write,
+    .page_trapped = dfl_page_trapped,
 };

@@ -34,17 +34,17 @@ enum hostile_kind {
 };
 
 static const char *const kind_names[] = {
-	[K_LOOP] = "loop",
-	[K_OFFSET24] = "offset24",
-	[K_NEXT_BEYOND] = "next-beyond",
-	[K_NEXT_STRADDLE] = "next-straddle",
-	[K_ZERO_NEXT] = "zero-next",
-	[K_ENDLESS] = "endless",
-	[K_PORT_OUTSIDE] = "port-outside",
-	[K_PORT_BAD_BAR] = "port-bad-bar",
-	[K_AFU_OUTSIDE] = "afu-outside",
-	[K_PR_GUID_OUTSIDE] = "pr-guid-outside",
-	[K_TRUNCATED] = "truncated",
+    [K_LOOP] = "loop",
+    [K_OFFSET24] = "offset24",
+    [K_NEXT_BEYOND] = "next-beyond",
+    [K_NEXT_STRADDLE] = "next-straddle",
+    [K_ZERO_NEXT] = "zero-next",
+    [K_ENDLESS] = "endless",
+    [K_PORT_OUTSIDE] = "port-outside",
+    [K_PORT_BAD_BAR] = "port-bad-bar",
+    [K_AFU_OUTSIDE] = "afu-outside",
+    [K_PR_GUID_OUTSIDE] = "pr-guid-outside",
+    [K_TRUNCATED] = "truncated",
 };
 
 struct hostile {
@@ -142,7 +142,8 @@ static void build(struct hostile *h)
 		/* the PR feature's last 0x80 bytes are in the BAR, its interface
 		 * GUID (+0xA8/+0xB0) is not */
 		memset(bar + DFL_PR_OFF, 0, 0x100);
-		dfl_wr64(bar, DFL_PR_OFF, dfh_make(DFH_TYPE_PRIVATE, 0x7, 0, h->size - 0x80 - DFL_PR_OFF, 0));
+		dfl_wr64(bar, DFL_PR_OFF,
+		         dfh_make(DFH_TYPE_PRIVATE, 0x7, 0, h->size - 0x80 - DFL_PR_OFF, 0));
 		dfl_wr64(bar, h->size - 0x80, dfh_make(DFH_TYPE_PRIVATE, DFL_ID_FME_PR, 1, 0, 1));
 		break;
 	case K_TRUNCATED:
@@ -163,16 +164,17 @@ static int hostile_create(struct mock_dev *d, const struct mock_dev_config *cfg,
 		if (!strcmp(s, kind_names[i]))
 			kind = (int)i;
 	if (kind < 0) {
-		mock_log(0, "hostile-dfl %s: params.kind \"%s\" is not one of loop, offset24, "
-			    "next-beyond, next-straddle, zero-next, endless, port-outside, "
-			    "port-bad-bar, afu-outside, pr-guid-outside, truncated",
-			 cfg->address, s ? s : "(missing)");
+		mock_log(0,
+		         "hostile-dfl %s: params.kind \"%s\" is not one of loop, offset24, "
+		         "next-beyond, next-straddle, zero-next, endless, port-outside, "
+		         "port-bad-bar, afu-outside, pr-guid-outside, truncated",
+		         cfg->address, s ? s : "(missing)");
 		return -1;
 	}
 	/* truncated owns its BAR size; the others need the full PF map */
 	if (cfg->bar[0].size != (kind == K_TRUNCATED ? HOSTILE_TRUNCATED_SIZE : DFL_PF_BAR0_SIZE)) {
-		mock_log(0, "hostile-dfl %s: kind %s needs BAR0 of 0x%llx bytes", cfg->address,
-			 s, kind == K_TRUNCATED ? HOSTILE_TRUNCATED_SIZE : DFL_PF_BAR0_SIZE);
+		mock_log(0, "hostile-dfl %s: kind %s needs BAR0 of 0x%llx bytes", cfg->address, s,
+		         kind == K_TRUNCATED ? HOSTILE_TRUNCATED_SIZE : DFL_PF_BAR0_SIZE);
 		return -1;
 	}
 	h = calloc(1, sizeof(*h));
@@ -192,7 +194,7 @@ static void hostile_destroy(void *state)
 
 	if (h->writes)
 		mock_log(1, "hostile-dfl (%s): %llu writes to the device", kind_names[h->kind],
-			 (unsigned long long)h->writes);
+		         (unsigned long long)h->writes);
 	free(h);
 }
 
@@ -201,8 +203,7 @@ static void hostile_reset(void *state)
 	build(state);
 }
 
-static void hostile_on_write(void *state, unsigned bar, uint64_t off, unsigned size,
-			     uint64_t value)
+static void hostile_on_write(void *state, unsigned bar, uint64_t off, unsigned size, uint64_t value)
 {
 	struct hostile *h = state;
 
@@ -222,11 +223,11 @@ static int hostile_page_trapped(void *state, unsigned bar, uint64_t page_off)
 }
 
 const struct mock_model_ops mock_model_hostile_dfl = {
-	.name = "hostile-dfl",
-	.defaults = hostile_defaults,
-	.create = hostile_create,
-	.destroy = hostile_destroy,
-	.reset = hostile_reset,
-	.on_write = hostile_on_write,
-	.page_trapped = hostile_page_trapped,
+    .name = "hostile-dfl",
+    .defaults = hostile_defaults,
+    .create = hostile_create,
+    .destroy = hostile_destroy,
+    .reset = hostile_reset,
+    .on_write = hostile_on_write,
+    .page_trapped = hostile_page_trapped,
 };

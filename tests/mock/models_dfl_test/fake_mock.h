@@ -31,14 +31,17 @@ struct mock_dev {
 	std::vector<uint8_t> bar[6];
 	std::vector<fake_dma_map> maps;
 	int bus_master = 1;
-	std::vector<uint64_t> faults;                   /* faulting IOVAs */
+	std::vector<uint64_t> faults;                    /* faulting IOVAs */
 	std::vector<std::pair<unsigned, unsigned>> irqs; /* (index, vector) raised */
 	std::vector<fake_work> queue;
 	unsigned scheduled = 0; /* mock_schedule calls */
 
 	/* Run queued work in order (work may queue more) until empty or `max` steps. */
 	unsigned run_worker(unsigned max = 1000000);
-	void drop_work() { queue.clear(); }
+	void drop_work()
+	{
+		queue.clear();
+	}
 };
 
 #endif

@@ -95,11 +95,11 @@ int mock_msi_enabled(struct mock_dev *d, unsigned index)
 }
 
 void mock_schedule(struct mock_dev *d, uint64_t delay_ns, void (*fn)(void *state, void *arg),
-		   void *arg)
+                   void *arg)
 {
 	(void)delay_ns;
 	d->scheduled++;
-	d->queue.push_back({ fn, arg });
+	d->queue.push_back({fn, arg});
 }
 
 void mock_log(int level, const char *fmt, ...)

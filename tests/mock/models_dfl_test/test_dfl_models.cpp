@@ -32,7 +32,7 @@ using dev_ptr = std::unique_ptr<mock_dev, dev_deleter>;
 
 /* Scenario-like creation: kernel defaults, the model's, then overrides. */
 dev_ptr make_dev(const mock_model_ops &ops, const char *params,
-		 void (*tweak)(mock_dev_config &) = nullptr, bool expect_ok = true)
+                 void (*tweak)(mock_dev_config &) = nullptr, bool expect_ok = true)
 {
 	dev_ptr d(new mock_dev);
 
@@ -77,7 +77,7 @@ struct walk_result {
 /* mask24: compute the next offset modulo 2^24, as a careless walker that
  * keeps offsets in the DFH's 24-bit field does (used to show the loop). */
 walk_result walk(const std::vector<uint8_t> &bar, uint64_t start, unsigned limit,
-		 bool mask24 = false)
+                 bool mask24 = false)
 {
 	walk_result r;
 	std::set<uint64_t> seen;
@@ -204,8 +204,9 @@ TEST(DflFpga, RoleDefaultsToVfForAnSriovVf)
 TEST(DflFpga, BadRoleOrTooSmallBarIsRejected)
 {
 	make_dev(mock_model_dfl_fpga, "{\"role\":\"fme\"}", nullptr, false);
-	make_dev(mock_model_dfl_fpga, "{\"role\":\"pf\"}",
-		 [](mock_dev_config &c) { c.bar[0].size = 0x1000; }, false);
+	make_dev(
+	    mock_model_dfl_fpga, "{\"role\":\"pf\"}",
+	    [](mock_dev_config &c) { c.bar[0].size = 0x1000; }, false);
 }
 
 TEST(DflFpga, RegisterWidthsAndTrappedPages)
@@ -222,8 +223,8 @@ TEST(DflFpga, RegisterWidthsAndTrappedPages)
 	EXPECT_EQ(o.reg_width(d->state, 0, DFL_PORT_OFF + PORT_CONTROL), 8u);
 	for (uint64_t page = 0; page < DFL_PF_BAR0_SIZE; page += 0x1000)
 		EXPECT_EQ(o.page_trapped(d->state, 0, page) != 0,
-			  page == DFL_PORT_OFF || page == DFL_PF_AFU_OFF)
-			<< std::hex << page;
+		          page == DFL_PORT_OFF || page == DFL_PF_AFU_OFF)
+		    << std::hex << page;
 }
 
 /* ---- dfl-fpga: NLB0 ------------------------------------------------------- */
@@ -240,14 +241,14 @@ struct nlb_fixture {
 
 	explicit nlb_fixture(bool vf)
 	    : d(vf ? make_dev(mock_model_dfl_fpga, "{\"role\":\"vf\"}", vf_tweak)
-		   : make_dev(mock_model_dfl_fpga, nullptr)),
+	           : make_dev(mock_model_dfl_fpga, nullptr)),
 	      afu(vf ? 0 : DFL_PF_AFU_OFF), dsm(0x1000, 0), in(LINES * 64), out(LINES * 64, 0xBE)
 	{
 		for (size_t i = 0; i < in.size(); i++)
 			in[i] = (uint8_t)(i * 7 + i / 64);
-		d->maps.push_back({ DSM_IOVA, dsm.data(), dsm.size() });
-		d->maps.push_back({ IN_IOVA, in.data(), in.size() });
-		d->maps.push_back({ OUT_IOVA, out.data(), out.size() });
+		d->maps.push_back({DSM_IOVA, dsm.data(), dsm.size()});
+		d->maps.push_back({IN_IOVA, in.data(), in.size()});
+		d->maps.push_back({OUT_IOVA, out.data(), out.size()});
 	}
 
 	/* hello_fpga's sequence up to the start */
@@ -263,14 +264,17 @@ struct nlb_fixture {
 		store(d.get(), afu + 0x138, 4, 3);
 	}
 
-	uint64_t dsm_status() const { return dfl_rd64(dsm.data(), 0x40); }
+	uint64_t dsm_status() const
+	{
+		return dfl_rd64(dsm.data(), 0x40);
+	}
 };
 
 } // namespace
 
 TEST(DflFpgaNlb0, CopiesThroughTheIommuOnTheWorkerThenSetsTheDsmFlag)
 {
-	for (bool vf : { false, true }) {
+	for (bool vf : {false, true}) {
 		nlb_fixture f(vf);
 
 		f.program();
@@ -360,7 +364,7 @@ TEST(DflFpgaNlb0, DeviceResetRestoresPowerOnValues)
 	store(f.d.get(), f.afu + 0x08, 8, 0); /* the GUID is read-only */
 	EXPECT_EQ(load64(f.d.get(), f.afu + 0x08), NLB0_GUID_L);
 	store(f.d.get(), 0x12345, 1, 0xff); /* plain memory page */
-	f.d->drop_work(); /* the mock drops pending work on reset */
+	f.d->drop_work();                   /* the mock drops pending work on reset */
 	mock_model_dfl_fpga.reset(f.d->state);
 	EXPECT_EQ(f.d->bar[0], power_on);
 	f.d->run_worker();
@@ -382,6 +386,11 @@ TEST(DflFpgaNlb0, PortSoftResetAcksAndResetsTheAfu)
 	EXPECT_EQ(load64(f.d.get(), f.afu + 0x08), NLB0_GUID_L);
 	f.d->run_worker();
 	EXPECT_EQ(f.dsm_status(), 0u) << "the run was cancelled by the port reset";
+	/* the port header is read-only; PORT_CONTROL keeps its value */
+	store(f.d.get(), ctl, 8, PORT_CTL_SFTRST);
+	store(f.d.get(), DFL_PORT_OFF + PORT_NEXT_AFU, 8, 0x1234);
+	EXPECT_EQ(load64(f.d.get(), DFL_PORT_OFF + PORT_NEXT_AFU), DFL_AFU_FROM_PORT);
+	EXPECT_EQ(load64(f.d.get(), ctl), PORT_CTL_SFTRST | PORT_CTL_SFTRST_ACK);
 }
 
 TEST(DflFpgaNlb0, IrqRegisterRaisesThatMsixVector)
@@ -404,8 +413,9 @@ namespace
 dev_ptr hostile(const char *kind)
 {
 	std::string p = std::string("{\"kind\":\"") + kind + "\"}";
-	auto tweak = strcmp(kind, "truncated") ? nullptr
-					       : +[](mock_dev_config &c) { c.bar[0].size = 0x1000; };
+	auto tweak = strcmp(kind, "truncated") ? nullptr : +[](mock_dev_config &c) {
+		c.bar[0].size = 0x1000;
+	};
 	auto d = make_dev(mock_model_hostile_dfl, p.c_str(), tweak);
 
 	EXPECT_TRUE(d->state) << kind;
@@ -419,15 +429,16 @@ TEST(HostileDfl, UnknownOrMissingKindIsRejected)
 	make_dev(mock_model_hostile_dfl, "{\"kind\":\"nice\"}", nullptr, false);
 	make_dev(mock_model_hostile_dfl, "{}", nullptr, false);
 	make_dev(mock_model_hostile_dfl, nullptr, nullptr, false);
-	make_dev(mock_model_hostile_dfl, "{\"kind\":\"loop\"}",
-		 [](mock_dev_config &c) { c.bar[0].size = 0x1000; }, false);
+	make_dev(
+	    mock_model_hostile_dfl, "{\"kind\":\"loop\"}",
+	    [](mock_dev_config &c) { c.bar[0].size = 0x1000; }, false);
 }
 
 TEST(HostileDfl, EveryKindStillLooksLikeAnFme)
 {
-	for (const char *k : { "loop", "offset24", "next-beyond", "next-straddle", "zero-next",
-			       "endless", "port-outside", "port-bad-bar", "afu-outside",
-			       "pr-guid-outside", "truncated" }) {
+	for (const char *k :
+	     {"loop", "offset24", "next-beyond", "next-straddle", "zero-next", "endless",
+	      "port-outside", "port-bad-bar", "afu-outside", "pr-guid-outside", "truncated"}) {
 		auto d = hostile(k);
 		ASSERT_TRUE(d->state);
 		EXPECT_EQ(load64(d.get(), DFH_GUID_H), FME_GUID_H) << k;
@@ -450,7 +461,7 @@ TEST(HostileDfl, LoopRevisitsForA24BitWalkerAndLeavesTheBarForACorrectOne)
 	EXPECT_EQ(walk(d->bar[0], 0, 4096).end, END_OUT_OF_BAR);
 	walk_result w = walk(d->bar[0], 0, 4096, true);
 	EXPECT_EQ(w.end, END_REVISIT);
-	EXPECT_EQ(w.offsets, (std::vector<uint64_t>{ 0, 0x1000, 0x2000 }));
+	EXPECT_EQ(w.offsets, (std::vector<uint64_t>{0, 0x1000, 0x2000}));
 	uint64_t port = load64(d.get(), FME_PORT0);
 	EXPECT_TRUE(port & FME_PORT_IMPLEMENTED);
 	EXPECT_EQ(port & 0xffffff, 0u) << "the port register points back at the FME";
