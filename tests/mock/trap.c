@@ -401,18 +401,27 @@ static int raw_sigaction(int sig, void (*handler)(int, siginfo_t *, void *), uns
 	return 0;
 }
 
+/* SIGRTMAX-2, or the next lower real-time signal the program does not use
+ * (no handler installed); none free: no parking. */
 static int park_install(void)
 {
 	const char *env = getenv("VFIO_MOCK_TRAP_PARK");
-	int ret;
+	struct sigaction cur;
 
 	if (env && env[0] == '0')
 		return 0;
-	/* nothing interrupts a parked thread */
-	ret = raw_sigaction(SIGRTMAX - 2, park_handler, SA_RESTART, ~0UL);
-	if (!ret)
-		park_signal = SIGRTMAX - 2;
-	return ret;
+	for (int sig = SIGRTMAX - 2; sig > SIGRTMIN + 2; sig--) {
+		if (sigaction(sig, NULL, &cur) != 0 ||
+		    (!(cur.sa_flags & SA_SIGINFO) && cur.sa_handler == SIG_DFL)) {
+			/* nothing interrupts a parked thread */
+			int ret = raw_sigaction(sig, park_handler, SA_RESTART, ~0UL);
+
+			if (!ret)
+				park_signal = sig;
+			return ret;
+		}
+	}
+	return 0;
 }
 
 /* The child of fork() has one thread, with the forking thread's TLS, and

@@ -14,8 +14,9 @@
  * Other threads during a step: while the page is open, an access by another
  * thread would not fault and the model would miss it. So the threads that
  * made a trapped access (or a trap_add) in the last ~50 ms are parked for
- * the step: they get signal SIGRTMAX-2 (installed with the raw syscall, so
- * sanitizers do not defer it) and spin in its handler until the step is over.
+ * the step: they get signal SIGRTMAX-2 (or the next lower real-time signal
+ * without a handler; installed with the raw syscall, so sanitizers do not
+ * defer it) and spin in its handler until the step is over.
  * Remaining race: a thread whose *first* trapped access, or first after
  * ~50 ms without one, lands in another thread's step window is not seen.
  * Side effect: a parked thread's blocking call may return EINTR when it is
