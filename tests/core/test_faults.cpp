@@ -77,7 +77,7 @@ TEST(FaultSweep, Open)
 	    [](struct opae_vfio *v) { return opae_vfio_open(v, EDU_ADDR); },
 	    [](struct opae_vfio *v, int r) {
 		    if (r) {
-			    EXPECT_NE(0, errno);
+			    EXPECT_EQ(EIO, errno) << "errno of the failing step";
 			    EXPECT_EQ(-1, v->cont_fd);
 			    EXPECT_EQ(nullptr, v->device.regions);
 			    EXPECT_EQ(nullptr, v->cont_pciaddr);
@@ -101,6 +101,7 @@ TEST(FaultSweep, Allocate)
 		    },
 		    [](struct opae_vfio *v, int r) {
 			    if (r) {
+				    EXPECT_EQ(EIO, errno) << "errno of the failing step";
 				    EXPECT_EQ(0u, vfio_mock_dma_maps(v->cont_fd, nullptr, 0));
 			    }
 			    check_usable(v);
