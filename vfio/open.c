@@ -85,9 +85,19 @@ static int open_group(struct opae_vfio *v, struct vfio_state *s, int group)
 	}
 	v->group.group_fd = open(path, O_RDWR | O_CLOEXEC);
 	if (v->group.group_fd < 0) {
+		char noiommu[64];
+		const char *hint = "";
+
 		e = errno;
-		vlog_err(s->name, e, "open %s%s", path,
-		         e == EBUSY ? " (the group is in use by another process or handle)" : "");
+		snprintf(noiommu, sizeof(noiommu), "/dev/vfio/noiommu-%d", group);
+		if (e == EBUSY)
+			hint = " (the group is in use by another process or handle)";
+		else if (e == ENOENT && access(noiommu, F_OK) == 0)
+			hint = " (the group is in no-IOMMU mode, which has no DMA mapping: "
+			       "unsupported)";
+		else if (e == ENOENT)
+			hint = " (is the vfio-pci module loaded?)";
+		vlog_err(s->name, e, "open %s%s", path, hint);
 		errno = e;
 		return OPEN_EGROUP;
 	}
