@@ -539,8 +539,10 @@ int main(int argc, char **argv)
 	dev_name = addr;
 	printf(PROG ": %s: opening\n", addr);
 	memset(&c, 0, sizeof(c));
-	if (open_card(&c, addr))
+	if (open_card(&c, addr)) {
+		fprintf(stderr, PROG ": FAIL\n");
 		return 1;
+	}
 	afu = find_afu(&c.dev);
 	rc = afu ? run_nlb0(&c.dev, afu) : -1;
 	close_card(&c);
