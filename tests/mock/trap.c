@@ -52,6 +52,7 @@ void trap_remove(void *addr, size_t len)
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <ucontext.h>
 #include <unistd.h>
 #include <x86intrin.h>
@@ -154,17 +155,18 @@ static int lock_held_by_me(void)
  * are parked during the step: the lock holder sends them park_signal and
  * waits until each one spins in park_handler (or waits for the lock in its
  * own fault handler, which is just as safe). Threads idle for longer than
- * PARK_RECENT_TSC are not disturbed; an access by such a thread that lands
+ * park_recent_tsc are not disturbed; an access by such a thread that lands
  * exactly in the step window is the remaining (rare) race. Model callbacks
  * run while nobody is parked, so a parked thread holding a model lock cannot
  * deadlock us. VFIO_MOCK_TRAP_PARK=0 turns parking off (then threads
  * sharing a page race with every step).
  */
 #define PARK_THREADS     64
-#define PARK_RECENT_TSC  150000000ULL /* ~50 ms */
-#define PARK_TIMEOUT_TSC 300000000ULL /* ~100 ms: give up on a thread that never answers */
-#define PARK_DRAIN_TSC   3000000ULL   /* ~1 ms: let parked threads leave first */
-#define PARK_GRACE_TSC   30000000ULL  /* ~10 ms: still recent after a long park */
+/* In TSC ticks, set by park_install() from a calibration (ms values). */
+static long long park_recent_tsc;  /* 50 ms (VFIO_MOCK_TRAP_PARK_MS): "recent" MMIO */
+static long long park_timeout_tsc; /* 100 ms: give up on a thread that never answers */
+static long long park_drain_tsc;   /* 1 ms: let parked threads leave first */
+static long long park_grace_tsc;   /* 10 ms: still recent after a long park */
 
 enum { THREAD_FREE, THREAD_RUNNING, THREAD_WAITING, THREAD_PARKED };
 
@@ -272,12 +274,12 @@ park_handler(int sig, siginfo_t *si, void *ucv)
 		 * interrupted a blocking call, changes nothing: a thread that
 		 * no longer does MMIO still ages out. */
 		now = __rdtsc();
-		if ((long long)(now - parked_at) > (long long)PARK_DRAIN_TSC &&
+		if ((long long)(now - parked_at) > park_drain_tsc &&
 		    !interrupted_in_syscall(ucv) &&
 		    (long long)(now - __atomic_load_n(&t->last_access_tsc, __ATOMIC_RELAXED)) >
-			    (long long)(PARK_RECENT_TSC - PARK_GRACE_TSC))
+			    park_recent_tsc - park_grace_tsc)
 			__atomic_store_n(&t->last_access_tsc,
-					 now - (PARK_RECENT_TSC - PARK_GRACE_TSC), __ATOMIC_SEQ_CST);
+					 now - (unsigned long long)(park_recent_tsc - park_grace_tsc), __ATOMIC_SEQ_CST);
 		/* The next holder may have requested a park and found us
 		 * still PARKED: look again after saying we run (Dekker-style,
 		 * both sides sequentially consistent) and stay if so. */
@@ -306,7 +308,7 @@ static void park_others(void)
 
 		while (atomic_load_explicit(&threads[i].state, memory_order_acquire) ==
 			       THREAD_PARKED &&
-		       (long long)(__rdtsc() - now) < (long long)PARK_DRAIN_TSC) {
+		       (long long)(__rdtsc() - now) < park_drain_tsc) {
 			if (++spins % 64 == 0)
 				sched_yield();
 			else
@@ -325,7 +327,7 @@ static void park_others(void)
 		if (!tid || i == my_slot - 1 || atomic_load(&t->state) != THREAD_RUNNING ||
 		    (long long)(now - atomic_load_explicit(&t->last_access_tsc,
 							   memory_order_relaxed)) >
-			    (long long)PARK_RECENT_TSC)
+			    park_recent_tsc)
 			continue;
 		if (syscall(SYS_tgkill, my_pid, tid, park_signal) != 0) {
 			if (errno == ESRCH) /* the thread is gone */
@@ -342,7 +344,7 @@ static void park_others(void)
 			continue;
 		while (atomic_load_explicit(&threads[i].state, memory_order_acquire) ==
 		       THREAD_RUNNING) {
-			if ((long long)(__rdtsc() - now) > (long long)PARK_TIMEOUT_TSC) {
+			if ((long long)(__rdtsc() - now) > park_timeout_tsc) {
 				/* Signals blocked for long, or the tid now
 				 * belongs to another thread: treat it as idle
 				 * until its next trapped access. */
@@ -401,15 +403,41 @@ static int raw_sigaction(int sig, void (*handler)(int, siginfo_t *, void *), uns
 	return 0;
 }
 
+/* TSC ticks per millisecond, measured against CLOCK_MONOTONIC for 2 ms. */
+static long long tsc_per_ms(void)
+{
+	struct timespec a, b;
+	unsigned long long t0, t1;
+	long long ns;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	t0 = __rdtsc();
+	do {
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		ns = (b.tv_sec - a.tv_sec) * 1000000000LL + (b.tv_nsec - a.tv_nsec);
+	} while (ns < 2000000);
+	t1 = __rdtsc();
+	return (long long)((t1 - t0) * 1000000ULL / (unsigned long long)ns);
+}
+
 /* SIGRTMAX-2, or the next lower real-time signal the program does not use
  * (no handler installed); none free: no parking. */
 static int park_install(void)
 {
 	const char *env = getenv("VFIO_MOCK_TRAP_PARK");
+	const char *ms_env = getenv("VFIO_MOCK_TRAP_PARK_MS");
+	long long per_ms, recent_ms = 50;
 	struct sigaction cur;
 
 	if (env && env[0] == '0')
 		return 0;
+	if (ms_env && atoll(ms_env) > 0)
+		recent_ms = atoll(ms_env);
+	per_ms = tsc_per_ms();
+	park_recent_tsc = recent_ms * per_ms;
+	park_timeout_tsc = 100 * per_ms;
+	park_drain_tsc = per_ms;
+	park_grace_tsc = (recent_ms < 50 ? recent_ms / 5 : 10) * per_ms;
 	for (int sig = SIGRTMAX - 2; sig > SIGRTMIN + 2; sig--) {
 		if (sigaction(sig, NULL, &cur) != 0 ||
 		    (!(cur.sa_flags & SA_SIGINFO) && cur.sa_handler == SIG_DFL)) {

@@ -20,8 +20,9 @@
  * Remaining race: a thread whose *first* trapped access, or first after
  * ~50 ms without one, lands in another thread's step window is not seen.
  * Side effect: a parked thread's blocking call may return EINTR when it is
- * not restartable (poll, epoll_wait, nanosleep). VFIO_MOCK_TRAP_PARK=0 (read
- * by the first trap_install/trap_add) turns parking off.
+ * not restartable (poll, epoll_wait, nanosleep). Environment, read by the
+ * first trap_install/trap_add: VFIO_MOCK_TRAP_PARK=0 turns parking off;
+ * VFIO_MOCK_TRAP_PARK_MS=N sets the "recent" window (default 50 ms).
  *
  * Callbacks run in the accessing thread's signal handler, with the trap's
  * lock held but nobody parked: they may take the model's lock. Therefore
