@@ -21,11 +21,6 @@ static void put32(uint8_t *p, uint32_t v)
 	put16(p + 2, (uint16_t)(v >> 16));
 }
 
-static uint32_t get32(const uint8_t *p)
-{
-	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 /* offset of capability `id` in the list, 0 if absent */
 static unsigned cap_find(struct mock_dev *d, uint8_t id)
 {
@@ -96,8 +91,10 @@ void mock_config_init(struct mock_dev *d)
 		cs[pos] = 0x11;
 		put16(cs + pos + 2, (uint16_t)(c->irq_count[VFIO_PCI_MSIX_IRQ_INDEX] - 1));
 		/* table and PBA in the BAR's last two pages (when it has them) */
-		put32(cs + pos + 4, (uint32_t)((size >= 0x4000 ? size - 0x2000 : 0) | (unsigned)bir));
-		put32(cs + pos + 8, (uint32_t)((size >= 0x4000 ? size - 0x1000 : 0) | (unsigned)bir));
+		put32(cs + pos + 4,
+		      (uint32_t)((size >= 0x4000 ? size - 0x2000 : 0) | (unsigned)bir));
+		put32(cs + pos + 8,
+		      (uint32_t)((size >= 0x4000 ? size - 0x1000 : 0) | (unsigned)bir));
 		prev = pos + 1;
 		pos += 0x10;
 	}
@@ -119,11 +116,12 @@ void mock_config_irq_sync(struct mock_dev *d)
 	unsigned msi = cap_find(d, 0x05), msix = cap_find(d, 0x11);
 
 	if (msi)
-		d->config[msi + 2] = (uint8_t)((d->config[msi + 2] & ~1u) |
-					       (d->irq_type == VFIO_PCI_MSI_IRQ_INDEX));
+		d->config[msi + 2] =
+		    (uint8_t)((d->config[msi + 2] & ~1u) | (d->irq_type == VFIO_PCI_MSI_IRQ_INDEX));
 	if (msix)
-		d->config[msix + 3] = (uint8_t)((d->config[msix + 3] & 0x7f) |
-						(d->irq_type == VFIO_PCI_MSIX_IRQ_INDEX ? 0x80 : 0));
+		d->config[msix + 3] =
+		    (uint8_t)((d->config[msix + 3] & 0x7f) |
+		              (d->irq_type == VFIO_PCI_MSIX_IRQ_INDEX ? 0x80 : 0));
 	/* status bit 3: the INTx line as the device drives it */
 	d->config[6] = (uint8_t)((d->config[6] & ~0x08u) | (d->intx_level ? 0x08 : 0));
 }
@@ -165,8 +163,8 @@ ssize_t mock_config_rw(struct mock_dev *d, uint8_t *buf, size_t n, uint64_t pos,
 		if (b >= 0x10 && b < 0x28) {
 			int bar = (int)(b - 0x10) / 4, shift = 8 * ((int)(b - 0x10) % 4);
 
-			d->bar_reg[bar] = (d->bar_reg[bar] & ~(0xffu << shift)) |
-					  (uint32_t)buf[i] << shift;
+			d->bar_reg[bar] = (d->bar_reg[bar] & ~(0xffu << shift)) | (uint32_t)buf[i]
+			                                                              << shift;
 			continue;
 		}
 		d->config[b] = (uint8_t)((d->config[b] & ~m) | (buf[i] & m));
@@ -174,6 +172,5 @@ ssize_t mock_config_rw(struct mock_dev *d, uint8_t *buf, size_t n, uint64_t pos,
 	for (int i = 0; i < 6; i++)
 		put32(d->config + 0x10 + 4 * i, bar_value(d, i));
 	mock_irq_config_changed(d);
-	(void)get32;
 	return (ssize_t)n;
 }

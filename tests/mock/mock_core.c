@@ -44,10 +44,10 @@ void mock_log(int level, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-#define RESOLVE(name)                                                        \
-	do {                                                                 \
-		if (!mock_real.name)                                         \
-			*(void **)&mock_real.name = dlsym(RTLD_NEXT, #name); \
+#define RESOLVE(name)                                                                              \
+	do {                                                                                       \
+		if (!mock_real.name)                                                               \
+			*(void **)&mock_real.name = dlsym(RTLD_NEXT, #name);                       \
 	} while (0)
 
 void mock_resolve(void)
@@ -123,9 +123,9 @@ unsigned vfio_mock_report_leaks(void)
 		return 0;
 	mock_lock();
 	fprintf(stderr,
-		"vfio-mock: leaks: %u fds, %u BAR mappings, %u DMA mappings, %u IRQ vectors, "
-		"%u huge page mappings\n",
-		l.fds, l.bar_maps, l.dma_maps, l.irqs, l.huge_maps);
+	        "vfio-mock: leaks: %u fds, %u BAR mappings, %u DMA mappings, %u IRQ vectors, "
+	        "%u huge page mappings\n",
+	        l.fds, l.bar_maps, l.dma_maps, l.irqs, l.huge_maps);
 	mock_fd_report();
 	mock_mmap_report();
 	mock_dma_report();
@@ -174,7 +174,7 @@ int vfio_mock_raise_irq(const char *pciaddr, uint32_t index, uint32_t vector)
 		mock_intx_set_level(d, 0);
 		ret = 0;
 	} else if (d && (index == VFIO_PCI_MSI_IRQ_INDEX || index == VFIO_PCI_MSIX_IRQ_INDEX) &&
-		   vector < d->cfg.irq_count[index]) {
+	           vector < d->cfg.irq_count[index]) {
 		mock_irq_raise(d, index, vector);
 		ret = 0;
 	} else if (d && index == VFIO_PCI_ERR_IRQ_INDEX && d->err_efd >= 0) {
@@ -221,7 +221,7 @@ static void at_exit_check(void)
 	mock_unlock();
 	if (total && leak_check == 2) {
 		fprintf(stderr, "vfio-mock: VFIO_MOCK_LEAK_CHECK=fail: %u objects left open\n",
-			total);
+		        total);
 		fflush(NULL);
 		_exit(97);
 	}

@@ -55,8 +55,8 @@ static int bar_create(struct mock_dev *d, int i)
 		return -1;
 	if (ftruncate(d->bar_memfd[i], (off_t)len))
 		return -1;
-	d->bar_view[i] = mock_real.mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
-					d->bar_memfd[i], 0);
+	d->bar_view[i] =
+	    mock_real.mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, d->bar_memfd[i], 0);
 	if (d->bar_view[i] == MAP_FAILED) {
 		d->bar_view[i] = NULL;
 		return -1;
@@ -194,7 +194,7 @@ static int region_info(struct mock_dev *d, struct vfio_region_info *arg)
 	const size_t minsz = offsetof(struct vfio_region_info, offset) + sizeof(arg->offset);
 	struct vfio_region_info info;
 	uint8_t caps[sizeof(struct vfio_region_info_cap_sparse_mmap) +
-		     MOCK_MAX_SPARSE * sizeof(struct vfio_region_sparse_mmap_area)];
+	             MOCK_MAX_SPARSE * sizeof(struct vfio_region_sparse_mmap_area)];
 	size_t csize = 0;
 
 	memcpy(&info, arg, minsz);
@@ -227,12 +227,13 @@ static int region_info(struct mock_dev *d, struct vfio_region_info *arg)
 			sp.nr_areas = b->nsparse;
 			memcpy(caps, &sp, sizeof(sp));
 			for (unsigned i = 0; i < b->nsparse; i++) {
-				struct vfio_region_sparse_mmap_area a = { .offset = b->sparse[i].offset,
-									  .size = b->sparse[i].size };
+				struct vfio_region_sparse_mmap_area a = {
+				    .offset = b->sparse[i].offset, .size = b->sparse[i].size};
 
 				memcpy(caps + sizeof(sp) + i * sizeof(a), &a, sizeof(a));
 			}
-			csize = sizeof(sp) + b->nsparse * sizeof(struct vfio_region_sparse_mmap_area);
+			csize =
+			    sizeof(sp) + b->nsparse * sizeof(struct vfio_region_sparse_mmap_area);
 		}
 		break;
 	}
@@ -310,8 +311,8 @@ static int device_feature(struct mock_dev *d, struct vfio_device_feature *arg)
 int mock_dev_ioctl(struct mock_dev *d, unsigned long req, void *arg)
 {
 	if (!arg && (req == VFIO_DEVICE_GET_INFO || req == VFIO_DEVICE_GET_REGION_INFO ||
-		     req == VFIO_DEVICE_GET_IRQ_INFO || req == VFIO_DEVICE_SET_IRQS ||
-		     req == VFIO_DEVICE_FEATURE))
+	             req == VFIO_DEVICE_GET_IRQ_INFO || req == VFIO_DEVICE_SET_IRQS ||
+	             req == VFIO_DEVICE_FEATURE))
 		return -EFAULT;
 	switch (req) {
 	case VFIO_DEVICE_GET_INFO: {
@@ -349,7 +350,7 @@ int mock_dev_ioctl(struct mock_dev *d, unsigned long req, void *arg)
 /* ---- region read/write --------------------------------------------------- */
 
 static ssize_t bar_rw(struct mock_dev *d, unsigned bar, uint8_t *buf, size_t n, uint64_t pos,
-		      int write)
+                      int write)
 {
 	uint64_t size = d->cfg.bar[bar].size;
 	size_t done = 0;

@@ -10,7 +10,7 @@
 
 #include "mock_internal.h"
 
-#define MAX_KINDS 48
+#define MAX_KINDS  48
 #define MAX_FAULTS 64
 
 /* Container, group and device ioctls reuse numbers (VFIO_IOMMU_MAP_DMA ==
@@ -20,28 +20,28 @@ static const struct {
 	unsigned long req;
 	const char *name;
 } ioctl_names[] = {
-	{ FD_CONTAINER, VFIO_GET_API_VERSION, "VFIO_GET_API_VERSION" },
-	{ FD_CONTAINER, VFIO_CHECK_EXTENSION, "VFIO_CHECK_EXTENSION" },
-	{ FD_CONTAINER, VFIO_SET_IOMMU, "VFIO_SET_IOMMU" },
-	{ FD_CONTAINER, VFIO_IOMMU_GET_INFO, "VFIO_IOMMU_GET_INFO" },
-	{ FD_CONTAINER, VFIO_IOMMU_MAP_DMA, "VFIO_IOMMU_MAP_DMA" },
-	{ FD_CONTAINER, VFIO_IOMMU_UNMAP_DMA, "VFIO_IOMMU_UNMAP_DMA" },
-	{ FD_GROUP, VFIO_GROUP_GET_STATUS, "VFIO_GROUP_GET_STATUS" },
-	{ FD_GROUP, VFIO_GROUP_SET_CONTAINER, "VFIO_GROUP_SET_CONTAINER" },
-	{ FD_GROUP, VFIO_GROUP_UNSET_CONTAINER, "VFIO_GROUP_UNSET_CONTAINER" },
-	{ FD_GROUP, VFIO_GROUP_GET_DEVICE_FD, "VFIO_GROUP_GET_DEVICE_FD" },
-	{ FD_DEVICE, VFIO_DEVICE_GET_INFO, "VFIO_DEVICE_GET_INFO" },
-	{ FD_DEVICE, VFIO_DEVICE_GET_REGION_INFO, "VFIO_DEVICE_GET_REGION_INFO" },
-	{ FD_DEVICE, VFIO_DEVICE_GET_IRQ_INFO, "VFIO_DEVICE_GET_IRQ_INFO" },
-	{ FD_DEVICE, VFIO_DEVICE_SET_IRQS, "VFIO_DEVICE_SET_IRQS" },
-	{ FD_DEVICE, VFIO_DEVICE_RESET, "VFIO_DEVICE_RESET" },
-	{ FD_DEVICE, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, "VFIO_DEVICE_GET_PCI_HOT_RESET_INFO" },
-	{ FD_DEVICE, VFIO_DEVICE_PCI_HOT_RESET, "VFIO_DEVICE_PCI_HOT_RESET" },
-	{ FD_DEVICE, VFIO_DEVICE_FEATURE, "VFIO_DEVICE_FEATURE" },
+    {FD_CONTAINER, VFIO_GET_API_VERSION, "VFIO_GET_API_VERSION"},
+    {FD_CONTAINER, VFIO_CHECK_EXTENSION, "VFIO_CHECK_EXTENSION"},
+    {FD_CONTAINER, VFIO_SET_IOMMU, "VFIO_SET_IOMMU"},
+    {FD_CONTAINER, VFIO_IOMMU_GET_INFO, "VFIO_IOMMU_GET_INFO"},
+    {FD_CONTAINER, VFIO_IOMMU_MAP_DMA, "VFIO_IOMMU_MAP_DMA"},
+    {FD_CONTAINER, VFIO_IOMMU_UNMAP_DMA, "VFIO_IOMMU_UNMAP_DMA"},
+    {FD_GROUP, VFIO_GROUP_GET_STATUS, "VFIO_GROUP_GET_STATUS"},
+    {FD_GROUP, VFIO_GROUP_SET_CONTAINER, "VFIO_GROUP_SET_CONTAINER"},
+    {FD_GROUP, VFIO_GROUP_UNSET_CONTAINER, "VFIO_GROUP_UNSET_CONTAINER"},
+    {FD_GROUP, VFIO_GROUP_GET_DEVICE_FD, "VFIO_GROUP_GET_DEVICE_FD"},
+    {FD_DEVICE, VFIO_DEVICE_GET_INFO, "VFIO_DEVICE_GET_INFO"},
+    {FD_DEVICE, VFIO_DEVICE_GET_REGION_INFO, "VFIO_DEVICE_GET_REGION_INFO"},
+    {FD_DEVICE, VFIO_DEVICE_GET_IRQ_INFO, "VFIO_DEVICE_GET_IRQ_INFO"},
+    {FD_DEVICE, VFIO_DEVICE_SET_IRQS, "VFIO_DEVICE_SET_IRQS"},
+    {FD_DEVICE, VFIO_DEVICE_RESET, "VFIO_DEVICE_RESET"},
+    {FD_DEVICE, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, "VFIO_DEVICE_GET_PCI_HOT_RESET_INFO"},
+    {FD_DEVICE, VFIO_DEVICE_PCI_HOT_RESET, "VFIO_DEVICE_PCI_HOT_RESET"},
+    {FD_DEVICE, VFIO_DEVICE_FEATURE, "VFIO_DEVICE_FEATURE"},
 };
 
-static const char *const plain_kinds[] = { "open",  "ioctl", "mmap_bar", "mmap_huge",
-					   "munmap", "pread", "pwrite",   "any" };
+static const char *const plain_kinds[] = {"open",   "ioctl", "mmap_bar", "mmap_huge",
+                                          "munmap", "pread", "pwrite",   "any"};
 
 static struct {
 	const char *name;
@@ -97,8 +97,8 @@ static unsigned count_of(const char *kind)
 
 int mock_fault_check(const char *kind, const char *name)
 {
-	const char *keys[3] = { kind_canonical(kind), name ? kind_canonical(name) : NULL,
-				kind_canonical("any") };
+	const char *keys[3] = {kind_canonical(kind), name ? kind_canonical(name) : NULL,
+	                       kind_canonical("any")};
 
 	for (int k = 0; k < 3; k++) {
 		unsigned *c = keys[k] ? counter(keys[k]) : NULL;
@@ -117,8 +117,8 @@ int mock_fault_check(const char *kind, const char *name)
 			int err = faults[i].err;
 
 			faults[i] = faults[--nfaults];
-			mock_log(1, "injected failure: %s%s%s -> errno %d", kind,
-				 name ? " " : "", name ? name : "", err);
+			mock_log(1, "injected failure: %s%s%s -> errno %d", kind, name ? " " : "",
+			         name ? name : "", err);
 			return err;
 		}
 	}
@@ -181,11 +181,11 @@ static const struct {
 	const char *name;
 	int err;
 } errnos[] = {
-	{ "EPERM", EPERM },   { "ENOENT", ENOENT }, { "EIO", EIO },	{ "EBADF", EBADF },
-	{ "EAGAIN", EAGAIN }, { "ENOMEM", ENOMEM }, { "EACCES", EACCES }, { "EFAULT", EFAULT },
-	{ "EBUSY", EBUSY },   { "EEXIST", EEXIST }, { "ENODEV", ENODEV }, { "EINVAL", EINVAL },
-	{ "ENFILE", ENFILE }, { "EMFILE", EMFILE }, { "ENOSPC", ENOSPC }, { "ENOTTY", ENOTTY },
-	{ "ENOSYS", ENOSYS }, { "EINTR", EINTR },
+    {"EPERM", EPERM},   {"ENOENT", ENOENT}, {"EIO", EIO},       {"EBADF", EBADF},
+    {"EAGAIN", EAGAIN}, {"ENOMEM", ENOMEM}, {"EACCES", EACCES}, {"EFAULT", EFAULT},
+    {"EBUSY", EBUSY},   {"EEXIST", EEXIST}, {"ENODEV", ENODEV}, {"EINVAL", EINVAL},
+    {"ENFILE", ENFILE}, {"EMFILE", EMFILE}, {"ENOSPC", ENOSPC}, {"ENOTTY", ENOTTY},
+    {"ENOSYS", ENOSYS}, {"EINTR", EINTR},
 };
 
 int mock_errno_parse(const char *s);
@@ -222,7 +222,8 @@ int mock_fault_parse_env(const char *spec)
 		int err;
 
 		if (!c2) {
-			fprintf(stderr, "vfio-mock: VFIO_MOCK_FAIL: '%s' is not KIND:N:ERRNO\n", item);
+			fprintf(stderr, "vfio-mock: VFIO_MOCK_FAIL: '%s' is not KIND:N:ERRNO\n",
+			        item);
 			ret = -1;
 			continue;
 		}
@@ -230,7 +231,7 @@ int mock_fault_parse_env(const char *spec)
 		err = mock_errno_parse(c2 + 1);
 		if (err < 0 || arm(item, (unsigned)strtoul(c1 + 1, NULL, 0), err)) {
 			fprintf(stderr, "vfio-mock: VFIO_MOCK_FAIL: bad entry '%s:%s:%s'\n", item,
-				c1 + 1, c2 + 1);
+			        c1 + 1, c2 + 1);
 			ret = -1;
 		}
 	}

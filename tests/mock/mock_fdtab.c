@@ -63,7 +63,7 @@ unsigned mock_fd_count(void)
 
 void mock_fd_report(void)
 {
-	static const char *const names[] = { "?", "container", "group", "device" };
+	static const char *const names[] = {"?", "container", "group", "device"};
 
 	for (int fd = 0; fd < MOCK_MAX_FDS; fd++) {
 		struct mock_fd *f = table[fd];
@@ -72,10 +72,10 @@ void mock_fd_report(void)
 			continue;
 		if (f->kind == FD_DEVICE)
 			fprintf(stderr, "vfio-mock: leak: fd %d: device %s\n", fd,
-				((struct mock_dev *)f->obj)->cfg.address);
+			        ((struct mock_dev *)f->obj)->cfg.address);
 		else if (f->kind == FD_GROUP)
 			fprintf(stderr, "vfio-mock: leak: fd %d: group %u\n", fd,
-				((struct mock_group *)f->obj)->id);
+			        ((struct mock_group *)f->obj)->id);
 		else
 			fprintf(stderr, "vfio-mock: leak: fd %d: %s\n", fd, names[f->kind]);
 	}

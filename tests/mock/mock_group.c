@@ -99,7 +99,7 @@ void mock_group_dev_closed(struct mock_group *g)
 
 static int parse_uuid(const char *s, uint8_t out[16])
 {
-	static const int dash[] = { 8, 13, 18, 23 };
+	static const int dash[] = {8, 13, 18, 23};
 	int k = 0;
 
 	for (int i = 0; i < 36; i++) {
@@ -172,7 +172,7 @@ static int validate_vf_token(struct mock_dev *d, int has_token, const uint8_t uu
 			if (!has_token)
 				return 0;
 			mock_log(1, "%s: VF token incorrectly provided, PF not bound to vfio-pci",
-				 d->cfg.address);
+			         d->cfg.address);
 			return -EINVAL;
 		}
 		if (!has_token) {
@@ -187,7 +187,7 @@ static int validate_vf_token(struct mock_dev *d, int has_token, const uint8_t uu
 		if (d->vf_users) {
 			if (!has_token || memcmp(uuid, d->vf_token, 16)) {
 				mock_log(1, "%s: VF token %s", d->cfg.address,
-					 has_token ? "incorrect" : "required");
+				         has_token ? "incorrect" : "required");
 				return -EACCES;
 			}
 		} else if (has_token) {

@@ -21,8 +21,8 @@
 #include "mock_model.h"
 
 #define MOCK_MAX_DEVICES 64
-#define MOCK_MAX_FDS 65536
-#define MOCK_CFG_MAX 4096
+#define MOCK_MAX_FDS     65536
+#define MOCK_CFG_MAX     4096
 
 enum mock_fd_kind { FD_CONTAINER = 1, FD_GROUP, FD_DEVICE };
 
@@ -39,7 +39,7 @@ struct mock_dev {
 	void *state;
 	struct mock_group *group;
 	int bar_memfd[6];
-	uint8_t *bar_view[6]; /* the model's own, untrapped mapping */
+	uint8_t *bar_view[6];     /* the model's own, untrapped mapping */
 	uint64_t bar_map_size[6]; /* page-rounded size of the memfd */
 	uint8_t config[MOCK_CFG_MAX];
 	unsigned cfg_size;
@@ -56,26 +56,26 @@ struct mock_dev {
 	int err_efd, req_efd;
 	/* SR-IOV */
 	uint8_t vf_token[16];
-	int vf_users; /* VFs of this PF that are open */
+	int vf_users;        /* VFs of this PF that are open */
 	int vf_user_counted; /* this VF counts in its PF's vf_users */
 };
 
 struct mock_dma;
 
 struct mock_container {
-	int refs;        /* the fd + attached groups */
+	int refs; /* the fd + attached groups */
 	int fd_open;
-	int iommu_type;  /* 0 = none set, VFIO_TYPE1_IOMMU or VFIO_TYPE1v2_IOMMU */
+	int iommu_type; /* 0 = none set, VFIO_TYPE1_IOMMU or VFIO_TYPE1v2_IOMMU */
 	int ngroups;
-	void *dma_root;  /* tsearch tree of struct mock_dma */
+	void *dma_root; /* tsearch tree of struct mock_dma */
 	unsigned ndma;
 };
 
 struct mock_group {
 	unsigned id;
-	int fd_open;     /* the group file is alive (fd open or devices open) */
-	int fd_count;    /* fds on the group (0 or 1) */
-	int dev_fds;     /* device fds open through this group */
+	int fd_open;  /* the group file is alive (fd open or devices open) */
+	int fd_count; /* fds on the group (0 or 1) */
+	int dev_fds;  /* device fds open through this group */
 	struct mock_container *container;
 };
 
@@ -203,6 +203,6 @@ void mock_worker_drop(struct mock_dev *d);
 extern const struct mock_model_ops mock_model_none;
 
 #define MOCK_REGION_SHIFT 40
-#define MOCK_PAGE 4096ULL
+#define MOCK_PAGE         4096ULL
 
 #endif /* MOCK_INTERNAL_H */

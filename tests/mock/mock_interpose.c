@@ -23,10 +23,10 @@
 
 #include "mock_internal.h"
 
-#define REAL(name, type_unused)                                              \
-	static __typeof__(name) *real_##name;                                \
-	if (!real_##name)                                                    \
-		*(void **)&real_##name = dlsym(RTLD_NEXT, #name)
+#define REAL(name, type_unused)                                                                    \
+	static __typeof__(name) *real_##name;                                                      \
+	if (!real_##name)                                                                          \
+	*(void **)&real_##name = dlsym(RTLD_NEXT, #name)
 
 static int has_mode(int flags)
 {
@@ -46,7 +46,8 @@ static int vfio_open(const char *path, int flags)
 	const char *name;
 	int ret, err;
 
-	if (strncmp(path, dev, sizeof(dev) - 1) || !__atomic_load_n(&mock_w.loaded, __ATOMIC_ACQUIRE))
+	if (strncmp(path, dev, sizeof(dev) - 1) ||
+	    !__atomic_load_n(&mock_w.loaded, __ATOMIC_ACQUIRE))
 		return 1;
 	name = path + sizeof(dev) - 1;
 	mock_lock();
@@ -334,8 +335,7 @@ void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 	void *ret;
 
 	mock_resolve();
-	if (fd >= 0 && !(flags & MAP_ANONYMOUS) && (f = mock_fd_lookup(fd)) &&
-	    f->kind == FD_DEVICE)
+	if (fd >= 0 && !(flags & MAP_ANONYMOUS) && (f = mock_fd_lookup(fd)) && f->kind == FD_DEVICE)
 		return mock_bar_mmap(f->obj, addr, len, prot, flags, off);
 	if ((flags & MAP_HUGETLB) && (flags & MAP_ANONYMOUS) &&
 	    __atomic_load_n(&mock_w.loaded, __ATOMIC_ACQUIRE)) {
@@ -367,10 +367,10 @@ int munmap(void *addr, size_t len)
 
 /* ---- path redirection -------------------------------------------------- */
 
-#define REDIRECT(path)                                                          \
-	char rbuf_[PATH_MAX];                                                   \
-	const char *rp_ = mock_path_redirect(path, rbuf_, sizeof(rbuf_));       \
-	if (rp_)                                                                \
+#define REDIRECT(path)                                                                             \
+	char rbuf_[PATH_MAX];                                                                      \
+	const char *rp_ = mock_path_redirect(path, rbuf_, sizeof(rbuf_));                          \
+	if (rp_)                                                                                   \
 	path = rp_
 
 FILE *fopen(const char *path, const char *mode)
@@ -405,8 +405,7 @@ int scandir(const char *path, struct dirent ***list, scan_filter filter, scan_co
 
 typedef int (*scan_filter64)(const struct dirent64 *);
 typedef int (*scan_compar64)(const struct dirent64 **, const struct dirent64 **);
-int scandir64(const char *path, struct dirent64 ***list, scan_filter64 filter,
-	      scan_compar64 compar)
+int scandir64(const char *path, struct dirent64 ***list, scan_filter64 filter, scan_compar64 compar)
 {
 	REAL(scandir64, int (*)(const char *, struct dirent64 ***, scan_filter64, scan_compar64));
 	REDIRECT(path);

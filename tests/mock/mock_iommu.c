@@ -74,7 +74,7 @@ static int cmp_range(const void *a, const void *b)
 
 static struct mock_dma *find(struct mock_container *c, uint64_t iova, uint64_t size)
 {
-	struct mock_dma key = { .iova = iova, .size = size ? size : 1 };
+	struct mock_dma key = {.iova = iova, .size = size ? size : 1};
 	void *n = tfind(&key, &c->dma_root, cmp_range);
 
 	return n ? *(struct mock_dma **)n : NULL;
@@ -134,8 +134,8 @@ static int map_dma(struct mock_container *c, struct vfio_iommu_type1_dma_map *ma
 	uint64_t pg = min_pgsize();
 	struct mock_dma *m;
 
-	if (map->argsz < minsz ||
-	    map->flags & ~(VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE | VFIO_DMA_MAP_FLAG_VADDR))
+	if (map->argsz < minsz || map->flags & ~(VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE |
+	                                         VFIO_DMA_MAP_FLAG_VADDR))
 		return -EINVAL;
 	if (map->flags & VFIO_DMA_MAP_FLAG_VADDR)
 		return -EINVAL; /* live update of vaddr is not modelled */
@@ -175,9 +175,8 @@ static int unmap_dma(struct mock_container *c, struct vfio_iommu_type1_dma_unmap
 	int all = !!(um->flags & VFIO_DMA_UNMAP_FLAG_ALL);
 	struct mock_dma *m;
 
-	if (um->argsz < minsz ||
-	    um->flags & ~(VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP | VFIO_DMA_UNMAP_FLAG_VADDR |
-			  VFIO_DMA_UNMAP_FLAG_ALL))
+	if (um->argsz < minsz || um->flags & ~(VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP |
+	                                       VFIO_DMA_UNMAP_FLAG_VADDR | VFIO_DMA_UNMAP_FLAG_ALL))
 		return -EINVAL;
 	if (um->flags & (VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP | VFIO_DMA_UNMAP_FLAG_VADDR))
 		return -EINVAL; /* dirty tracking and vaddr invalidation are not modelled */
@@ -218,7 +217,7 @@ done:
  * "vfio: align capability structures", in 6.6 and the stable kernels; older
  * kernels packed the 12-byte DMA_AVAIL cap and misaligned the next one). */
 static size_t cap_add(uint8_t *buf, size_t *size, size_t len, uint16_t id, uint16_t version,
-		      size_t *last)
+                      size_t *last)
 {
 	struct vfio_info_cap_header *h = (void *)(buf + *size);
 	size_t at = *size;
@@ -256,7 +255,8 @@ static int get_info(struct mock_container *c, uint8_t *arg)
 	{
 		struct vfio_iommu_type1_info_cap_migration mig;
 
-		at = cap_add(caps, &csize, sizeof(mig), VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION, 1, &last);
+		at = cap_add(caps, &csize, sizeof(mig), VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION, 1,
+		             &last);
 		memcpy(&mig, caps + at, sizeof(mig));
 		mig.flags = 0;
 		mig.pgsize_bitmap = min_pgsize();
@@ -280,8 +280,8 @@ static int get_info(struct mock_container *c, uint8_t *arg)
 		r.nr_iovas = mock_w.nranges;
 		memcpy(caps + at, &r, sizeof(r));
 		for (unsigned i = 0; i < mock_w.nranges; i++) {
-			struct vfio_iova_range ir = { .start = mock_w.ranges[i][0],
-						      .end = mock_w.ranges[i][1] };
+			struct vfio_iova_range ir = {.start = mock_w.ranges[i][0],
+			                             .end = mock_w.ranges[i][1]};
 
 			memcpy(caps + at + sizeof(r) + i * sizeof(ir), &ir, sizeof(ir));
 		}
@@ -341,7 +341,7 @@ int mock_container_ioctl(struct mock_container *c, unsigned long req, void *arg)
 	if (!c->iommu_type)
 		return -EINVAL; /* no IOMMU driver behind the container yet */
 	if (!arg && (req == VFIO_IOMMU_GET_INFO || req == VFIO_IOMMU_MAP_DMA ||
-		     req == VFIO_IOMMU_UNMAP_DMA))
+	             req == VFIO_IOMMU_UNMAP_DMA))
 		return -EFAULT;
 	switch (req) {
 	case VFIO_IOMMU_GET_INFO:
@@ -411,9 +411,10 @@ static void report_visit(const void *node, VISIT v, int depth)
 
 	(void)depth;
 	if (v == postorder || v == leaf)
-		fprintf(stderr, "vfio-mock: leak: DMA mapping iova 0x%llx size 0x%llx vaddr 0x%llx\n",
-			(unsigned long long)m->iova, (unsigned long long)m->size,
-			(unsigned long long)m->vaddr);
+		fprintf(stderr,
+		        "vfio-mock: leak: DMA mapping iova 0x%llx size 0x%llx vaddr 0x%llx\n",
+		        (unsigned long long)m->iova, (unsigned long long)m->size,
+		        (unsigned long long)m->vaddr);
 }
 
 void mock_dma_report(void)
@@ -480,8 +481,8 @@ static int dma(struct mock_dev *d, uint64_t iova, void *buf, size_t len, int wri
 		if (!m || !(m->prot & need) || iova + len < iova) {
 			mock_iommu_fault_record(d, pos < iova ? iova : pos, (uint32_t)len, write);
 			mock_log(1, "%s: IOMMU fault: DMA %s iova 0x%llx (%zu bytes) not mapped",
-				 d->cfg.address, write ? "write" : "read", (unsigned long long)pos,
-				 len);
+			         d->cfg.address, write ? "write" : "read", (unsigned long long)pos,
+			         len);
 			return -1;
 		}
 	}
@@ -498,7 +499,7 @@ static int dma(struct mock_dev *d, uint64_t iova, void *buf, size_t len, int wri
 		remote.iov_base = (void *)(uintptr_t)(m->vaddr + (pos - m->iova));
 		remote.iov_len = n;
 		done = write ? process_vm_writev(getpid(), &local, 1, &remote, 1, 0)
-			     : process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
+		             : process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
 		if (done != (ssize_t)n) {
 			mock_iommu_fault_record(d, pos, (uint32_t)n, write);
 			return -1;

@@ -4,7 +4,8 @@
  * device model raises, including the write to IOVA 0 of a detached MSI.
  *
  * The mock keeps its own dup of every eventfd, as the kernel keeps a
- * reference: the program may close its fd and still get... nothing lost.
+ * reference: a program that closes its eventfd after SET_IRQS still has the
+ * vector attached (and counted as a leak) until it detaches it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -114,7 +115,7 @@ void mock_irq_disable_all(struct mock_dev *d)
 }
 
 static int set_intx_mask(struct mock_dev *d, unsigned start, unsigned count, uint32_t flags,
-			 const uint8_t *data, int unmask)
+                         const uint8_t *data, int unmask)
 {
 	if (d->irq_type != VFIO_PCI_INTX_IRQ_INDEX || start != 0 || count != 1)
 		return -EINVAL;
@@ -131,7 +132,7 @@ static int set_intx_mask(struct mock_dev *d, unsigned start, unsigned count, uin
 }
 
 static int set_intx_trigger(struct mock_dev *d, unsigned start, unsigned count, uint32_t flags,
-			    const uint8_t *data)
+                            const uint8_t *data)
 {
 	int is_intx = d->irq_type == VFIO_PCI_INTX_IRQ_INDEX;
 
@@ -170,7 +171,7 @@ static int set_intx_trigger(struct mock_dev *d, unsigned start, unsigned count, 
 }
 
 static int set_msi_trigger(struct mock_dev *d, unsigned index, unsigned start, unsigned count,
-			   uint32_t flags, const uint8_t *data)
+                           uint32_t flags, const uint8_t *data)
 {
 	int is_index = d->irq_type == (int)index;
 
@@ -297,7 +298,7 @@ int mock_irq_set(struct mock_dev *d, struct vfio_irq_set *arg)
 		if (hdr.index != VFIO_PCI_INTX_IRQ_INDEX)
 			return -ENOTTY; /* MSI/MSI-X cannot be masked through VFIO */
 		ret = set_intx_mask(d, hdr.start, hdr.count, hdr.flags, data,
-				    (hdr.flags & VFIO_IRQ_SET_ACTION_UNMASK) != 0);
+		                    (hdr.flags & VFIO_IRQ_SET_ACTION_UNMASK) != 0);
 		break;
 	case VFIO_IRQ_SET_ACTION_TRIGGER:
 		switch (hdr.index) {
@@ -310,13 +311,13 @@ int mock_irq_set(struct mock_dev *d, struct vfio_irq_set *arg)
 			break;
 		case VFIO_PCI_ERR_IRQ_INDEX:
 			ret = hdr.start != 0 || hdr.count > 1
-				      ? -EINVAL
-				      : set_single_trigger(&d->err_efd, hdr.count, hdr.flags, data);
+			          ? -EINVAL
+			          : set_single_trigger(&d->err_efd, hdr.count, hdr.flags, data);
 			break;
 		default:
 			ret = hdr.start != 0 || hdr.count > 1
-				      ? -EINVAL
-				      : set_single_trigger(&d->req_efd, hdr.count, hdr.flags, data);
+			          ? -EINVAL
+			          : set_single_trigger(&d->req_efd, hdr.count, hdr.flags, data);
 			break;
 		}
 		break;
@@ -375,7 +376,7 @@ unsigned mock_irq_live(void)
 
 void mock_irq_report(void)
 {
-	static const char *const names[] = { "INTx", "MSI", "MSI-X", "ERR", "REQ" };
+	static const char *const names[] = {"INTx", "MSI", "MSI-X", "ERR", "REQ"};
 
 	for (unsigned i = 0; i < mock_w.ndev; i++) {
 		struct mock_dev *d = mock_w.dev[i];
@@ -383,7 +384,7 @@ void mock_irq_report(void)
 		for (unsigned v = 0; d->irq_type >= 0 && v < d->num_ctx; v++)
 			if (d->ctx[v].efd >= 0)
 				fprintf(stderr, "vfio-mock: leak: %s %s vector %u has an eventfd\n",
-					d->cfg.address, names[d->irq_type], v);
+				        d->cfg.address, names[d->irq_type], v);
 		if (d->err_efd >= 0)
 			fprintf(stderr, "vfio-mock: leak: %s ERR eventfd\n", d->cfg.address);
 		if (d->req_efd >= 0)

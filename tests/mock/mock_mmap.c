@@ -19,11 +19,11 @@
 struct tracked_map {
 	uintptr_t addr;
 	size_t len;
-	int huge;           /* 0 BAR, else pool index + 1 */
-	uint64_t page;      /* huge page size */
+	int huge;      /* 0 BAR, else pool index + 1 */
+	uint64_t page; /* huge page size */
 	struct mock_dev *dev;
 	unsigned bar;
-	uint64_t bar_off;   /* BAR offset of addr */
+	uint64_t bar_off; /* BAR offset of addr */
 	unsigned generation;
 	struct trap_range_ctx {
 		struct tracked_map *map;
@@ -52,7 +52,7 @@ static void trap_before_load(void *ctx, uint64_t off)
 	mock_lock();
 	if (m->generation == mock_w.generation && d->ops->on_read) {
 		w = d->ops->reg_width ? d->ops->reg_width(d->state, m->bar, bar_off)
-				      : default_width(bar_off);
+		                      : default_width(bar_off);
 		bar_off &= ~(uint64_t)(w - 1);
 		d->ops->on_read(d->state, m->bar, bar_off, w);
 	}
@@ -70,7 +70,7 @@ static void trap_after_store(void *ctx, uint64_t off)
 	mock_lock();
 	if (m->generation == mock_w.generation && d->ops->on_write) {
 		w = d->ops->reg_width ? d->ops->reg_width(d->state, m->bar, bar_off)
-				      : default_width(bar_off);
+		                      : default_width(bar_off);
 		bar_off &= ~(uint64_t)(w - 1);
 		memcpy(&v, d->bar_view[m->bar] + bar_off, w);
 		d->ops->on_write(d->state, m->bar, bar_off, w, v);
@@ -79,8 +79,8 @@ static void trap_after_store(void *ctx, uint64_t off)
 }
 
 static const struct trap_ops bar_trap_ops = {
-	.before_load = trap_before_load,
-	.after_store = trap_after_store,
+    .before_load = trap_before_load,
+    .after_store = trap_after_store,
 };
 
 static int page_trapped(struct mock_dev *d, unsigned bar, uint64_t page_off)
@@ -109,7 +109,8 @@ static int trap_pages(struct tracked_map *m)
 			p += MOCK_PAGE;
 			continue;
 		}
-		for (run = p; run < end && page_trapped(m->dev, m->bar, m->bar_off + (run - m->addr));
+		for (run = p;
+		     run < end && page_trapped(m->dev, m->bar, m->bar_off + (run - m->addr));
 		     run += MOCK_PAGE)
 			;
 		if (m->ntraps == sizeof(m->traps) / sizeof(m->traps[0]))
@@ -174,8 +175,9 @@ void *mock_bar_mmap(struct mock_dev *d, void *addr, size_t len, int prot, int fl
 
 		for (unsigned i = 0; i < b->nsparse; i++)
 			if (pos >= b->sparse[i].offset &&
-			    pos + len <= ((b->sparse[i].offset + b->sparse[i].size + MOCK_PAGE - 1) &
-					  ~(MOCK_PAGE - 1)))
+			    pos + len <=
+			        ((b->sparse[i].offset + b->sparse[i].size + MOCK_PAGE - 1) &
+			         ~(MOCK_PAGE - 1)))
 				inside = 1;
 		if (!inside)
 			goto fail;
@@ -253,9 +255,11 @@ void *mock_huge_mmap(void *addr, size_t len, int prot, int flags)
 		return MAP_FAILED;
 	}
 	/* over-allocate, then trim to an aligned window of whole huge pages */
-	raw = mock_real.mmap(NULL, rounded + page, prot,
-			     (int)((unsigned)flags & ~(MAP_HUGETLB | ((unsigned)MAP_HUGE_MASK << MAP_HUGE_SHIFT) | MAP_FIXED)),
-			     -1, 0);
+	raw = mock_real.mmap(
+	    NULL, rounded + page, prot,
+	    (int)((unsigned)flags &
+	          ~(MAP_HUGETLB | ((unsigned)MAP_HUGE_MASK << MAP_HUGE_SHIFT) | MAP_FIXED)),
+	    -1, 0);
 	if (raw == MAP_FAILED) {
 		free(m);
 		return MAP_FAILED;
@@ -264,7 +268,8 @@ void *mock_huge_mmap(void *addr, size_t len, int prot, int flags)
 	if (aligned > raw)
 		mock_real.munmap(raw, (size_t)(aligned - raw));
 	if (raw + rounded + page > aligned + rounded)
-		mock_real.munmap(aligned + rounded, (size_t)(raw + rounded + page - (aligned + rounded)));
+		mock_real.munmap(aligned + rounded,
+		                 (size_t)(raw + rounded + page - (aligned + rounded)));
 	m->addr = (uintptr_t)aligned;
 	m->len = rounded;
 	m->huge = pool + 1;
@@ -399,10 +404,10 @@ void mock_mmap_report(void)
 			continue;
 		if (m->huge)
 			fprintf(stderr, "vfio-mock: leak: huge page mapping %p len 0x%zx\n",
-				(void *)m->addr, m->len);
+			        (void *)m->addr, m->len);
 		else
 			fprintf(stderr, "vfio-mock: leak: BAR%u mapping of %s at %p len 0x%zx\n",
-				m->bar, m->dev->cfg.address, (void *)m->addr, m->len);
+			        m->bar, m->dev->cfg.address, (void *)m->addr, m->len);
 	}
 }
 

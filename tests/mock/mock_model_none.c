@@ -21,6 +21,6 @@ static void none_defaults(struct mock_dev_config *cfg)
 }
 
 const struct mock_model_ops mock_model_none = {
-	.name = "none",
-	.defaults = none_defaults,
+    .name = "none",
+    .defaults = none_defaults,
 };

@@ -17,7 +17,7 @@ int mock_fault_arm(const char *kind, unsigned nth, int err);
 static int bad(const char *where, const char *field, const char *why)
 {
 	fprintf(stderr, "vfio-mock: scenario: %s%s\"%s\": %s\n", where ? where : "",
-		where ? ": " : "", field, why);
+	        where ? ": " : "", field, why);
 	return -1;
 }
 
@@ -46,7 +46,7 @@ static int num(struct json_object *v, const char *where, const char *field, uint
 }
 
 static int opt_num(struct json_object *o, const char *where, const char *field, uint64_t max,
-		   uint64_t *out)
+                   uint64_t *out)
 {
 	struct json_object *v;
 
@@ -72,7 +72,7 @@ static int opt_bool(struct json_object *o, const char *where, const char *field,
 }
 
 static int opt_str(struct json_object *o, const char *where, const char *field, char *out,
-		   size_t len)
+                   size_t len)
 {
 	struct json_object *v;
 
@@ -88,8 +88,8 @@ static int opt_str(struct json_object *o, const char *where, const char *field, 
 
 static const struct mock_model_ops *model_find(const char *name)
 {
-	const struct mock_model_ops *all[] = { &mock_model_none, &mock_model_edu,
-					       &mock_model_dfl_fpga, &mock_model_hostile_dfl };
+	const struct mock_model_ops *all[] = {&mock_model_none, &mock_model_edu,
+	                                      &mock_model_dfl_fpga, &mock_model_hostile_dfl};
 
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
 		if (all[i] && all[i]->name && !strcmp(all[i]->name, name))
@@ -102,8 +102,9 @@ static int valid_address(const char *a)
 	unsigned dom, bus, dev, fn;
 	char tail;
 
-	return strlen(a) == 12 && sscanf(a, "%4x:%2x:%2x.%1x%c", &dom, &bus, &dev, &fn, &tail) == 4 &&
-	       dev < 32 && fn < 8;
+	return strlen(a) == 12 &&
+	       sscanf(a, "%4x:%2x:%2x.%1x%c", &dom, &bus, &dev, &fn, &tail) == 4 && dev < 32 &&
+	       fn < 8;
 }
 
 static int parse_iommu(struct json_object *o)
@@ -114,20 +115,23 @@ static int parse_iommu(struct json_object *o)
 	if (!json_object_is_type(o, json_type_object))
 		return bad(NULL, "iommu", "must be an object");
 	if (json_object_object_get_ex(o, "ranges", &r)) {
-		size_t n = json_object_is_type(r, json_type_array) ? json_object_array_length(r) : 0;
+		size_t n =
+		    json_object_is_type(r, json_type_array) ? json_object_array_length(r) : 0;
 
 		if (!json_object_is_type(r, json_type_array) || n > 8)
-			return bad("iommu", "ranges", "must be an array of at most 8 [start, end] pairs");
+			return bad("iommu", "ranges",
+			           "must be an array of at most 8 [start, end] pairs");
 		mock_w.nranges = (unsigned)n;
 		for (size_t i = 0; i < n; i++) {
 			struct json_object *p = json_object_array_get_idx(r, i);
 
-			if (!json_object_is_type(p, json_type_array) || json_object_array_length(p) != 2)
+			if (!json_object_is_type(p, json_type_array) ||
+			    json_object_array_length(p) != 2)
 				return bad("iommu", "ranges", "each range must be [start, end]");
 			if (num(json_object_array_get_idx(p, 0), "iommu.ranges", "start",
-				&mock_w.ranges[i][0]) ||
+			        &mock_w.ranges[i][0]) ||
 			    num(json_object_array_get_idx(p, 1), "iommu.ranges", "end",
-				&mock_w.ranges[i][1]))
+			        &mock_w.ranges[i][1]))
 				return -1;
 			if (mock_w.ranges[i][1] < mock_w.ranges[i][0])
 				return bad("iommu", "ranges", "end is below start");
@@ -137,7 +141,8 @@ static int parse_iommu(struct json_object *o)
 		return -1;
 	else if (json_object_object_get_ex(o, "pgsizes", NULL)) {
 		if (!(v & 0xfffff000ULL) || (v & 0xfff))
-			return bad("iommu", "pgsizes", "must include page sizes of 4 KiB or more only");
+			return bad("iommu", "pgsizes",
+			           "must include page sizes of 4 KiB or more only");
 		mock_w.pgsizes = v;
 	}
 	switch (opt_num(o, "iommu", "dma_entry_limit", 0xffffffffu, &v)) {
@@ -163,7 +168,8 @@ static int parse_hugepages(struct json_object *o)
 		int idx = !strcmp(key, "2048kB") ? 0 : !strcmp(key, "1048576kB") ? 1 : -1;
 
 		if (idx < 0)
-			return bad("hugepages", key, "unknown pool (use \"2048kB\" or \"1048576kB\")");
+			return bad("hugepages", key,
+			           "unknown pool (use \"2048kB\" or \"1048576kB\")");
 		if (num(val, "hugepages", key, &v))
 			return -1;
 		if (v > 1u << 20)
@@ -210,22 +216,25 @@ static int parse_bars(struct json_object *arr, struct mock_dev_config *cfg, cons
 		}
 		bar->nsparse = 0;
 		if (json_object_object_get_ex(b, "sparse", &sp)) {
-			size_t n = json_object_is_type(sp, json_type_array) ? json_object_array_length(sp)
-									    : 99;
+			size_t n = json_object_is_type(sp, json_type_array)
+			               ? json_object_array_length(sp)
+			               : 99;
 
 			if (n > MOCK_MAX_SPARSE)
-				return bad(where, "sparse", "must be an array of at most 8 [offset, size]");
+				return bad(where, "sparse",
+				           "must be an array of at most 8 [offset, size]");
 			bar->nsparse = (unsigned)n;
 			for (size_t k = 0; k < n; k++) {
 				struct json_object *p = json_object_array_get_idx(sp, k);
 
 				if (!json_object_is_type(p, json_type_array) ||
 				    json_object_array_length(p) != 2)
-					return bad(where, "sparse", "each area must be [offset, size]");
+					return bad(where, "sparse",
+					           "each area must be [offset, size]");
 				if (num(json_object_array_get_idx(p, 0), where, "sparse offset",
-					&bar->sparse[k].offset) ||
+				        &bar->sparse[k].offset) ||
 				    num(json_object_array_get_idx(p, 1), where, "sparse size",
-					&bar->sparse[k].size))
+				        &bar->sparse[k].size))
 					return -1;
 				if (bar->sparse[k].offset + bar->sparse[k].size > bar->size)
 					return bad(where, "sparse", "area lies outside the BAR");
@@ -271,12 +280,12 @@ static int parse_device(struct json_object *o, size_t i)
 	if (ops->defaults)
 		ops->defaults(&cfg);
 
-#define NUMFIELD(name, dst, max)                                            \
-	switch (opt_num(o, where, name, max, &x)) {                          \
-	case -1:                                                             \
-		return -1;                                                   \
-	case 1:                                                              \
-		dst = x;                                                     \
+#define NUMFIELD(name, dst, max)                                                                   \
+	switch (opt_num(o, where, name, max, &x)) {                                                \
+	case -1:                                                                                   \
+		return -1;                                                                         \
+	case 1:                                                                                    \
+		dst = x;                                                                           \
 	}
 	NUMFIELD("vendor", cfg.vendor, 0xffff);
 	NUMFIELD("device", cfg.device, 0xffff);
@@ -312,8 +321,8 @@ static int parse_device(struct json_object *o, size_t i)
 	if (json_object_object_get_ex(o, "bars", &v) && parse_bars(v, &cfg, where))
 		return -1;
 	if (json_object_object_get_ex(o, "irqs", &v)) {
-		static const char *const names[5] = { "intx", "msi", "msix", "err", "req" };
-		static const unsigned max[5] = { 1, 32, 2048, 1, 1 };
+		static const char *const names[5] = {"intx", "msi", "msix", "err", "req"};
+		static const unsigned max[5] = {1, 32, 2048, 1, 1};
 
 		if (!json_object_is_type(v, json_type_object))
 			return bad(where, "irqs", "must be an object");
@@ -369,7 +378,8 @@ static int parse_faults(struct json_object *arr)
 				err = mock_errno_parse(json_object_get_string(e));
 		}
 		if (err <= 0)
-			return bad("faults[]", "errno", "is required (name like \"ENOMEM\" or number)");
+			return bad("faults[]", "errno",
+			           "is required (name like \"ENOMEM\" or number)");
 		if (mock_fault_arm(kind, (unsigned)nth, err))
 			return bad("faults[]", "call", "unknown kind");
 	}
@@ -444,14 +454,14 @@ int vfio_mock_load_scenario(const char *json)
 		root = json_tokener_parse_verbose(json, &jerr);
 		if (!root) {
 			fprintf(stderr, "vfio-mock: scenario: JSON error: %s\n",
-				json_tokener_error_desc(jerr));
+			        json_tokener_error_desc(jerr));
 			return -1;
 		}
 	} else {
 		root = json_object_from_file(json);
 		if (!root) {
 			fprintf(stderr, "vfio-mock: scenario %s: cannot read or parse: %s\n", json,
-				json_util_get_last_err());
+			        json_util_get_last_err());
 			return -1;
 		}
 	}

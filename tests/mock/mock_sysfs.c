@@ -68,7 +68,7 @@ void mock_path_unredirect(char *path)
 }
 
 static int put_file(const char *dir, const char *name, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 static int put_file(const char *dir, const char *name, const char *fmt, ...)
 {
 	char path[512], text[2048];
@@ -152,9 +152,9 @@ static int build_device(struct mock_dev *d)
 			end = start + c->bar[i].size - 1;
 			flags = d->bar_phys[i] >> 32 ? 0x140204 : 0x40200;
 		}
-		used += (size_t)snprintf(res + used, sizeof(res) - used,
-					 "0x%016llx 0x%016llx 0x%016llx\n", (unsigned long long)start,
-					 (unsigned long long)end, (unsigned long long)flags);
+		used += (size_t)snprintf(
+		    res + used, sizeof(res) - used, "0x%016llx 0x%016llx 0x%016llx\n",
+		    (unsigned long long)start, (unsigned long long)end, (unsigned long long)flags);
 	}
 	put_file(dir, "resource", "%s", res);
 	snprintf(path, sizeof(path), "%s/config", dir);
@@ -217,7 +217,7 @@ static int build_device(struct mock_dev *d)
 
 void mock_sysfs_update_hugepages(void)
 {
-	static const char *const pools[2] = { "hugepages-2048kB", "hugepages-1048576kB" };
+	static const char *const pools[2] = {"hugepages-2048kB", "hugepages-1048576kB"};
 	char dir[512];
 
 	if (!root_len)
@@ -231,14 +231,14 @@ void mock_sysfs_update_hugepages(void)
 
 int mock_sysfs_build(void)
 {
-	static const char *const pools[2] = { "hugepages-2048kB", "hugepages-1048576kB" };
+	static const char *const pools[2] = {"hugepages-2048kB", "hugepages-1048576kB"};
 	const char *tmp = getenv("TMPDIR");
 	char path[512];
 
 	snprintf(root, sizeof(root), "%s/vfio-mock.XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(root)) {
 		fprintf(stderr, "vfio-mock: cannot create the fake sysfs under %s: %s\n",
-			tmp && *tmp ? tmp : "/tmp", strerror(errno));
+		        tmp && *tmp ? tmp : "/tmp", strerror(errno));
 		root[0] = 0;
 		return -1;
 	}
@@ -270,7 +270,7 @@ int mock_sysfs_build(void)
 	for (unsigned i = 0; i < mock_w.ndev; i++)
 		if (build_device(mock_w.dev[i])) {
 			fprintf(stderr, "vfio-mock: cannot build the fake sysfs for %s: %s\n",
-				mock_w.dev[i]->cfg.address, strerror(errno));
+			        mock_w.dev[i]->cfg.address, strerror(errno));
 			return -1;
 		}
 	__atomic_store_n(&active, 1, __ATOMIC_RELEASE);

@@ -34,16 +34,23 @@ static const char kDefaultScenario[] = R"({
       "irqs": { "intx": 1, "msi": 4, "msix": 8, "err": 1, "req": 1 }, "pcie": true } ]
 })";
 
-class MockTest : public ::testing::Test {
-protected:
-	void SetUp() override { ASSERT_EQ(0, vfio_mock_load_scenario(scenario())); }
+class MockTest : public ::testing::Test
+{
+      protected:
+	void SetUp() override
+	{
+		ASSERT_EQ(0, vfio_mock_load_scenario(scenario()));
+	}
 	void TearDown() override
 	{
 		for (int fd : fds)
 			close(fd);
 		vfio_mock_reset();
 	}
-	virtual const char *scenario() { return kDefaultScenario; }
+	virtual const char *scenario()
+	{
+		return kDefaultScenario;
+	}
 
 	int keep(int fd)
 	{
@@ -60,7 +67,10 @@ protected:
 			}
 		close(fd);
 	}
-	int open_container() { return keep(open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC)); }
+	int open_container()
+	{
+		return keep(open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC));
+	}
 	int open_group(unsigned n)
 	{
 		return keep(open(("/dev/vfio/" + std::to_string(n)).c_str(), O_RDWR | O_CLOEXEC));
@@ -75,13 +85,16 @@ protected:
 		ASSERT_EQ(0, ioctl(*grp, VFIO_GROUP_SET_CONTAINER, cont));
 		ASSERT_EQ(0, ioctl(*cont, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU));
 	}
-	int device(int grp, const char *name) { return keep(ioctl(grp, VFIO_GROUP_GET_DEVICE_FD, name)); }
+	int device(int grp, const char *name)
+	{
+		return keep(ioctl(grp, VFIO_GROUP_GET_DEVICE_FD, name));
+	}
 
 	std::vector<int> fds;
 };
 
 static inline int map_dma(int cont, void *vaddr, uint64_t iova, uint64_t size,
-			  uint32_t flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE)
+                          uint32_t flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE)
 {
 	struct vfio_iommu_type1_dma_map m = {};
 
@@ -94,7 +107,7 @@ static inline int map_dma(int cont, void *vaddr, uint64_t iova, uint64_t size,
 }
 
 static inline int unmap_dma(int cont, uint64_t iova, uint64_t size, uint64_t *unmapped = nullptr,
-			    uint32_t flags = 0)
+                            uint32_t flags = 0)
 {
 	struct vfio_iommu_type1_dma_unmap u = {};
 	int ret;
@@ -125,7 +138,7 @@ static inline int set_irq_efds(int dev, unsigned index, unsigned start, std::vec
 }
 
 static inline int set_irq_none(int dev, unsigned index, uint32_t action, unsigned start,
-			       unsigned count)
+                               unsigned count)
 {
 	vfio_irq_set s = {};
 
@@ -147,11 +160,11 @@ static inline uint64_t efd_count(int efd)
 	return v;
 }
 
-#define EXPECT_ERRNO(err, call)                                                  \
-	do {                                                                     \
-		errno = 0;                                                       \
-		EXPECT_EQ(-1, (long)(call));                                     \
-		EXPECT_EQ(err, errno) << #call << ": " << strerror(errno);       \
+#define EXPECT_ERRNO(err, call)                                                                    \
+	do {                                                                                       \
+		errno = 0;                                                                         \
+		EXPECT_EQ(-1, (long)(call));                                                       \
+		EXPECT_EQ(err, errno) << #call << ": " << strerror(errno);                         \
 	} while (0)
 
 #endif /* MOCK_TEST_UTIL_H */

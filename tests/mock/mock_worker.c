@@ -20,7 +20,7 @@ struct work {
 	void *arg;
 };
 
-static struct work *queue; /* sorted by due_ns; guarded by the world lock */
+static struct work *queue;  /* sorted by due_ns; guarded by the world lock */
 static pthread_cond_t wake; /* CLOCK_MONOTONIC, set up before the thread starts */
 static pthread_mutex_t wake_lock = PTHREAD_MUTEX_INITIALIZER;
 static int started;
@@ -58,8 +58,8 @@ static void *worker(void *unused)
 		if (due == UINT64_MAX) {
 			pthread_cond_wait(&wake, &wake_lock);
 		} else {
-			struct timespec ts = { .tv_sec = (time_t)(due / 1000000000ULL),
-					       .tv_nsec = (long)(due % 1000000000ULL) };
+			struct timespec ts = {.tv_sec = (time_t)(due / 1000000000ULL),
+			                      .tv_nsec = (long)(due % 1000000000ULL)};
 
 			pthread_cond_timedwait(&wake, &wake_lock, &ts);
 		}
@@ -81,7 +81,7 @@ __attribute__((constructor)) static void worker_init(void)
 }
 
 void mock_schedule(struct mock_dev *d, uint64_t delay_ns, void (*fn)(void *state, void *arg),
-		   void *arg)
+                   void *arg)
 {
 	struct work *w = malloc(sizeof(*w)), **pp;
 

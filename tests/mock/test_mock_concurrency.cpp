@@ -21,10 +21,10 @@ TEST_F(MockConcurrency, MapChurnRegisterTrafficAndDeviceDma)
 	ASSERT_EQ(2, pwrite(d, &cmd, 2, (off_t)7 << 40 | 4));
 	const size_t kPage = 4096;
 	auto *mem = (uint8_t *)mmap(nullptr, 64 * kPage, PROT_READ | PROT_WRITE,
-				    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	                            MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, (void *)mem);
 	ASSERT_EQ(0, map_dma(c, mem, 0x100000, kPage)); // edu's DMA target, stays mapped
-	std::atomic<int> errors{ 0 };
+	std::atomic<int> errors{0};
 	std::vector<std::thread> t;
 	for (int w = 0; w < 3; w++)
 		t.emplace_back([&, w] {
@@ -45,8 +45,8 @@ TEST_F(MockConcurrency, MapChurnRegisterTrafficAndDeviceDma)
 	});
 	t.emplace_back([&] {
 		for (int i = 0; i < 20; i++) {
-			uint64_t v[4] = { 0x40000, 0x100000, 0x100, 0x3 };
-			const off_t regs[4] = { 0x88 - 8, 0x88, 0x90, 0x98 };
+			uint64_t v[4] = {0x40000, 0x100000, 0x100, 0x3};
+			const off_t regs[4] = {0x88 - 8, 0x88, 0x90, 0x98};
 			for (int k = 0; k < 4; k++)
 				if (pwrite(d, &v[k], 8, regs[k]) != 8)
 					errors++;

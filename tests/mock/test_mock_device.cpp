@@ -11,8 +11,9 @@ static off_t region(unsigned index, uint64_t off = 0)
 	return (off_t)(((uint64_t)index << 40) | off);
 }
 
-class Device : public MockTest {
-protected:
+class Device : public MockTest
+{
+      protected:
 	void SetUp() override
 	{
 		MockTest::SetUp();
@@ -62,7 +63,8 @@ TEST_F(Device, RegionInfo)
 	EXPECT_EQ(0x100000u, r.size);
 	EXPECT_EQ(0u, r.offset);
 	EXPECT_EQ((uint32_t)(VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE |
-			     VFIO_REGION_INFO_FLAG_MMAP), r.flags);
+	                     VFIO_REGION_INFO_FLAG_MMAP),
+	          r.flags);
 	r = rinfo(edu, 1);
 	EXPECT_EQ(0u, r.size);
 	EXPECT_EQ(0u, r.flags);
@@ -116,15 +118,18 @@ TEST_F(Device, MmapRules)
 	EXPECT_EQ(MAP_FAILED, mmap(nullptr, 4096, rw, MAP_SHARED, edu, region(1)));
 	EXPECT_EQ(MAP_FAILED, mmap(nullptr, 4096, rw, MAP_SHARED, edu, region(6)));
 	EXPECT_EQ(MAP_FAILED, mmap(nullptr, 4096, rw, MAP_SHARED, edu, region(7)));
-	EXPECT_EQ(MAP_FAILED, mmap(nullptr, 4096, rw, MAP_SHARED, plain, region(2))); // no MMAP flag
-	EXPECT_EQ(MAP_FAILED, mmap(nullptr, 4096, rw, MAP_SHARED, plain, region(0, 0x1000))); // hole
-	EXPECT_EQ(MAP_FAILED, mmap(nullptr, 0x4000, rw, MAP_SHARED, plain, 0)); // spans the hole
+	EXPECT_EQ(MAP_FAILED,
+	          mmap(nullptr, 4096, rw, MAP_SHARED, plain, region(2))); // no MMAP flag
+	EXPECT_EQ(MAP_FAILED,
+	          mmap(nullptr, 4096, rw, MAP_SHARED, plain, region(0, 0x1000))); // hole
+	EXPECT_EQ(MAP_FAILED, mmap(nullptr, 0x4000, rw, MAP_SHARED, plain, 0));   // spans the hole
 	EXPECT_EQ(EINVAL, errno);
 	struct vfio_mock_leaks l;
 	vfio_mock_leaks(&l);
 	EXPECT_EQ(0u, l.bar_maps) << "failed mmaps leave nothing";
 
-	auto *p = (volatile uint32_t *)mmap(nullptr, 0x2000, rw, MAP_SHARED, plain, region(0, 0x2000));
+	auto *p =
+	    (volatile uint32_t *)mmap(nullptr, 0x2000, rw, MAP_SHARED, plain, region(0, 0x2000));
 	ASSERT_NE(MAP_FAILED, (void *)p);
 	p[5] = 0x1234abcd; // plain memory behind the "none" model
 	uint32_t v = 0;
@@ -176,7 +181,7 @@ TEST_F(Device, ConfigSpace)
 		ids.push_back(hdr[0]);
 		cap = hdr[1];
 	}
-	EXPECT_EQ((std::vector<uint8_t>{ 0x05, 0x11, 0x10 }), ids);
+	EXPECT_EQ((std::vector<uint8_t>{0x05, 0x11, 0x10}), ids);
 
 	uint16_t cmd = 0xffff;
 	ASSERT_EQ(2, pwrite(edu, &cmd, 2, region(7, 4)));
@@ -195,8 +200,8 @@ TEST_F(Device, ConfigSpace)
 
 TEST_F(Device, EduRegistersThroughTheTrap)
 {
-	auto *bar = (volatile uint8_t *)mmap(nullptr, 0x100000, PROT_READ | PROT_WRITE, MAP_SHARED,
-					     edu, 0);
+	auto *bar =
+	    (volatile uint8_t *)mmap(nullptr, 0x100000, PROT_READ | PROT_WRITE, MAP_SHARED, edu, 0);
 	ASSERT_NE(MAP_FAILED, (void *)bar);
 	auto r32 = [&](unsigned off) { return *(volatile uint32_t *)(bar + off); };
 	auto w32 = [&](unsigned off, uint32_t v) { *(volatile uint32_t *)(bar + off) = v; };
@@ -220,7 +225,7 @@ TEST_F(Device, EduRegistersThroughTheTrap)
 TEST_F(Device, EduDmaNeedsBusMasterAndTheWindow)
 {
 	auto *mem = (uint8_t *)mmap(nullptr, 0x2000, PROT_READ | PROT_WRITE,
-				    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	                            MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	memset(mem, 0x5a, 0x1000);
 	memset(mem + 0x1000, 0, 0x1000);
 	ASSERT_EQ(0, map_dma(cont, mem, 0x200000, 0x2000));
@@ -312,7 +317,8 @@ TEST_F(Device, ResetAndLastCloseDisable)
 	EXPECT_EQ(0, st.command & 0x4) << "bus master off after the last close";
 }
 
-class DeviceNoReset : public MockTest {
+class DeviceNoReset : public MockTest
+{
 	const char *scenario() override
 	{
 		return R"({ "devices": [ { "address": "0000:00:05.0", "model": "none", "reset": false } ] })";

@@ -13,7 +13,7 @@ TEST_F(Faults, NthCallFailsWithoutSideEffects)
 	int c, g;
 	setup_iommu(1, &c, &g);
 	auto *mem = (uint8_t *)mmap(nullptr, 0x3000, PROT_READ | PROT_WRITE,
-				    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	                            MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	unsigned before = vfio_mock_calls("VFIO_IOMMU_MAP_DMA");
 	ASSERT_EQ(0, vfio_mock_fail("VFIO_IOMMU_MAP_DMA", 2, ENOMEM));
 	EXPECT_EQ(0, map_dma(c, mem, 0x100000, 0x1000));
@@ -51,7 +51,8 @@ TEST_F(Faults, NthCallFailsWithoutSideEffects)
 	munmap(mem, 0x3000);
 }
 
-class ScenarioFaults : public MockTest {
+class ScenarioFaults : public MockTest
+{
 	const char *scenario() override
 	{
 		return R"({ "devices": [ { "address": "0000:00:03.0", "model": "edu" } ],
@@ -76,9 +77,9 @@ TEST_F(Faults, LeakAccountingNamesEverything)
 	ASSERT_EQ(0, map_dma(c, mem, 0x100000, 4096));
 	void *bar = mmap(nullptr, 4096, PROT_READ, MAP_SHARED, d, 0);
 	int efd = keep(eventfd(0, EFD_NONBLOCK));
-	ASSERT_EQ(0, set_irq_efds(d, VFIO_PCI_MSI_IRQ_INDEX, 0, { efd }));
+	ASSERT_EQ(0, set_irq_efds(d, VFIO_PCI_MSI_IRQ_INDEX, 0, {efd}));
 	void *huge = mmap(nullptr, 4096, PROT_READ | PROT_WRITE,
-			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+	                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
 	ASSERT_NE(MAP_FAILED, huge);
 	struct vfio_mock_leaks l;
 	vfio_mock_leaks(&l);
@@ -105,11 +106,11 @@ TEST_F(Faults, HugePagePools)
 	EXPECT_EQ(8u, vfio_mock_hugepages_free(M2));
 	EXPECT_EQ(2u, vfio_mock_hugepages_free(G1));
 	auto *a = (uint8_t *)mmap(nullptr, 3 << 20, PROT_READ | PROT_WRITE,
-				  MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+	                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
 	ASSERT_NE(MAP_FAILED, (void *)a);
 	EXPECT_EQ(0u, (uintptr_t)a % M2) << "aligned to the huge page";
 	EXPECT_EQ(6u, vfio_mock_hugepages_free(M2)) << "3 MiB takes two 2 MiB pages";
-	a[(4 << 20) - 1] = 1; // the whole rounded range is usable
+	a[(4 << 20) - 1] = 1;                     // the whole rounded range is usable
 	EXPECT_ERRNO(EINVAL, munmap(a, 3 << 20)); // not a huge page multiple
 	EXPECT_ERRNO(EINVAL, munmap(a, 4096));
 	EXPECT_EQ(6u, vfio_mock_hugepages_free(M2));
@@ -117,18 +118,19 @@ TEST_F(Faults, HugePagePools)
 	EXPECT_EQ(8u, vfio_mock_hugepages_free(M2));
 
 	void *g = mmap(nullptr, 4096, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_HUGE_1GB, -1, 0);
+	               MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_HUGE_1GB, -1, 0);
 	ASSERT_NE(MAP_FAILED, g);
 	EXPECT_EQ(0u, (uintptr_t)g % G1);
 	EXPECT_EQ(1u, vfio_mock_hugepages_free(G1));
-	EXPECT_EQ(MAP_FAILED, mmap(nullptr, 2ull << 30, PROT_READ | PROT_WRITE,
-				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_HUGE_1GB, -1, 0));
+	EXPECT_EQ(MAP_FAILED,
+	          mmap(nullptr, 2ull << 30, PROT_READ | PROT_WRITE,
+	               MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_HUGE_1GB, -1, 0));
 	EXPECT_EQ(ENOMEM, errno);
 	EXPECT_EQ(0, munmap(g, G1));
 	EXPECT_EQ(2u, vfio_mock_hugepages_free(G1));
 	ASSERT_EQ(0, vfio_mock_fail("mmap_huge", 1, ENOMEM));
 	EXPECT_EQ(MAP_FAILED, mmap(nullptr, 4096, PROT_READ | PROT_WRITE,
-				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0));
+	                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0));
 	EXPECT_EQ(8u, vfio_mock_hugepages_free(M2));
 }
 
@@ -137,8 +139,8 @@ TEST(MockNoScenario, EverythingPassesThrough)
 	vfio_mock_reset();
 	EXPECT_ERRNO(ENOENT, open("/dev/vfio/vfio", O_RDWR));
 	EXPECT_EQ(MAP_FAILED, mmap(nullptr, 4096, PROT_READ | PROT_WRITE,
-				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0))
-		<< "this machine has no huge pages reserved";
+	                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0))
+	    << "this machine has no huge pages reserved";
 	int fd = open("/proc/self/status", O_RDONLY);
 	EXPECT_GE(fd, 0);
 	char buf[16];
@@ -150,8 +152,12 @@ TEST(MockScenarioErrors, RejectedWithTheFieldNamed)
 {
 	testing::internal::CaptureStderr();
 	EXPECT_EQ(-1, vfio_mock_load_scenario(R"({ "devices": [ { "model": "edu" } ] })"));
-	EXPECT_EQ(-1, vfio_mock_load_scenario(R"({ "devices": [ { "address": "0000:00:03.0", "model": "nope" } ] })"));
-	EXPECT_EQ(-1, vfio_mock_load_scenario(R"({ "devices": [ { "address": "0000:00:03.0", "model": "edu", "vendor": "0xzz" } ] })"));
+	EXPECT_EQ(-1, vfio_mock_load_scenario(
+	                  R"({ "devices": [ { "address": "0000:00:03.0", "model": "nope" } ] })"));
+	EXPECT_EQ(
+	    -1,
+	    vfio_mock_load_scenario(
+	        R"({ "devices": [ { "address": "0000:00:03.0", "model": "edu", "vendor": "0xzz" } ] })"));
 	EXPECT_EQ(-1, vfio_mock_load_scenario(R"({ "iommu": { "pgsizes": 12 } })"));
 	EXPECT_EQ(-1, vfio_mock_load_scenario(R"({ "devcies": [] })"));
 	EXPECT_EQ(-1, vfio_mock_load_scenario(R"({ "devices": [ )"));
@@ -182,7 +188,7 @@ TEST(MockLeakCheck, ExitStatus97WhenSomethingIsLeft)
 			setenv("VFIO_MOCK_SCENARIO", VFIOMOCK_SCENARIOS "/edu.json", 1);
 			execl("/proc/self/exe", "vfiomock_tests",
 			      leak ? "--gtest_filter=MockLeakCheckChild.DISABLED_Leaks"
-				   : "--gtest_filter=MockLeakCheckChild.DISABLED_Clean",
+			           : "--gtest_filter=MockLeakCheckChild.DISABLED_Clean",
 			      "--gtest_also_run_disabled_tests", (char *)nullptr);
 			_exit(1);
 		}

@@ -86,11 +86,11 @@ TEST_F(Iommu, DeviceNameMatching)
 	EXPECT_ERRNO(ENODEV, ioctl(g, VFIO_GROUP_GET_DEVICE_FD, "0000:00:03.0x"));
 	EXPECT_ERRNO(EINVAL, ioctl(g, VFIO_GROUP_GET_DEVICE_FD, "0000:00:03.0 bogus=1"));
 	EXPECT_ERRNO(EINVAL, ioctl(g, VFIO_GROUP_GET_DEVICE_FD,
-				   "0000:00:03.0 vf_token=not-a-uuid-but-36-characters-long!!"));
+	                           "0000:00:03.0 vf_token=not-a-uuid-but-36-characters-long!!"));
 	EXPECT_ERRNO(EINVAL, ioctl(g, VFIO_GROUP_GET_DEVICE_FD, "0000:00:03.0 vf_token=1234"));
 	// a well-formed token on a device that is neither PF nor VF
 	EXPECT_ERRNO(EINVAL, ioctl(g, VFIO_GROUP_GET_DEVICE_FD,
-				   "0000:00:03.0 vf_token=2ab74924-c335-45f4-9b16-8569e5b08258"));
+	                           "0000:00:03.0 vf_token=2ab74924-c335-45f4-9b16-8569e5b08258"));
 	EXPECT_GE(device(g, "0000:00:03.0  "), 0) << "trailing spaces are fine";
 }
 
@@ -111,8 +111,10 @@ TEST_F(Iommu, GetInfoCapabilityProtocol)
 	ASSERT_GT(info.argsz, sizeof(info));
 
 	uint8_t empty_map[4096];
-	ASSERT_EQ(0, map_dma(c, mmap(nullptr, 4096, PROT_READ | PROT_WRITE,
-				     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), 0x100000, 4096));
+	ASSERT_EQ(0, map_dma(c,
+	                     mmap(nullptr, 4096, PROT_READ | PROT_WRITE,
+	                          MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+	                     0x100000, 4096));
 	(void)empty_map;
 	std::vector<uint8_t> buf(info.argsz);
 	auto *full = (vfio_iommu_type1_info *)buf.data();
@@ -137,14 +139,15 @@ TEST_F(Iommu, GetInfoCapabilityProtocol)
 		}
 		off = h.next;
 	}
-	EXPECT_EQ((std::vector<uint16_t>{ 2, 3, 1 }), ids);
+	EXPECT_EQ((std::vector<uint16_t>{2, 3, 1}), ids);
 	EXPECT_EQ(65534u, avail);
 	EXPECT_EQ(2u, nr);
 	EXPECT_EQ(0xfef00000ull, r1s);
 	EXPECT_EQ(0x7fffffffffull, r1e);
 }
 
-class IommuNoIovaCaps : public MockTest {
+class IommuNoIovaCaps : public MockTest
+{
 	const char *scenario() override
 	{
 		return R"({ "iommu": { "iova_caps": false, "type1v2": false, "dma_entry_limit": 2 },
@@ -172,7 +175,7 @@ TEST_F(IommuNoIovaCaps, OldKernelAndV1Semantics)
 	}
 
 	auto *mem = (uint8_t *)mmap(nullptr, 4 * 4096, PROT_READ | PROT_WRITE,
-				    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	                            MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_EQ(0, map_dma(c, mem, 0x10000, 0x2000));
 	ASSERT_EQ(0, map_dma(c, mem + 0x2000, 0x12000, 0x1000));
 	EXPECT_ERRNO(ENOSPC, map_dma(c, mem + 0x3000, 0x20000, 0x1000)); // limit 2
@@ -192,7 +195,7 @@ TEST_F(Iommu, MapDmaErrors)
 	int c, g;
 	setup_iommu(1, &c, &g);
 	auto *mem = (uint8_t *)mmap(nullptr, 8 * 4096, PROT_READ | PROT_WRITE,
-				    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	                            MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, (void *)mem);
 
 	vfio_iommu_type1_dma_map m = {};
@@ -201,17 +204,17 @@ TEST_F(Iommu, MapDmaErrors)
 	m.vaddr = (uintptr_t)mem;
 	m.iova = 0x100000;
 	m.size = 4096;
-	EXPECT_ERRNO(EINVAL, ioctl(c, VFIO_IOMMU_MAP_DMA, &m)); // argsz
-	EXPECT_ERRNO(EINVAL, map_dma(c, mem, 0x100000, 4096, 0x80)); // unknown flag
-	EXPECT_ERRNO(EINVAL, map_dma(c, mem, 0x100000, 4096, 0)); // no READ/WRITE
-	EXPECT_ERRNO(EINVAL, map_dma(c, mem, 0x100000, 0)); // size 0
-	EXPECT_ERRNO(EINVAL, map_dma(c, mem, 0x100800, 4096)); // iova unaligned
-	EXPECT_ERRNO(EINVAL, map_dma(c, mem + 8, 0x100000, 4096)); // vaddr unaligned
-	EXPECT_ERRNO(EINVAL, map_dma(c, mem, 0x100000, 4095)); // size unaligned
+	EXPECT_ERRNO(EINVAL, ioctl(c, VFIO_IOMMU_MAP_DMA, &m));               // argsz
+	EXPECT_ERRNO(EINVAL, map_dma(c, mem, 0x100000, 4096, 0x80));          // unknown flag
+	EXPECT_ERRNO(EINVAL, map_dma(c, mem, 0x100000, 4096, 0));             // no READ/WRITE
+	EXPECT_ERRNO(EINVAL, map_dma(c, mem, 0x100000, 0));                   // size 0
+	EXPECT_ERRNO(EINVAL, map_dma(c, mem, 0x100800, 4096));                // iova unaligned
+	EXPECT_ERRNO(EINVAL, map_dma(c, mem + 8, 0x100000, 4096));            // vaddr unaligned
+	EXPECT_ERRNO(EINVAL, map_dma(c, mem, 0x100000, 4095));                // size unaligned
 	EXPECT_ERRNO(EINVAL, map_dma(c, mem, 0xfffffffffffff000ull, 0x2000)); // wraps
-	EXPECT_ERRNO(EINVAL, map_dma(c, mem, 0xfee00000, 4096)); // MSI hole
-	EXPECT_ERRNO(EINVAL, map_dma(c, mem, 0x8000000000ull, 4096)); // above the ranges
-	EXPECT_ERRNO(EINVAL, map_dma(c, mem, 0xfedff000, 0x2000)); // straddles the hole
+	EXPECT_ERRNO(EINVAL, map_dma(c, mem, 0xfee00000, 4096));              // MSI hole
+	EXPECT_ERRNO(EINVAL, map_dma(c, mem, 0x8000000000ull, 4096));         // above the ranges
+	EXPECT_ERRNO(EINVAL, map_dma(c, mem, 0xfedff000, 0x2000));            // straddles the hole
 
 	void *hole = mmap(nullptr, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	munmap(hole, 4096);
@@ -236,15 +239,15 @@ TEST_F(Iommu, UnmapDmaV2Rules)
 	int c, g;
 	setup_iommu(1, &c, &g);
 	auto *mem = (uint8_t *)mmap(nullptr, 16 * 4096, PROT_READ | PROT_WRITE,
-				    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	                            MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_EQ(0, map_dma(c, mem, 0x100000, 0x4000));
 	ASSERT_EQ(0, map_dma(c, mem + 0x4000, 0x104000, 0x4000));
 	uint64_t n = 0;
-	EXPECT_ERRNO(EINVAL, unmap_dma(c, 0x100800, 0x1000)); // unaligned iova
-	EXPECT_ERRNO(EINVAL, unmap_dma(c, 0x100000, 0)); // size 0
-	EXPECT_ERRNO(EINVAL, unmap_dma(c, 0x100000, 0x800)); // unaligned size
-	EXPECT_ERRNO(EINVAL, unmap_dma(c, 0x101000, 0x3000)); // bisects the start
-	EXPECT_ERRNO(EINVAL, unmap_dma(c, 0x100000, 0x6000)); // bisects the second
+	EXPECT_ERRNO(EINVAL, unmap_dma(c, 0x100800, 0x1000));                 // unaligned iova
+	EXPECT_ERRNO(EINVAL, unmap_dma(c, 0x100000, 0));                      // size 0
+	EXPECT_ERRNO(EINVAL, unmap_dma(c, 0x100000, 0x800));                  // unaligned size
+	EXPECT_ERRNO(EINVAL, unmap_dma(c, 0x101000, 0x3000));                 // bisects the start
+	EXPECT_ERRNO(EINVAL, unmap_dma(c, 0x100000, 0x6000));                 // bisects the second
 	EXPECT_ERRNO(EINVAL, unmap_dma(c, 0x100000, 0x1000, nullptr, 0x100)); // unknown flag
 	EXPECT_EQ(2u, vfio_mock_dma_maps(c, nullptr, 0)) << "failed unmaps changed nothing";
 	EXPECT_EQ(0, unmap_dma(c, 0x200000, 0x1000, &n));
@@ -265,7 +268,7 @@ TEST_F(Iommu, ClosingTheContainerDropsMappingsOnlyWhenUnreferenced)
 	int c, g;
 	setup_iommu(1, &c, &g);
 	auto *mem = (uint8_t *)mmap(nullptr, 4096, PROT_READ | PROT_WRITE,
-				    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	                            MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_EQ(0, map_dma(c, mem, 0x100000, 0x1000));
 	struct vfio_mock_leaks l;
 	drop(c);
@@ -284,7 +287,7 @@ TEST_F(Iommu, TenThousandMappingsStayFast)
 	setup_iommu(1, &c, &g);
 	const unsigned N = 10000;
 	auto *mem = (uint8_t *)mmap(nullptr, 4096, PROT_READ | PROT_WRITE,
-				    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	                            MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	for (unsigned i = 0; i < N; i++)
 		ASSERT_EQ(0, map_dma(c, mem, 0x100000 + 0x2000ull * i, 0x1000)) << i;
 	EXPECT_EQ(N, vfio_mock_dma_maps(c, nullptr, 0));

@@ -4,8 +4,9 @@
 // and IRQ teardown when the last device fd closes.
 #include "mock_test_util.h"
 
-class Irq : public MockTest {
-protected:
+class Irq : public MockTest
+{
+      protected:
 	void SetUp() override
 	{
 		MockTest::SetUp();
@@ -30,8 +31,9 @@ TEST_F(Irq, IrqInfo)
 	info.argsz = sizeof(info);
 	info.index = VFIO_PCI_INTX_IRQ_INDEX;
 	ASSERT_EQ(0, ioctl(dev, VFIO_DEVICE_GET_IRQ_INFO, &info));
-	EXPECT_EQ((uint32_t)(VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_MASKABLE | VFIO_IRQ_INFO_AUTOMASKED),
-		  info.flags);
+	EXPECT_EQ(
+	    (uint32_t)(VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_MASKABLE | VFIO_IRQ_INFO_AUTOMASKED),
+	    info.flags);
 	EXPECT_EQ(1u, info.count);
 	info.index = VFIO_PCI_MSIX_IRQ_INDEX;
 	ASSERT_EQ(0, ioctl(dev, VFIO_DEVICE_GET_IRQ_INFO, &info));
@@ -46,9 +48,9 @@ TEST_F(Irq, IrqInfo)
 
 TEST_F(Irq, SetIrqsValidation)
 {
-	EXPECT_ERRNO(EINVAL, set_irq_efds(dev, VFIO_PCI_MSI_IRQ_INDEX, 4, { efd })); // start >= count
-	EXPECT_ERRNO(EINVAL, set_irq_efds(dev, VFIO_PCI_MSI_IRQ_INDEX, 2, { efd, efd, efd }));
-	EXPECT_ERRNO(EINVAL, set_irq_efds(dev, VFIO_PCI_NUM_IRQS, 0, { efd }));
+	EXPECT_ERRNO(EINVAL, set_irq_efds(dev, VFIO_PCI_MSI_IRQ_INDEX, 4, {efd})); // start >= count
+	EXPECT_ERRNO(EINVAL, set_irq_efds(dev, VFIO_PCI_MSI_IRQ_INDEX, 2, {efd, efd, efd}));
+	EXPECT_ERRNO(EINVAL, set_irq_efds(dev, VFIO_PCI_NUM_IRQS, 0, {efd}));
 	vfio_irq_set s = {};
 	s.argsz = sizeof(s);
 	s.flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
@@ -64,17 +66,17 @@ TEST_F(Irq, SetIrqsValidation)
 	s.flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER;
 	s.argsz = 8;
 	EXPECT_ERRNO(EINVAL, ioctl(dev, VFIO_DEVICE_SET_IRQS, &s)); // argsz
-	EXPECT_ERRNO(EBADF, set_irq_efds(dev, VFIO_PCI_MSI_IRQ_INDEX, 0, { 999 }));
+	EXPECT_ERRNO(EBADF, set_irq_efds(dev, VFIO_PCI_MSI_IRQ_INDEX, 0, {999}));
 	int notefd = keep(open("/dev/null", O_RDONLY));
-	EXPECT_ERRNO(EINVAL, set_irq_efds(dev, VFIO_PCI_MSI_IRQ_INDEX, 0, { notefd }));
+	EXPECT_ERRNO(EINVAL, set_irq_efds(dev, VFIO_PCI_MSI_IRQ_INDEX, 0, {notefd}));
 	EXPECT_EQ(-1, state().irq_index_enabled) << "failed calls enable nothing";
 }
 
 TEST_F(Irq, IntxAutomaskAndUnmask)
 {
-	EXPECT_ERRNO(EINVAL, set_irq_none(dev, VFIO_PCI_INTX_IRQ_INDEX,
-					  VFIO_IRQ_SET_ACTION_UNMASK, 0, 1)); // not enabled
-	ASSERT_EQ(0, set_irq_efds(dev, VFIO_PCI_INTX_IRQ_INDEX, 0, { efd }));
+	EXPECT_ERRNO(EINVAL, set_irq_none(dev, VFIO_PCI_INTX_IRQ_INDEX, VFIO_IRQ_SET_ACTION_UNMASK,
+	                                  0, 1)); // not enabled
+	ASSERT_EQ(0, set_irq_efds(dev, VFIO_PCI_INTX_IRQ_INDEX, 0, {efd}));
 	EXPECT_EQ(VFIO_PCI_INTX_IRQ_INDEX, state().irq_index_enabled);
 	ASSERT_EQ(0, vfio_mock_raise_irq("0000:00:04.0", VFIO_PCI_INTX_IRQ_INDEX, 0));
 	EXPECT_EQ(1u, efd_count(efd));
@@ -92,12 +94,12 @@ TEST_F(Irq, IntxAutomaskAndUnmask)
 	ASSERT_EQ(0, set_irq_none(dev, VFIO_PCI_INTX_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER, 0, 1));
 	EXPECT_EQ(1u, efd_count(efd));
 	// switching to MSI while INTx is enabled
-	EXPECT_ERRNO(EINVAL, set_irq_efds(dev, VFIO_PCI_MSI_IRQ_INDEX, 0, { efd }));
+	EXPECT_ERRNO(EINVAL, set_irq_efds(dev, VFIO_PCI_MSI_IRQ_INDEX, 0, {efd}));
 	// disable: DATA_NONE count 0
 	ASSERT_EQ(0, set_irq_none(dev, VFIO_PCI_INTX_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER, 0, 0));
 	EXPECT_EQ(-1, state().irq_index_enabled);
-	EXPECT_ERRNO(EINVAL, set_irq_none(dev, VFIO_PCI_INTX_IRQ_INDEX,
-					  VFIO_IRQ_SET_ACTION_TRIGGER, 0, 0)); // nothing to disable
+	EXPECT_ERRNO(EINVAL, set_irq_none(dev, VFIO_PCI_INTX_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER,
+	                                  0, 0)); // nothing to disable
 }
 
 TEST_F(Irq, IntxUnmaskWhileAssertedDeliversAgain)
@@ -110,7 +112,7 @@ TEST_F(Irq, IntxUnmaskWhileAssertedDeliversAgain)
 	vfio_region_info bar = {};
 	bar.argsz = sizeof(bar);
 	ASSERT_EQ(0, ioctl(edu, VFIO_DEVICE_GET_REGION_INFO, &bar));
-	ASSERT_EQ(0, set_irq_efds(edu, VFIO_PCI_INTX_IRQ_INDEX, 0, { efd }));
+	ASSERT_EQ(0, set_irq_efds(edu, VFIO_PCI_INTX_IRQ_INDEX, 0, {efd}));
 	uint32_t v = 0x40;
 	ASSERT_EQ(4, pwrite(edu, &v, 4, bar.offset + 0x60)); // raise
 	EXPECT_EQ(1u, efd_count(efd));
@@ -126,10 +128,10 @@ TEST_F(Irq, IntxUnmaskWhileAssertedDeliversAgain)
 
 TEST_F(Irq, MsiNoResizeDetachAndDisable)
 {
-	ASSERT_EQ(0, set_irq_efds(dev, VFIO_PCI_MSI_IRQ_INDEX, 0, { efd, efd2 }));
+	ASSERT_EQ(0, set_irq_efds(dev, VFIO_PCI_MSI_IRQ_INDEX, 0, {efd, efd2}));
 	EXPECT_EQ(VFIO_PCI_MSI_IRQ_INDEX, state().irq_index_enabled);
 	EXPECT_EQ(2u, state().irq_vectors);
-	EXPECT_ERRNO(EINVAL, set_irq_efds(dev, VFIO_PCI_MSI_IRQ_INDEX, 2, { efd })); // NORESIZE
+	EXPECT_ERRNO(EINVAL, set_irq_efds(dev, VFIO_PCI_MSI_IRQ_INDEX, 2, {efd})); // NORESIZE
 	ASSERT_EQ(0, vfio_mock_raise_irq("0000:00:04.0", VFIO_PCI_MSI_IRQ_INDEX, 1));
 	EXPECT_EQ(1u, efd_count(efd2));
 	EXPECT_EQ(0u, efd_count(efd));
@@ -137,34 +139,36 @@ TEST_F(Irq, MsiNoResizeDetachAndDisable)
 	ASSERT_EQ(0, set_irq_none(dev, VFIO_PCI_MSI_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER, 0, 1));
 	EXPECT_EQ(1u, efd_count(efd));
 	// mask/unmask of MSI: not supported by vfio-pci
-	EXPECT_ERRNO(ENOTTY, set_irq_none(dev, VFIO_PCI_MSI_IRQ_INDEX, VFIO_IRQ_SET_ACTION_MASK, 0, 1));
-	EXPECT_ERRNO(ENOTTY, set_irq_none(dev, VFIO_PCI_MSI_IRQ_INDEX, VFIO_IRQ_SET_ACTION_UNMASK, 0, 1));
+	EXPECT_ERRNO(ENOTTY,
+	             set_irq_none(dev, VFIO_PCI_MSI_IRQ_INDEX, VFIO_IRQ_SET_ACTION_MASK, 0, 1));
+	EXPECT_ERRNO(ENOTTY,
+	             set_irq_none(dev, VFIO_PCI_MSI_IRQ_INDEX, VFIO_IRQ_SET_ACTION_UNMASK, 0, 1));
 	// other index while MSI is on
-	EXPECT_ERRNO(EINVAL, set_irq_efds(dev, VFIO_PCI_MSIX_IRQ_INDEX, 0, { efd }));
-	EXPECT_ERRNO(EINVAL, set_irq_efds(dev, VFIO_PCI_INTX_IRQ_INDEX, 0, { efd }));
+	EXPECT_ERRNO(EINVAL, set_irq_efds(dev, VFIO_PCI_MSIX_IRQ_INDEX, 0, {efd}));
+	EXPECT_ERRNO(EINVAL, set_irq_efds(dev, VFIO_PCI_INTX_IRQ_INDEX, 0, {efd}));
 	// fd -1 detaches a vector but leaves the index enabled
-	ASSERT_EQ(0, set_irq_efds(dev, VFIO_PCI_MSI_IRQ_INDEX, 0, { -1, -1 }));
+	ASSERT_EQ(0, set_irq_efds(dev, VFIO_PCI_MSI_IRQ_INDEX, 0, {-1, -1}));
 	EXPECT_EQ(VFIO_PCI_MSI_IRQ_INDEX, state().irq_index_enabled);
 	struct vfio_mock_leaks l;
 	vfio_mock_leaks(&l);
 	EXPECT_EQ(0u, l.irqs);
 	ASSERT_EQ(0, set_irq_none(dev, VFIO_PCI_MSI_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER, 0, 0));
 	EXPECT_EQ(-1, state().irq_index_enabled);
-	ASSERT_EQ(0, set_irq_efds(dev, VFIO_PCI_MSIX_IRQ_INDEX, 3, { efd })); // enables 4 vectors
+	ASSERT_EQ(0, set_irq_efds(dev, VFIO_PCI_MSIX_IRQ_INDEX, 3, {efd})); // enables 4 vectors
 	EXPECT_EQ(4u, state().irq_vectors);
 }
 
 TEST_F(Irq, DetachedButEnabledMsiWritesZeroesAtIova0)
 {
 	auto *buf = (uint32_t *)mmap(nullptr, 4096, PROT_READ | PROT_WRITE,
-				     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	                             MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	buf[0] = 0xdeadbeef;
 	buf[1] = 0xcafef00d;
 	uint16_t cmd = 0x6; // memory + bus master
 	ASSERT_EQ(2, pwrite(dev, &cmd, 2, (off_t)VFIO_PCI_CONFIG_REGION_INDEX << 40 | 4));
 	vfio_mock_clear_iommu_faults();
-	ASSERT_EQ(0, set_irq_efds(dev, VFIO_PCI_MSI_IRQ_INDEX, 0, { efd }));
-	ASSERT_EQ(0, set_irq_efds(dev, VFIO_PCI_MSI_IRQ_INDEX, 0, { -1 }));
+	ASSERT_EQ(0, set_irq_efds(dev, VFIO_PCI_MSI_IRQ_INDEX, 0, {efd}));
+	ASSERT_EQ(0, set_irq_efds(dev, VFIO_PCI_MSI_IRQ_INDEX, 0, {-1}));
 	// nothing mapped at IOVA 0: an IOMMU fault
 	ASSERT_EQ(0, vfio_mock_raise_irq("0000:00:04.0", VFIO_PCI_MSI_IRQ_INDEX, 0));
 	vfio_mock_iommu_fault f[4];
@@ -188,18 +192,19 @@ TEST_F(Irq, DetachedButEnabledMsiWritesZeroesAtIova0)
 
 TEST_F(Irq, ErrAndReqTriggers)
 {
-	EXPECT_ERRNO(EINVAL, set_irq_efds(dev, VFIO_PCI_REQ_IRQ_INDEX, 1, { efd }));
-	ASSERT_EQ(0, set_irq_efds(dev, VFIO_PCI_ERR_IRQ_INDEX, 0, { efd }));
-	ASSERT_EQ(0, set_irq_efds(dev, VFIO_PCI_REQ_IRQ_INDEX, 0, { efd2 }));
+	EXPECT_ERRNO(EINVAL, set_irq_efds(dev, VFIO_PCI_REQ_IRQ_INDEX, 1, {efd}));
+	ASSERT_EQ(0, set_irq_efds(dev, VFIO_PCI_ERR_IRQ_INDEX, 0, {efd}));
+	ASSERT_EQ(0, set_irq_efds(dev, VFIO_PCI_REQ_IRQ_INDEX, 0, {efd2}));
 	ASSERT_EQ(0, set_irq_none(dev, VFIO_PCI_REQ_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER, 0, 1));
 	EXPECT_EQ(1u, efd_count(efd2));
 	ASSERT_EQ(0, vfio_mock_raise_irq("0000:00:04.0", VFIO_PCI_ERR_IRQ_INDEX, 0));
 	EXPECT_EQ(1u, efd_count(efd));
-	EXPECT_ERRNO(ENOTTY, set_irq_none(dev, VFIO_PCI_REQ_IRQ_INDEX, VFIO_IRQ_SET_ACTION_MASK, 0, 1));
+	EXPECT_ERRNO(ENOTTY,
+	             set_irq_none(dev, VFIO_PCI_REQ_IRQ_INDEX, VFIO_IRQ_SET_ACTION_MASK, 0, 1));
 	struct vfio_mock_leaks l;
 	vfio_mock_leaks(&l);
 	EXPECT_EQ(2u, l.irqs);
-	ASSERT_EQ(0, set_irq_efds(dev, VFIO_PCI_ERR_IRQ_INDEX, 0, { -1 }));
+	ASSERT_EQ(0, set_irq_efds(dev, VFIO_PCI_ERR_IRQ_INDEX, 0, {-1}));
 	ASSERT_EQ(0, set_irq_none(dev, VFIO_PCI_REQ_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER, 0, 0));
 	vfio_mock_leaks(&l);
 	EXPECT_EQ(0u, l.irqs);
@@ -208,7 +213,7 @@ TEST_F(Irq, ErrAndReqTriggers)
 TEST_F(Irq, MockKeepsItsOwnEventfdAndCloseDisables)
 {
 	int tmp = eventfd(0, EFD_NONBLOCK);
-	ASSERT_EQ(0, set_irq_efds(dev, VFIO_PCI_MSIX_IRQ_INDEX, 0, { tmp, efd }));
+	ASSERT_EQ(0, set_irq_efds(dev, VFIO_PCI_MSIX_IRQ_INDEX, 0, {tmp, efd}));
 	close(tmp); // the kernel holds its own reference
 	ASSERT_EQ(0, vfio_mock_raise_irq("0000:00:04.0", VFIO_PCI_MSIX_IRQ_INDEX, 1));
 	EXPECT_EQ(1u, efd_count(efd));

@@ -44,8 +44,12 @@ static const char kSriovScenario[] = R"({
     { "address": "0000:70:00.1", "model": "none", "group": 40 }
   ] })";
 
-class Sysfs : public MockTest {
-	const char *scenario() override { return kSriovScenario; }
+class Sysfs : public MockTest
+{
+	const char *scenario() override
+	{
+		return kSriovScenario;
+	}
 };
 
 TEST_F(Sysfs, DeviceDirectoryLikeTheKernel)
@@ -64,7 +68,7 @@ TEST_F(Sysfs, DeviceDirectoryLikeTheKernel)
 	EXPECT_EQ("../../pci0000:3b/0000:3b:00.1", link_of(d + "/virtfn0"));
 	EXPECT_EQ("../../pci0000:3b/0000:3b:00.2", link_of(d + "/virtfn1"));
 	EXPECT_EQ("../../pci0000:3b/0000:3b:00.0",
-		  link_of("/sys/bus/pci/devices/0000:3b:00.1/physfn"));
+	          link_of("/sys/bus/pci/devices/0000:3b:00.1/physfn"));
 	std::string res = slurp(d + "/resource");
 	EXPECT_EQ(13, std::count(res.begin(), res.end(), '\n'));
 	unsigned long long start = 0, end = 0, flags = 0;
@@ -73,9 +77,9 @@ TEST_F(Sysfs, DeviceDirectoryLikeTheKernel)
 	EXPECT_EQ(0x40200ull, flags);
 	EXPECT_EQ("<none>", link_of("/sys/bus/pci/devices/0000:6f:00.0/driver")) << "unbound";
 	EXPECT_EQ("../../../../devices/pci0000:3b/0000:3b:00.0",
-		  link_of("/sys/bus/pci/drivers/vfio-pci/0000:3b:00.0"));
+	          link_of("/sys/bus/pci/drivers/vfio-pci/0000:3b:00.0"));
 	EXPECT_EQ("../../../../devices/pci0000:3b/0000:3b:00.0",
-		  link_of("/sys/kernel/iommu_groups/10/devices/0000:3b:00.0"));
+	          link_of("/sys/kernel/iommu_groups/10/devices/0000:3b:00.0"));
 	EXPECT_EQ(0, access("/sys/bus/pci/drivers/ixgbe/0000:5e:00.0", F_OK));
 	struct stat st;
 	EXPECT_EQ(0, stat((d + "/config").c_str(), &st));
@@ -119,7 +123,7 @@ TEST_F(Sysfs, ListingRealpathAndGlob)
 	}
 	free(list);
 	// groups with a vfio-pci device; 20 (ixgbe only) has no /dev/vfio node
-	for (const char *x : { "vfio", "10", "11", "12", "21", "30", "40" })
+	for (const char *x : {"vfio", "10", "11", "12", "21", "30", "40"})
 		EXPECT_TRUE(dev.count(x)) << x;
 	EXPECT_FALSE(dev.count("20"));
 	EXPECT_ERRNO(ENOENT, open("/dev/vfio/20", O_RDWR));
@@ -132,7 +136,7 @@ TEST_F(Sysfs, HugepagePoolFiles)
 	EXPECT_EQ("3\n", slurp(p + "free_hugepages"));
 	EXPECT_EQ("0\n", slurp("/sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages"));
 	void *m = mmap(nullptr, 4096, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+	               MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
 	ASSERT_NE(MAP_FAILED, m);
 	EXPECT_EQ("2\n", slurp(p + "free_hugepages"));
 	EXPECT_EQ(0, munmap(m, 2 << 20));
@@ -155,18 +159,23 @@ TEST_F(Sysfs, GroupViability)
 	ASSERT_EQ(0, ioctl(g30, VFIO_GROUP_SET_CONTAINER, &c2));
 	ASSERT_EQ(0, ioctl(g10, VFIO_GROUP_SET_CONTAINER, &c2));
 	ASSERT_EQ(0, ioctl(c2, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU));
-	EXPECT_ERRNO(ENODEV, ioctl(g30, VFIO_GROUP_GET_DEVICE_FD, "0000:6f:00.0")); // not on vfio-pci
+	EXPECT_ERRNO(ENODEV,
+	             ioctl(g30, VFIO_GROUP_GET_DEVICE_FD, "0000:6f:00.0")); // not on vfio-pci
 	EXPECT_GE(device(g30, "0000:6f:00.1"), 0);
 }
 
-class VfToken : public MockTest {
-protected:
-	const char *scenario() override { return kSriovScenario; }
+class VfToken : public MockTest
+{
+      protected:
+	const char *scenario() override
+	{
+		return kSriovScenario;
+	}
 	void SetUp() override
 	{
 		MockTest::SetUp();
 		cont = open_container();
-		for (unsigned g : { 10u, 11u, 12u, 21u }) {
+		for (unsigned g : {10u, 11u, 12u, 21u}) {
 			int fd = open_group(g);
 			ASSERT_GE(fd, 0);
 			ASSERT_EQ(0, ioctl(fd, VFIO_GROUP_SET_CONTAINER, &cont));
@@ -174,7 +183,10 @@ protected:
 		}
 		ASSERT_EQ(0, ioctl(cont, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU));
 	}
-	int get(unsigned g, const std::string &name) { return device(grp[g], name.c_str()); }
+	int get(unsigned g, const std::string &name)
+	{
+		return device(grp[g], name.c_str());
+	}
 	int cont = -1;
 	int grp[32] = {};
 };
@@ -222,15 +234,15 @@ TEST_F(VfToken, FeatureSetsThePfToken)
 	const size_t full = sizeof(buf);
 	req.f.argsz = (uint32_t)full;
 	req.f.flags = VFIO_DEVICE_FEATURE_SET | VFIO_DEVICE_FEATURE_PCI_VF_TOKEN;
-	const uint8_t tok[16] = { 0x2a, 0xb7, 0x49, 0x24, 0xc3, 0x35, 0x45, 0xf4,
-				  0x9b, 0x16, 0x85, 0x69, 0xe5, 0xb0, 0x82, 0x58 };
+	const uint8_t tok[16] = {0x2a, 0xb7, 0x49, 0x24, 0xc3, 0x35, 0x45, 0xf4,
+	                         0x9b, 0x16, 0x85, 0x69, 0xe5, 0xb0, 0x82, 0x58};
 	memcpy(buf + sizeof(vfio_device_feature), tok, 16);
 	ASSERT_EQ(0, ioctl(pf, VFIO_DEVICE_FEATURE, buf));
 	EXPECT_GE(get(11, "0000:3b:00.1" + kTok), 0);
 	req.f.flags = VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_PCI_VF_TOKEN;
 	EXPECT_ERRNO(EINVAL, ioctl(pf, VFIO_DEVICE_FEATURE, buf)); // never read back
-	req.f.flags = VFIO_DEVICE_FEATURE_PROBE | VFIO_DEVICE_FEATURE_SET |
-		      VFIO_DEVICE_FEATURE_PCI_VF_TOKEN;
+	req.f.flags =
+	    VFIO_DEVICE_FEATURE_PROBE | VFIO_DEVICE_FEATURE_SET | VFIO_DEVICE_FEATURE_PCI_VF_TOKEN;
 	EXPECT_EQ(0, ioctl(pf, VFIO_DEVICE_FEATURE, buf));
 	req.f.flags = VFIO_DEVICE_FEATURE_SET | VFIO_DEVICE_FEATURE_PCI_VF_TOKEN;
 	req.f.argsz = sizeof(req.f) + 8;

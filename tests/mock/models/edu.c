@@ -10,19 +10,19 @@
 
 #include "../mock_model.h"
 
-#define EDU_ID 0x010000edu
+#define EDU_ID           0x010000edu
 #define STATUS_COMPUTING 0x01u
-#define STATUS_IRQFACT 0x80u
-#define DMA_RUN 0x1u
-#define DMA_TO_RAM 0x2u
-#define DMA_IRQ 0x4u
-#define IRQ_FACT 0x001u
-#define IRQ_DMA 0x100u
-#define DMA_START 0x40000u
-#define DMA_SIZE 4096u
+#define STATUS_IRQFACT   0x80u
+#define DMA_RUN          0x1u
+#define DMA_TO_RAM       0x2u
+#define DMA_IRQ          0x4u
+#define IRQ_FACT         0x001u
+#define IRQ_DMA          0x100u
+#define DMA_START        0x40000u
+#define DMA_SIZE         4096u
 
 #define FACT_DELAY_NS 20000ULL  /* QEMU computes in a thread: "soon" */
-#define DMA_DELAY_NS 200000ULL  /* QEMU: 100 ms of virtual time; keep tests quick */
+#define DMA_DELAY_NS  200000ULL /* QEMU: 100 ms of virtual time; keep tests quick */
 
 struct edu {
 	struct mock_dev *dev;
@@ -99,13 +99,13 @@ static void dma_done(void *state, void *arg)
 		return;
 	if (!in_window(win, e->dma_cnt)) {
 		mock_log(1, "edu: DMA window 0x%llx+0x%llx outside the 4 KiB buffer: refused",
-			 (unsigned long long)win, (unsigned long long)e->dma_cnt);
+		         (unsigned long long)win, (unsigned long long)e->dma_cnt);
 	} else if (to_ram) {
 		mock_dma_write(e->dev, e->dma_dst & e->dma_mask, e->buf + (win - DMA_START),
-			       e->dma_cnt);
+		               e->dma_cnt);
 	} else {
 		mock_dma_read(e->dev, e->dma_src & e->dma_mask, e->buf + (win - DMA_START),
-			      e->dma_cnt);
+		              e->dma_cnt);
 	}
 	e->dma_cmd &= ~(uint64_t)DMA_RUN;
 	if (e->dma_cmd & DMA_IRQ)
@@ -250,13 +250,13 @@ static void edu_on_read(void *state, unsigned bar, uint64_t off, unsigned size)
 }
 
 const struct mock_model_ops mock_model_edu = {
-	.name = "edu",
-	.defaults = edu_defaults,
-	.create = edu_create,
-	.destroy = edu_destroy,
-	.reset = edu_reset,
-	.reg_width = edu_reg_width,
-	.on_write = edu_on_write,
-	.on_read = edu_on_read,
-	.page_trapped = edu_page_trapped,
+    .name = "edu",
+    .defaults = edu_defaults,
+    .create = edu_create,
+    .destroy = edu_destroy,
+    .reset = edu_reset,
+    .reg_width = edu_reg_width,
+    .on_write = edu_on_write,
+    .on_read = edu_on_read,
+    .page_trapped = edu_page_trapped,
 };
