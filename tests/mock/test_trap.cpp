@@ -64,9 +64,9 @@ struct FakeDev {
 		EXPECT_GE(fd, 0);
 		EXPECT_EQ(ftruncate(fd, (off_t)len), 0);
 		prog = static_cast<uint8_t *>(
-			mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0));
+		    mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0));
 		dev = static_cast<uint8_t *>(
-			mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0));
+		    mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0));
 		EXPECT_NE(prog, MAP_FAILED);
 		EXPECT_NE(dev, MAP_FAILED);
 	}
@@ -121,14 +121,14 @@ struct FakeDev {
 
 	int trap()
 	{
-		static const trap_ops ops = { before_load, after_store };
+		static const trap_ops ops = {before_load, after_store};
 		return trap_add(prog, len, &ops, this);
 	}
 };
 
 class Trap : public ::testing::Test
 {
-protected:
+      protected:
 	void SetUp() override
 	{
 		ASSERT_EQ(trap_install(), 0);
@@ -195,7 +195,7 @@ TEST_F(Trap, StoresOfEveryWidthReachTheDevice)
 
 TEST_F(Trap, ReadAfterWriteSeesModelLiveness)
 {
-	for (uint32_t x : { 0u, 1u, 0x12345678u, 0xffffffffu }) {
+	for (uint32_t x : {0u, 1u, 0x12345678u, 0xffffffffu}) {
 		store<uint32_t>(d->prog, kPage + 4, x);
 		EXPECT_EQ(load<uint32_t>(d->prog, kPage + 4), ~x);
 	}
@@ -332,9 +332,9 @@ TEST_F(Trap, Sse128LoadAndStore)
 __attribute__((target("avx"))) void avx_copy(uint8_t *dst, const uint8_t *src)
 {
 	asm volatile("vmovdqu %1, %%ymm0\n\tvmovdqu %%ymm0, %0\n\tvzeroupper"
-		     : "=m"(*(uint8_t(*)[32])dst)
-		     : "m"(*(const uint8_t(*)[32])src)
-		     : "xmm0", "memory");
+	             : "=m"(*(uint8_t(*)[32])dst)
+	             : "m"(*(const uint8_t(*)[32])src)
+	             : "xmm0", "memory");
 }
 
 TEST_F(Trap, Avx256LoadAndStoreWhenAvailable)
@@ -389,7 +389,7 @@ TEST_F(Trap, RemoveRestoresPlainAccess)
 TEST(TrapArgs, BadInputsAreRejectedAndLeaveNothingTrapped)
 {
 	FakeDev d(2);
-	static const trap_ops ops = { FakeDev::before_load, FakeDev::after_store };
+	static const trap_ops ops = {FakeDev::before_load, FakeDev::after_store};
 	EXPECT_EQ(trap_add(d.prog + 1, kPage, &ops, &d), -EINVAL);
 	EXPECT_EQ(trap_add(d.prog, 0, &ops, &d), -EINVAL);
 	EXPECT_EQ(trap_add(d.prog, kPage, nullptr, &d), -EINVAL);
@@ -412,7 +412,7 @@ TEST(TrapArgs, BadInputsAreRejectedAndLeaveNothingTrapped)
 TEST(TrapArgs, UnmappedRangeFailsAndLeavesNothingTrapped)
 {
 	FakeDev d(2);
-	static const trap_ops ops = { FakeDev::before_load, FakeDev::after_store };
+	static const trap_ops ops = {FakeDev::before_load, FakeDev::after_store};
 	ASSERT_EQ(munmap(d.prog + kPage, kPage), 0);
 	EXPECT_EQ(trap_add(d.prog, 2 * kPage, &ops, &d), -ENOMEM);
 	store<uint32_t>(d.prog, 0, 9); // plain memory, not trapped
@@ -432,15 +432,15 @@ struct ReentrantCtx {
 void reenter_add(void *ctx, uint64_t)
 {
 	auto *c = static_cast<ReentrantCtx *>(ctx);
-	static const trap_ops none = { nullptr, nullptr };
+	static const trap_ops none = {nullptr, nullptr};
 	c->add_ret = trap_add(c->page + kPage, kPage, &none, nullptr);
 }
 
 TEST(TrapArgs, TrapAddFromCallbackIsRefused)
 {
 	FakeDev d(2);
-	ReentrantCtx c = { d.prog, 0 };
-	static const trap_ops ops = { reenter_add, nullptr };
+	ReentrantCtx c = {d.prog, 0};
+	static const trap_ops ops = {reenter_add, nullptr};
 	ASSERT_EQ(trap_add(d.prog, kPage, &ops, &c), 0);
 	(void)load<uint32_t>(d.prog, 0);
 	EXPECT_EQ(c.add_ret, -EDEADLK);
@@ -450,7 +450,7 @@ TEST(TrapArgs, TrapAddFromCallbackIsRefused)
 TEST(TrapArgs, RegistryFullGivesEnospc)
 {
 	FakeDev d(TRAP_MAX_RANGES + 1);
-	static const trap_ops ops = { FakeDev::before_load, FakeDev::after_store };
+	static const trap_ops ops = {FakeDev::before_load, FakeDev::after_store};
 	unsigned added = 0;
 	int ret = 0;
 	for (unsigned i = 0; i <= TRAP_MAX_RANGES; i++) {
@@ -504,7 +504,7 @@ TEST_F(TrapConcurrency, FourThreadsAtOnceSeeTheirOwnResults)
 	pthread_t t[kThreads];
 	ThreadArg args[kThreads];
 	for (unsigned i = 0; i < kThreads; i++) {
-		args[i] = { d, i, kIter, 0, nullptr };
+		args[i] = {d, i, kIter, 0, nullptr};
 		ASSERT_EQ(pthread_create(&t[i], nullptr, hammer, &args[i]), 0);
 	}
 	for (unsigned i = 0; i < kThreads; i++)
@@ -518,7 +518,8 @@ TEST_F(TrapConcurrency, FourThreadsAtOnceSeeTheirOwnResults)
 	for (unsigned i = 0; i < d->stores.load() && i < kLogMax; i++) {
 		uint64_t off = d->store_log[i].off;
 		unsigned id = (unsigned)(off / kPage) - 4;
-		if (off >= 4 * kPage && id < kThreads && off == (4 + id) * kPage + kPage / 2 + 4 * id)
+		if (off >= 4 * kPage && id < kThreads &&
+		    off == (4 + id) * kPage + kPage / 2 + 4 * id)
 			per_thread[id]++;
 		else if (foreign++ < 5)
 			ADD_FAILURE() << "store logged at unexpected offset " << off;
@@ -558,7 +559,7 @@ TEST_F(TrapConcurrency, FourThreadsOnOneSharedPageLoseNothing)
 	pthread_barrier_t start;
 	pthread_barrier_init(&start, nullptr, kThreads);
 	for (unsigned i = 0; i < kThreads; i++) {
-		args[i] = { d, i, kIter, 0, &start };
+		args[i] = {d, i, kIter, 0, &start};
 		ASSERT_EQ(pthread_create(&t[i], nullptr, hammer_shared_page, &args[i]), 0);
 	}
 	for (unsigned i = 0; i < kThreads; i++)
@@ -639,8 +640,7 @@ TEST_F(TrapConcurrency, AsyncSignalsDuringAccessesDoNotDeadlock)
 	sigaction(SIGUSR1, &old, nullptr);
 	EXPECT_EQ(bad, 0u);
 	EXPECT_GT(usr1_seen.load(), 0u);
-	printf("async signals sent %u, handled with a trapped load %u\n", s.sent,
-	       usr1_seen.load());
+	printf("async signals sent %u, handled with a trapped load %u\n", s.sent, usr1_seen.load());
 }
 
 // Fork a child that runs fn; return its wait status.
@@ -663,8 +663,8 @@ void expect_died_of_segv(int status)
 {
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 	EXPECT_TRUE((WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV) ||
-		    (WIFEXITED(status) && WEXITSTATUS(status) != 0))
-		<< "status " << status;
+	            (WIFEXITED(status) && WEXITSTATUS(status) != 0))
+	    << "status " << status;
 #else
 	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV) << "status " << status;
 #endif
@@ -676,7 +676,7 @@ TEST_F(Trap, FaultOutsideAnyRangeStillKillsWithSegv)
 	ASSERT_NE(none, MAP_FAILED);
 	int status = in_child([&] {
 		(void)load<uint32_t>(d->prog, 0); // trapped: fine
-		(void)*(volatile uint32_t *)none;  // not ours
+		(void)*(volatile uint32_t *)none; // not ours
 		_exit(3);
 	});
 	expect_died_of_segv(status);
@@ -795,7 +795,7 @@ TEST_F(TrapConcurrency, RemoveWhileAnotherThreadAccessesTheRange)
 	EXPECT_EQ(r.bad, 0u);
 	EXPECT_EQ(r.after_removal, 200u);
 	EXPECT_EQ(d->stores.load(), stores); // nothing reached the model after removal
-	ASSERT_EQ(d->trap(), 0);              // for TearDown
+	ASSERT_EQ(d->trap(), 0);             // for TearDown
 }
 
 double now_ns()

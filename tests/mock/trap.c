@@ -57,11 +57,11 @@ void trap_remove(void *addr, size_t len)
 #include <unistd.h>
 #include <x86intrin.h>
 
-#define EFLAGS_TF      0x100ULL /* trap flag: #DB after the next instruction */
-#define PF_ERR_WRITE   0x2ULL   /* page-fault error code: the access was a write */
+#define EFLAGS_TF         0x100ULL /* trap flag: #DB after the next instruction */
+#define PF_ERR_WRITE      0x2ULL   /* page-fault error code: the access was a write */
 /* One instruction touches at most two source and two destination pages
  * (movs with both operands unaligned across a page boundary). */
-#define MAX_STEP_PAGES 4
+#define MAX_STEP_PAGES    4
 /* Recently removed ranges: a thread that faulted just before trap_remove
  * reopened the range must retry its access, not be treated as a crash. */
 #define TOMBSTONES        32
@@ -161,7 +161,7 @@ static int lock_held_by_me(void)
  * deadlock us. VFIO_MOCK_TRAP_PARK=0 turns parking off (then threads
  * sharing a page race with every step).
  */
-#define PARK_THREADS     64
+#define PARK_THREADS      64
 /* In TSC ticks, set by park_install() from a calibration (ms values). */
 static long long park_recent_tsc;  /* 50 ms (VFIO_MOCK_TRAP_PARK_MS): "recent" MMIO */
 static long long park_timeout_tsc; /* 100 ms: give up on a thread that never answers */
@@ -204,7 +204,7 @@ static struct trap_thread *thread_register(void)
 			if (tid && (pass == 0 || syscall(SYS_tgkill, my_pid, tid, 0) == 0))
 				continue;
 			atomic_store_explicit(&threads[i].state, THREAD_WAITING,
-					      memory_order_relaxed);
+			                      memory_order_relaxed);
 			atomic_store_explicit(&threads[i].tid, my_tid, memory_order_relaxed);
 			my_slot = i + 1;
 			return &threads[i];
@@ -261,9 +261,9 @@ park_handler(int sig, siginfo_t *si, void *ucv)
 
 				/* raw: errno stays untouched, no interceptor */
 				__asm__ volatile("syscall"
-						 : "=a"(ret)
-						 : "0"((long)SYS_sched_yield)
-						 : "rcx", "r11", "memory");
+				                 : "=a"(ret)
+				                 : "0"((long)SYS_sched_yield)
+				                 : "rcx", "r11", "memory");
 			} else {
 				__builtin_ia32_pause();
 			}
@@ -274,12 +274,13 @@ park_handler(int sig, siginfo_t *si, void *ucv)
 		 * interrupted a blocking call, changes nothing: a thread that
 		 * no longer does MMIO still ages out. */
 		now = __rdtsc();
-		if ((long long)(now - parked_at) > park_drain_tsc &&
-		    !interrupted_in_syscall(ucv) &&
+		if ((long long)(now - parked_at) > park_drain_tsc && !interrupted_in_syscall(ucv) &&
 		    (long long)(now - __atomic_load_n(&t->last_access_tsc, __ATOMIC_RELAXED)) >
-			    park_recent_tsc - park_grace_tsc)
+		        park_recent_tsc - park_grace_tsc)
 			__atomic_store_n(&t->last_access_tsc,
-					 now - (unsigned long long)(park_recent_tsc - park_grace_tsc), __ATOMIC_SEQ_CST);
+			                 now -
+			                     (unsigned long long)(park_recent_tsc - park_grace_tsc),
+			                 __ATOMIC_SEQ_CST);
 		/* The next holder may have requested a park and found us
 		 * still PARKED: look again after saying we run (Dekker-style,
 		 * both sides sequentially consistent) and stay if so. */
@@ -307,7 +308,7 @@ static void park_others(void)
 		unsigned spins = 0;
 
 		while (atomic_load_explicit(&threads[i].state, memory_order_acquire) ==
-			       THREAD_PARKED &&
+		           THREAD_PARKED &&
 		       (long long)(__rdtsc() - now) < park_drain_tsc) {
 			if (++spins % 64 == 0)
 				sched_yield();
@@ -326,8 +327,7 @@ static void park_others(void)
 		 * thread that has just finished its access reads "later". */
 		if (!tid || i == my_slot - 1 || atomic_load(&t->state) != THREAD_RUNNING ||
 		    (long long)(now - atomic_load_explicit(&t->last_access_tsc,
-							   memory_order_relaxed)) >
-			    park_recent_tsc)
+		                                           memory_order_relaxed)) > park_recent_tsc)
 			continue;
 		if (syscall(SYS_tgkill, my_pid, tid, park_signal) != 0) {
 			if (errno == ESRCH) /* the thread is gone */
@@ -349,7 +349,7 @@ static void park_others(void)
 				 * belongs to another thread: treat it as idle
 				 * until its next trapped access. */
 				atomic_store_explicit(&threads[i].last_access_tsc, 0,
-						      memory_order_relaxed);
+				                      memory_order_relaxed);
 				break;
 			}
 			if (++spins % 64 == 0)
@@ -370,13 +370,13 @@ static void unpark_others(void)
  * spinning on MMIO never does. The kernel needs our own sigreturn stub. */
 void trap_restore_rt(void) __attribute__((visibility("hidden")));
 __asm__(".pushsection .text\n"
-	".align 16\n"
-	".type trap_restore_rt,@function\n"
-	"trap_restore_rt:\n"
-	"\tmovq $15, %rax\n" /* SYS_rt_sigreturn */
-	"\tsyscall\n"
-	".size trap_restore_rt, .-trap_restore_rt\n"
-	".popsection\n");
+        ".align 16\n"
+        ".type trap_restore_rt,@function\n"
+        "trap_restore_rt:\n"
+        "\tmovq $15, %rax\n" /* SYS_rt_sigreturn */
+        "\tsyscall\n"
+        ".size trap_restore_rt, .-trap_restore_rt\n"
+        ".popsection\n");
 
 struct kernel_sigaction {
 	void (*handler)(int, siginfo_t *, void *);
@@ -389,7 +389,7 @@ struct kernel_sigaction {
 
 /* 0 or -errno; `mask` is the kernel's one-word signal set. */
 static int raw_sigaction(int sig, void (*handler)(int, siginfo_t *, void *), unsigned long flags,
-			 unsigned long mask)
+                         unsigned long mask)
 {
 	struct kernel_sigaction ksa;
 
@@ -556,7 +556,7 @@ static void chain(int sig, siginfo_t *si, void *ucv, const struct sigaction *pre
  * the process if one arrives blocked) and our own SIGTRAP. */
 static unsigned long sync_signal_bits(void)
 {
-	static const int sync[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS };
+	static const int sync[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS};
 	unsigned long bits = 0;
 
 	for (unsigned i = 0; i < sizeof(sync) / sizeof(sync[0]); i++)
@@ -613,7 +613,7 @@ static void step_close_pages(void)
 static void step_restore_context(ucontext_t *uc)
 {
 	uc->uc_mcontext.gregs[REG_EFL] =
-		(uc->uc_mcontext.gregs[REG_EFL] & ~(greg_t)EFLAGS_TF) | (greg_t)step.saved_tf;
+	    (uc->uc_mcontext.gregs[REG_EFL] & ~(greg_t)EFLAGS_TF) | (greg_t)step.saved_tf;
 	*uc_mask_word(uc) = step.saved_mask;
 }
 
@@ -729,8 +729,7 @@ static void trap_handler(int sig, siginfo_t *si, void *ucv)
 
 /* ---- installation -------------------------------------------------------- */
 
-static int install_one(int sig, void (*handler)(int, siginfo_t *, void *),
-		       struct sigaction *prev)
+static int install_one(int sig, void (*handler)(int, siginfo_t *, void *), struct sigaction *prev)
 {
 	struct sigaction sa, cur;
 
@@ -760,7 +759,7 @@ static int install_one(int sig, void (*handler)(int, siginfo_t *, void *),
 		return -errno;
 	if (!(cur.sa_flags & SA_SIGINFO) || cur.sa_sigaction != handler)
 		return raw_sigaction(sig, handler, SA_ONSTACK | SA_RESTART,
-				     ~0UL & ~sync_signal_bits());
+		                     ~0UL & ~sync_signal_bits());
 	return 0;
 }
 
@@ -866,7 +865,7 @@ int trap_add(void *addr, size_t len, const struct trap_ops *ops, void *ctx)
 	 * parked during steps) from now on rather than from its first fault. */
 	if (thread_register())
 		atomic_store_explicit(&thread_self()->last_access_tsc, __rdtsc(),
-				      memory_order_relaxed);
+		                      memory_order_relaxed);
 out:
 	admin_end(&saved);
 	return ret;
