@@ -198,6 +198,7 @@ extern volatile int mock_tracked_maps; /* fast path for munmap */
 
 /* worker (mock_worker.c) */
 void mock_worker_drop(struct mock_dev *d);
+void mock_worker_start(void);
 
 /* the built-in "none" model */
 extern const struct mock_model_ops mock_model_none;

@@ -479,5 +479,7 @@ int vfio_mock_load_scenario(const char *json)
 		__atomic_store_n(&mock_w.loaded, 1, __ATOMIC_RELEASE);
 	}
 	mock_unlock();
+	if (!ret)
+		mock_worker_start();
 	return ret;
 }

@@ -2,15 +2,25 @@
  * with mock_schedule (a DMA engine that takes time, a computation finishing)
  * after its delay, with the world (device) lock held.
  *
- * The thread starts on first use. Work of a device is dropped on its reset
+ * The thread starts when a scenario is loaded. Work of a device is dropped on its reset
  * and destruction, so a callback never sees a stale state pointer.
  */
+#define _GNU_SOURCE /* ppoll */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/eventfd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "mock_internal.h"
+
+/* mock_schedule runs in signal context (a model's on_write inside the MMIO
+ * trap), so it may not malloc, create threads or take a condvar: work items
+ * come from a fixed pool, the thread is started outside signal context
+ * (scenario load, or fork), and the wake-up is a write to an eventfd. */
+#define WORK_POOL 1024
 
 struct work {
 	struct work *next;
@@ -20,9 +30,11 @@ struct work {
 	void *arg;
 };
 
+static struct work pool[WORK_POOL];
+static struct work *free_items; /* guarded by the world lock */
+static int pool_ready;
 static struct work *queue;  /* sorted by due_ns; guarded by the world lock */
-static pthread_cond_t wake; /* CLOCK_MONOTONIC, set up before the thread starts */
-static pthread_mutex_t wake_lock = PTHREAD_MUTEX_INITIALIZER;
+static int wake_fd = -1;    /* eventfd: "the queue changed" */
 static int started;
 
 static uint64_t now_ns(void)
@@ -33,12 +45,35 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
+/* Caller holds the world lock. */
+static void item_put(struct work *w)
+{
+	w->next = free_items;
+	free_items = w;
+}
+
+static struct work *item_get(void)
+{
+	struct work *w;
+
+	if (!pool_ready) {
+		for (unsigned i = 0; i < WORK_POOL; i++)
+			item_put(&pool[i]);
+		pool_ready = 1;
+	}
+	w = free_items;
+	if (w)
+		free_items = w->next;
+	return w;
+}
+
 static void *worker(void *unused)
 {
 	(void)unused;
 	for (;;) {
-		uint64_t due = UINT64_MAX, now;
+		uint64_t due = UINT64_MAX, now, junk;
 		struct work *w = NULL;
+		struct pollfd p = {.fd = wake_fd, .events = POLLIN};
 
 		mock_lock();
 		now = now_ns();
@@ -46,33 +81,61 @@ static void *worker(void *unused)
 			w = queue;
 			queue = w->next;
 			w->fn(w->dev->state, w->arg);
+			item_put(w);
 		} else if (queue) {
 			due = queue->due_ns;
 		}
 		mock_unlock();
-		if (w) {
-			free(w);
+		if (w)
 			continue;
-		}
-		pthread_mutex_lock(&wake_lock);
 		if (due == UINT64_MAX) {
-			pthread_cond_wait(&wake, &wake_lock);
+			poll(&p, 1, -1);
 		} else {
-			struct timespec ts = {.tv_sec = (time_t)(due / 1000000000ULL),
-			                      .tv_nsec = (long)(due % 1000000000ULL)};
+			struct timespec ts = {.tv_sec = (time_t)((due - now) / 1000000000ULL),
+			                      .tv_nsec = (long)((due - now) % 1000000000ULL)};
 
-			pthread_cond_timedwait(&wake, &wake_lock, &ts);
+			ppoll(&p, 1, &ts, NULL);
 		}
-		pthread_mutex_unlock(&wake_lock);
+		if (p.revents & POLLIN)
+			(void)!read(wake_fd, &junk, sizeof(junk));
 	}
 	return NULL;
 }
 
-/* A forked child has no worker thread (and inherits no lock holder): start
- * a new one on its first mock_schedule. */
+/* Start the worker thread (not from signal context). Idempotent. */
+void mock_worker_start(void)
+{
+	pthread_attr_t attr;
+	pthread_t t;
+	sigset_t all, old;
+
+	mock_lock();
+	if (started) {
+		mock_unlock();
+		return;
+	}
+	if (wake_fd < 0)
+		wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	/* the worker must never take the program's signals */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (wake_fd >= 0 && pthread_create(&t, &attr, worker, NULL) == 0)
+		started = 1;
+	else
+		mock_log(0, "cannot start the mock's worker thread");
+	pthread_attr_destroy(&attr);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	mock_unlock();
+}
+
+/* A forked child has no worker thread: start a new one if devices exist. */
 static void child_after_fork(void)
 {
 	started = 0;
+	if (__atomic_load_n(&mock_w.loaded, __ATOMIC_ACQUIRE))
+		mock_worker_start();
 }
 
 __attribute__((constructor)) static void worker_init(void)
@@ -83,48 +146,30 @@ __attribute__((constructor)) static void worker_init(void)
 void mock_schedule(struct mock_dev *d, uint64_t delay_ns, void (*fn)(void *state, void *arg),
                    void *arg)
 {
-	struct work *w = malloc(sizeof(*w)), **pp;
+	struct work *w, **pp;
+	uint64_t one = 1;
 
+	mock_lock();
+	w = item_get();
 	if (!w) {
-		mock_log(0, "%s: out of memory scheduling device work", d->cfg.address);
+		mock_unlock();
+		mock_log(0, "%s: more than %d device work items pending; dropped", d->cfg.address,
+		         WORK_POOL);
 		return;
 	}
 	w->due_ns = now_ns() + delay_ns;
 	w->dev = d;
 	w->fn = fn;
 	w->arg = arg;
-	mock_lock();
 	for (pp = &queue; *pp && (*pp)->due_ns <= w->due_ns; pp = &(*pp)->next)
 		;
 	w->next = *pp;
 	*pp = w;
-	if (!started) {
-		pthread_attr_t attr;
-		pthread_t t;
-		sigset_t all, old;
-		pthread_condattr_t ca;
-
-		pthread_condattr_init(&ca);
-		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-		pthread_cond_init(&wake, &ca);
-		pthread_condattr_destroy(&ca);
-
-		/* the worker must never take the program's signals */
-		sigfillset(&all);
-		pthread_sigmask(SIG_BLOCK, &all, &old);
-		pthread_attr_init(&attr);
-		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-		if (pthread_create(&t, &attr, worker, NULL) == 0)
-			started = 1;
-		else
-			mock_log(0, "cannot start the mock's worker thread");
-		pthread_attr_destroy(&attr);
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
-	}
 	mock_unlock();
-	pthread_mutex_lock(&wake_lock);
-	pthread_cond_signal(&wake);
-	pthread_mutex_unlock(&wake_lock);
+	if (!started)
+		mock_log(0, "%s: device work scheduled but the worker is not running", d->cfg.address);
+	else
+		(void)!write(wake_fd, &one, sizeof(one));
 }
 
 void mock_worker_drop(struct mock_dev *d)
@@ -137,7 +182,7 @@ void mock_worker_drop(struct mock_dev *d)
 
 		if (w->dev == d) {
 			*pp = w->next;
-			free(w);
+			item_put(w);
 		} else {
 			pp = &w->next;
 		}
