@@ -99,6 +99,7 @@ void vfio_mock_reset(void)
 	mock_lock();
 	mock_world_clear();
 	mock_unlock();
+	mock_mmap_release_forgotten();
 }
 
 void vfio_mock_leaks(struct vfio_mock_leaks *out)

@@ -194,6 +194,7 @@ unsigned mock_bar_maps_live(void);
 unsigned mock_huge_maps_live(void);
 void mock_mmap_report(void);
 void mock_mmap_forget_all(void);
+void mock_mmap_release_forgotten(void); /* after mock_unlock */
 extern volatile int mock_tracked_maps; /* fast path for munmap */
 
 /* worker (mock_worker.c) */

@@ -412,11 +412,45 @@ void mock_mmap_report(void)
 }
 
 /* A new scenario: BAR mappings stay as plain memory, pools are forgotten. */
+/* Forgotten maps whose traps are still installed: trap_remove must not run
+ * under the world lock (a trapped access on another thread holds the trap's
+ * lock while its callback waits for ours), so the caller of
+ * mock_mmap_forget_all calls mock_mmap_release_forgotten after unlocking. */
+static struct tracked_map *forgotten[MAX_MAPS];
+static unsigned nforgotten;
+
+/* Caller holds the world lock. */
 void mock_mmap_forget_all(void)
 {
 	for (int i = 0; i < MAX_MAPS; i++)
 		if (maps[i]) {
-			untrap(maps[i]);
-			untrack(i);
+			if (nforgotten < MAX_MAPS) {
+				forgotten[nforgotten++] = maps[i];
+				maps[i] = NULL;
+				__atomic_sub_fetch(&mock_tracked_maps, 1, __ATOMIC_RELEASE);
+			} else {
+				untrap(maps[i]); /* cannot happen: as many slots as maps */
+				untrack(i);
+			}
 		}
+}
+
+/* Caller does NOT hold the world lock. */
+void mock_mmap_release_forgotten(void)
+{
+	static struct tracked_map *batch[MAX_MAPS];
+	static pthread_mutex_t batch_lock = PTHREAD_MUTEX_INITIALIZER;
+	unsigned n;
+
+	pthread_mutex_lock(&batch_lock);
+	mock_lock();
+	n = nforgotten;
+	memcpy(batch, forgotten, n * sizeof(batch[0]));
+	nforgotten = 0;
+	mock_unlock();
+	for (unsigned i = 0; i < n; i++) {
+		untrap(batch[i]);
+		free(batch[i]);
+	}
+	pthread_mutex_unlock(&batch_lock);
 }

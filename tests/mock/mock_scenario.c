@@ -479,6 +479,7 @@ int vfio_mock_load_scenario(const char *json)
 		__atomic_store_n(&mock_w.loaded, 1, __ATOMIC_RELEASE);
 	}
 	mock_unlock();
+	mock_mmap_release_forgotten();
 	if (!ret)
 		mock_worker_start();
 	return ret;
