@@ -110,17 +110,23 @@ static int do_open(int dirfd, const char *path, int flags, mode_t mode, int at)
 	return mock_real.open(path, flags, mode);
 }
 
+/* open's optional third argument exists only when flags may create a file;
+ * `flags` must be the last named parameter of the caller. */
+#define OPEN_MODE_ARG(flags, mode)                     \
+	do {                                           \
+		if (has_mode(flags)) {                 \
+			va_list ap_;                   \
+			va_start(ap_, flags);          \
+			(mode) = va_arg(ap_, mode_t);  \
+			va_end(ap_);                   \
+		}                                      \
+	} while (0)
+
 int open(const char *path, int flags, ...)
 {
 	mode_t mode = 0;
 
-	if (has_mode(flags)) {
-		va_list ap;
-
-		va_start(ap, flags);
-		mode = va_arg(ap, mode_t);
-		va_end(ap);
-	}
+	OPEN_MODE_ARG(flags, mode);
 	return do_open(AT_FDCWD, path, flags, mode, 0);
 }
 
@@ -128,13 +134,7 @@ int open64(const char *path, int flags, ...)
 {
 	mode_t mode = 0;
 
-	if (has_mode(flags)) {
-		va_list ap;
-
-		va_start(ap, flags);
-		mode = va_arg(ap, mode_t);
-		va_end(ap);
-	}
+	OPEN_MODE_ARG(flags, mode);
 	return do_open(AT_FDCWD, path, flags, mode, 0);
 }
 
@@ -142,13 +142,7 @@ int openat(int dirfd, const char *path, int flags, ...)
 {
 	mode_t mode = 0;
 
-	if (has_mode(flags)) {
-		va_list ap;
-
-		va_start(ap, flags);
-		mode = va_arg(ap, mode_t);
-		va_end(ap);
-	}
+	OPEN_MODE_ARG(flags, mode);
 	return do_open(dirfd, path, flags, mode, 1);
 }
 
@@ -156,13 +150,7 @@ int openat64(int dirfd, const char *path, int flags, ...)
 {
 	mode_t mode = 0;
 
-	if (has_mode(flags)) {
-		va_list ap;
-
-		va_start(ap, flags);
-		mode = va_arg(ap, mode_t);
-		va_end(ap);
-	}
+	OPEN_MODE_ARG(flags, mode);
 	return do_open(dirfd, path, flags, mode, 1);
 }
 
