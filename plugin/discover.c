@@ -61,7 +61,10 @@ int discover_bound(struct pl_bound **out)
 			v = nv;
 		}
 		memcpy(v[n].addr, canon, sizeof(canon));
-		v[n].bind_id = (uint64_t)st.st_ino;
+		/* kernfs gives every new link a new inode number; a plain file
+		 * system (the mock's) may reuse one, but not with the same ctime */
+		v[n].bind_id = (uint64_t)st.st_ino * 0x9E3779B97F4A7C15ull ^
+		               ((uint64_t)st.st_ctim.tv_sec * 1000000000ull + (uint64_t)st.st_ctim.tv_nsec);
 		n++;
 	}
 	closedir(d);

@@ -71,6 +71,28 @@ struct Filter {
 	}
 };
 
+/* An OFS-like card: PF 0000:3b:00.0 (dfl-fpga, group 12) with nvfs VFs
+ * 0000:3b:DD.F (function index i = 1..nvfs -> device i / 8, function i % 8;
+ * group 12 + i), all bound to vfio-pci. */
+static inline std::string pf_vfs_scenario(unsigned nvfs, unsigned huge2m = 0)
+{
+	std::string s = "{\"hugepages\":{\"2048kB\":" + std::to_string(huge2m) +
+	                "},\"devices\":[{\"address\":\"" PF_ADDR "\",\"model\":\"dfl-fpga\","
+	                "\"group\":12,\"numa_node\":0,\"sriov_totalvfs\":" +
+	                std::to_string(nvfs ? nvfs : 1) + ",\"sriov_numvfs\":" + std::to_string(nvfs) +
+	                ",\"params\":{\"role\":\"pf\"}}";
+	for (unsigned i = 1; i <= nvfs; i++) {
+		char addr[16];
+		snprintf(addr, sizeof(addr), "0000:3b:%02x.%u", i / 8, i % 8);
+		s += std::string(",{\"address\":\"") + addr +
+		     "\",\"model\":\"dfl-fpga\",\"group\":" + std::to_string(12 + i) +
+		     ",\"numa_node\":0,\"physfn\":\"" PF_ADDR "\",\"device\":\"0xbccf\","
+		     "\"bars\":[{\"index\":0,\"size\":\"0x40000\",\"mmap\":true}],"
+		     "\"irqs\":{\"intx\":0,\"msi\":0,\"msix\":4},\"params\":{\"role\":\"vf\"}}";
+	}
+	return s + "]}";
+}
+
 struct TokenInfo {
 	fpga_objtype type;
 	std::string addr;
