@@ -8,36 +8,68 @@
  * a per-thread-shard counter, and close waits for those counters to drain
  * after it has marked the slot closing. */
 #include <errno.h>
+#include <linux/membarrier.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <opae/types_enum.h>
 
 #include "plugin_priv.h"
 
-#define SLOT_BITS  16
-#define CHUNK      64
-#define MAX_CHUNKS ((1u << SLOT_BITS) / CHUNK)
+#define SLOT_BITS  PL_SLOT_BITS
+#define CHUNK      PL_CHUNK
+#define MAX_CHUNKS PL_MAX_CHUNKS
+#define chunks     pl_handle_chunks
 
-static struct pl_handle *_Atomic chunks[MAX_CHUNKS];
+struct pl_handle *_Atomic pl_handle_chunks[PL_MAX_CHUNKS];
+int pl_fast_enter;
 static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned nchunks;
 static struct pl_handle *free_slots;
-static _Atomic unsigned next_shard;
+static _Atomic unsigned threads_seen;
 
 /* initial-exec: one fs-relative load, no __tls_get_addr on the MMIO path */
-static __thread unsigned my_shard __attribute__((tls_model("initial-exec")));
+__thread unsigned pl_my_shard __attribute__((tls_model("initial-exec")));
 
-static unsigned shard_of_thread(void)
+/* The first PL_EXCL_SHARDS threads own a counter each for the life of the
+ * process (ids are never reused, so no thread-exit hook is needed); the
+ * others share the last one. */
+unsigned handle_first_shard(void)
 {
-	unsigned s = my_shard;
+	unsigned s = atomic_fetch_add_explicit(&threads_seen, 1, memory_order_relaxed);
 
-	if (!s) {
-		s = atomic_fetch_add_explicit(&next_shard, 1, memory_order_relaxed) % PL_SHARDS + 1;
-		my_shard = s;
-	}
-	return s - 1;
+	s = s < PL_EXCL_SHARDS ? s : PL_EXCL_SHARDS;
+	pl_my_shard = s + 1;
+	return s;
+}
+
+#if defined(__SANITIZE_THREAD__)
+#define PL_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define PL_TSAN 1
+#endif
+#endif
+
+void handle_setup_fences(void)
+{
+#ifdef PL_TSAN
+	/* ThreadSanitizer cannot see the fence membarrier gives: keep the
+	 * locked protocol there, which it can check */
+	pl_fast_enter = 0;
+#else
+	pl_fast_enter = syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0;
+#endif
+}
+
+/* Every thread of the process executes a full barrier before this returns. */
+static void fence_all_threads(void)
+{
+	if (pl_fast_enter && syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0))
+		abort(); /* registered at configure: cannot fail, and must not be skipped */
 }
 
 static inline uint64_t state_word(uint64_t gen, unsigned st)
@@ -56,36 +88,16 @@ static struct pl_handle *slot_of(uint64_t id)
 	return c ? &c[slot % CHUNK] : NULL;
 }
 
-struct pl_handle *handle_enter(fpga_handle h, unsigned *shard)
-{
-	uint64_t id = (uint64_t)(uintptr_t)h;
-	struct pl_handle *s = slot_of(id);
-	unsigned sh;
-
-	if (!s)
-		return NULL;
-	sh = shard_of_thread();
-	/* seq_cst pairs with close's exchange: either close sees us counted,
-	 * or we see the slot closing */
-	atomic_fetch_add_explicit(&s->inflight[sh].n, 1, memory_order_seq_cst);
-	if (atomic_load_explicit(&s->state, memory_order_seq_cst) !=
-	    state_word(id >> SLOT_BITS, PH_OPEN)) {
-		handle_leave(s, sh);
-		return NULL;
-	}
-	*shard = sh;
-	return s;
-}
-
 static struct pl_handle *slot_alloc(void)
 {
 	struct pl_handle *s;
 
 	pthread_mutex_lock(&table_lock);
 	if (!free_slots && nchunks < MAX_CHUNKS) {
-		struct pl_handle *c = calloc(CHUNK, sizeof(*c));
+		struct pl_handle *c = aligned_alloc(64, CHUNK * sizeof(*c));
 
 		if (c) {
+			memset(c, 0, CHUNK * sizeof(*c));
 			for (unsigned i = CHUNK; i-- > 0;) {
 				c[i].slot = nchunks * CHUNK + i;
 				/* slot 0 of chunk 0 is never used: id 1 << 16 | 0 is fine, but
@@ -324,6 +336,7 @@ fpga_result pl_close(fpga_handle h)
 		return FPGA_INVALID_PARAM;
 	}
 	/* calls that entered before the exchange finish; later ones fail */
+	fence_all_threads();
 	for (unsigned i = 0; i < PL_SHARDS; i++)
 		while (atomic_load_explicit(&s->inflight[i].n, memory_order_acquire))
 			sched_yield();

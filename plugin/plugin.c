@@ -129,6 +129,7 @@ __attribute__((visibility("default"))) int opae_plugin_configure(opae_api_adapte
 	pl_reg.cfg = cfg;
 	pthread_mutex_unlock(&pl_reg.lock);
 	mmio_detect_cpu();
+	handle_setup_fences();
 	fill_table(&mine);
 	copy_table(adapter, &mine, size);
 	vlog_debug("-", "configured for OPAE %u.%u.%u (%zu-byte adapter table), %u device rule(s)",

@@ -201,18 +201,18 @@ uint64_t token_object_id(uint32_t domain, uint8_t bus, uint8_t dev, uint8_t fn, 
 
 /* ---- handle.c: Open / Close / Reset and the handle table ----------------- */
 
-#define PL_SHARDS 8
+/* Per-handle in-flight counters: the first PL_EXCL_SHARDS threads that call
+ * the plugin own one each (written only by that thread); later threads share
+ * the last one. Each counter has its own cache line. */
+#define PL_EXCL_SHARDS 8
+#define PL_SHARDS      (PL_EXCL_SHARDS + 1)
 
 /* A slot of the handle table. Slots are never freed while the plugin is
  * loaded, so a stale or forged handle reads valid memory and fails the
- * state check. Fields after `state` are written before the slot is
- * published open and are immutable until close. */
+ * state check. The fields of the first cache line are written before the
+ * slot is published open and are immutable until close. */
 struct pl_handle {
-	_Atomic uint64_t state; /* gen << 2 | PH_* */
-	struct {
-		_Atomic unsigned n; /* MMIO calls in flight from threads of this shard */
-		char pad[64 - sizeof(unsigned)];
-	} inflight[PL_SHARDS];
+	_Alignas(64) _Atomic uint64_t state; /* gen << 2 | PH_* */
 	unsigned nspaces;
 	struct {
 		volatile uint8_t *base;
@@ -226,21 +226,76 @@ struct pl_handle {
 	struct pl_session *session;
 	unsigned slot;
 	struct pl_handle *next_free;
+	struct {
+		_Alignas(64) _Atomic unsigned n; /* calls in flight on this handle */
+	} inflight[PL_SHARDS];
 };
 
 #define PH_FREE    0u
 #define PH_OPEN    1u
 #define PH_CLOSING 2u
 
-/* Enter a handle for a call: NULL if h is not an open handle. Pair with
- * handle_leave(). Lock-free. */
-struct pl_handle *handle_enter(fpga_handle h, unsigned *shard);
+#define PL_SLOT_BITS  16
+#define PL_CHUNK      64
+#define PL_MAX_CHUNKS ((1u << PL_SLOT_BITS) / PL_CHUNK)
+
+extern struct pl_handle *_Atomic pl_handle_chunks[PL_MAX_CHUNKS];
+/* 1 when fpgaClose can fence every thread of the process (membarrier), so a
+ * call entering a handle needs no locked instruction; else 0. */
+extern int pl_fast_enter;
+extern __thread unsigned pl_my_shard __attribute__((tls_model("initial-exec")));
+unsigned handle_first_shard(void);
+
 static inline void handle_leave(struct pl_handle *s, unsigned shard)
 {
-	atomic_fetch_sub_explicit(&s->inflight[shard].n, 1, memory_order_release);
+	_Atomic unsigned *n = &s->inflight[shard].n;
+
+	if (shard < PL_EXCL_SHARDS) /* only this thread writes it: a plain release store */
+		atomic_store_explicit(n, atomic_load_explicit(n, memory_order_relaxed) - 1,
+		                      memory_order_release);
+	else
+		atomic_fetch_sub_explicit(n, 1, memory_order_release);
+}
+
+/* Enter a handle for a call: NULL if h is not an open handle; else the slot,
+ * counted in flight until handle_leave(). Lock-free, and with pl_fast_enter
+ * free of locked instructions: the count is a plain store that close orders
+ * against its "closing" mark with a process-wide barrier (membarrier), the
+ * asymmetric form of "count, then check the state" / "mark, then wait". */
+static inline struct pl_handle *handle_enter(fpga_handle h, unsigned *shard)
+{
+	uint64_t id = (uint64_t)(uintptr_t)h;
+	unsigned slot = (unsigned)(id & ((1u << PL_SLOT_BITS) - 1)), sh;
+	struct pl_handle *c, *s;
+	_Atomic unsigned *n;
+
+	if (!(id >> PL_SLOT_BITS))
+		return NULL;
+	c = atomic_load_explicit(&pl_handle_chunks[slot / PL_CHUNK], memory_order_acquire);
+	if (!c)
+		return NULL;
+	s = &c[slot % PL_CHUNK];
+	sh = pl_my_shard ? pl_my_shard - 1 : handle_first_shard();
+	n = &s->inflight[sh].n;
+	if (sh < PL_EXCL_SHARDS && pl_fast_enter) {
+		atomic_store_explicit(n, atomic_load_explicit(n, memory_order_relaxed) + 1,
+		                      memory_order_relaxed);
+		atomic_signal_fence(memory_order_seq_cst);
+	} else {
+		atomic_fetch_add_explicit(n, 1, memory_order_seq_cst);
+	}
+	if (atomic_load_explicit(&s->state, memory_order_seq_cst) !=
+	    ((id >> PL_SLOT_BITS) << 2 | PH_OPEN)) {
+		handle_leave(s, sh);
+		return NULL;
+	}
+	*shard = sh;
+	return s;
 }
 void handle_close_all(void);
 void handle_table_free(void);
+/* Once, at configure: can close fence every thread (membarrier)? */
+void handle_setup_fences(void);
 
 /* ---- fw.c: the framework's public API, resolved at run time ------------- */
 
