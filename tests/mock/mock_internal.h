@@ -205,6 +205,7 @@ void mock_worker_start(void);
  * scheduled outside a trapped MMIO access (never in the at-fork handler) */
 void mock_worker_after_fork(void);
 void mock_worker_ensure(void);
+void mock_worker_child_started(void); /* from the fork() wrapper, in the child */
 
 /* the built-in "none" model */
 extern const struct mock_model_ops mock_model_none;

@@ -346,6 +346,18 @@ void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 	return mmap(addr, len, prot, flags, fd, off);
 }
 
+/* Only to start the child's worker after fork() returns there (the at-fork
+ * handlers run too early for threads); system() and posix_spawn() do not fork. */
+pid_t fork(void)
+{
+	REAL(fork, pid_t (*)(void));
+	pid_t pid = real_fork();
+
+	if (pid == 0)
+		mock_worker_child_started();
+	return pid;
+}
+
 int munmap(void *addr, size_t len)
 {
 	int handled = 0, ret;

@@ -153,6 +153,27 @@ void mock_worker_after_fork(void)
 	restart_pending = __atomic_load_n(&mock_w.loaded, __ATOMIC_ACQUIRE);
 }
 
+/* Under ThreadSanitizer a child of a multi-threaded process must not create
+ * threads (TSan kills it): such a child starts the worker only on demand. */
+extern void __tsan_init(void) __attribute__((weak));
+
+/* fork() has returned in the child (normal context, libc's locks sane): a
+ * child that inherited open devices keeps driving them, and a trapped MMIO
+ * access cannot start a thread, so its worker starts now. */
+void mock_worker_child_started(void)
+{
+	int open_devices = 0;
+
+	if (!__atomic_load_n(&restart_pending, __ATOMIC_ACQUIRE) || __tsan_init)
+		return;
+	mock_lock();
+	for (unsigned i = 0; i < mock_w.ndev; i++)
+		open_devices |= mock_w.dev[i]->open_count > 0;
+	mock_unlock();
+	if (open_devices)
+		mock_worker_start();
+}
+
 /* Not from signal context: start the worker of a fork child once it has
  * work (queued by a trapped access, which could not start it). */
 void mock_worker_ensure(void)
