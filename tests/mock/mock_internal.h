@@ -198,10 +198,16 @@ void mock_mmap_report(void);
 void mock_mmap_forget_all(void);
 void mock_mmap_release_forgotten(void); /* after mock_unlock */
 extern volatile int mock_tracked_maps; /* fast path for munmap */
+int mock_in_trap_callback(void); /* this thread is in a trap callback */
 
 /* worker (mock_worker.c) */
 void mock_worker_drop(struct mock_dev *d);
 void mock_worker_start(void);
+/* fork child: no worker any more; it starts again when device work is
+ * scheduled outside a trapped MMIO access (never in the at-fork handler) */
+void mock_worker_after_fork(void);
+void mock_worker_ensure(void);
+void mock_worker_child_started(void); /* from the fork() wrapper, in the child */
 
 /* the built-in "none" model */
 extern const struct mock_model_ops mock_model_none;
