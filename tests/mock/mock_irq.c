@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "mock_internal.h"
+#include "mock_msix.h"
 
 void mock_config_irq_sync(struct mock_dev *d);
 
@@ -112,6 +113,7 @@ void mock_irq_disable_all(struct mock_dev *d)
 	efd_put(&d->err_efd);
 	efd_put(&d->req_efd);
 	mock_config_irq_sync(d);
+	mock_msix_sync(d);
 }
 
 static int set_intx_mask(struct mock_dev *d, unsigned start, unsigned count, uint32_t flags,
@@ -340,6 +342,7 @@ int mock_irq_set(struct mock_dev *d, struct vfio_irq_set *arg)
 		return -ENOTTY;
 	}
 	mock_config_irq_sync(d);
+	mock_msix_sync(d);
 	return ret;
 }
 
@@ -349,6 +352,10 @@ void mock_irq_raise(struct mock_dev *d, unsigned index, unsigned vector)
 {
 	static const uint8_t zero[4];
 
+	if (index == VFIO_PCI_MSIX_IRQ_INDEX) {
+		mock_msix_raise(d, vector); /* table, mask and pending bits: mock_msix.c */
+		return;
+	}
 	if ((int)index != d->irq_type || vector >= d->num_ctx ||
 	    (index != VFIO_PCI_MSI_IRQ_INDEX && index != VFIO_PCI_MSIX_IRQ_INDEX))
 		return; /* not enabled: the device does not signal this way */

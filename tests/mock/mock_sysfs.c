@@ -24,6 +24,7 @@ static unsigned nprefixes;
 static char root[256];
 static size_t root_len;
 static int active; /* atomic: redirection on */
+static pid_t root_owner; /* the process that created the tree removes it */
 
 static void add_prefix(const char *p)
 {
@@ -251,6 +252,7 @@ int mock_sysfs_build(void)
 		return -1;
 	}
 	root_len = strlen(root);
+	root_owner = getpid();
 	snprintf(mock_w.root, sizeof(mock_w.root), "%s", root);
 	nprefixes = 0;
 	add_prefix("/sys/bus/pci/devices");
@@ -295,7 +297,8 @@ static int rm_one(const char *path, const struct stat *st, int flag, struct FTW 
 void mock_sysfs_remove(void)
 {
 	__atomic_store_n(&active, 0, __ATOMIC_RELEASE);
-	if (root_len)
+	/* a forked child that exits must not take its parent's tree with it */
+	if (root_len && root_owner == getpid())
 		nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	root[0] = 0;
 	root_len = 0;
