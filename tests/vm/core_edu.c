@@ -35,6 +35,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <opae/vfio.h>
@@ -164,6 +165,38 @@ static void swap_eventfd(struct opae_vfio *v, int efd)
 	close(efd2);
 }
 
+/* Re-routing the live vector to a pipe fails, and vfio-pci has dropped the
+ * old eventfd before it looked at the pipe: the library must put the old one
+ * back (or turn MSI off), else edu's next MSI is a write to IOVA 0. */
+static void reroute_to_bad_fd(struct opae_vfio *v, int efd)
+{
+	struct opae_vfio_device_irq *q;
+	int p[2], rc, err, routed = -2;
+	uint64_t cnt;
+
+	if (pipe(p)) {
+		check(0, "pipe: %s", strerror(errno));
+		return;
+	}
+	errno = 0;
+	rc = opae_vfio_irq_enable(v, VFIO_PCI_MSI_IRQ_INDEX, 0, p[0]);
+	err = errno;
+	for (q = v->device.irqs; q; q = q->next)
+		if (q->index == VFIO_PCI_MSI_IRQ_INDEX)
+			routed = q->event_fds[0];
+	check(rc != 0 && err == EINVAL && routed == efd,
+	      "irq_enable(MSI, 0, a pipe) fails with EINVAL (rc %d, %s) and the vector is "
+	      "reported on its old eventfd (%d)",
+	      rc, strerror(err), routed);
+	edu_wr32(EDU_REG_IRQ_RAISE, 0x5a);
+	cnt = wait_eventfd(efd, EDU_WAIT_MS);
+	edu_ack();
+	check(cnt >= 1, "after the failed re-route MSI still reaches the old eventfd (%" PRIu64 ")",
+	      cnt);
+	close(p[0]);
+	close(p[1]);
+}
+
 static void check_msi(struct opae_vfio *v, int efd, const struct dma_buf *a,
                       const struct dma_buf *b)
 {
@@ -187,6 +220,7 @@ static void check_msi(struct opae_vfio *v, int efd, const struct dma_buf *a,
 
 	/* Re-enabling a live vector swaps its eventfd: only the new one fires. */
 	swap_eventfd(v, efd);
+	reroute_to_bad_fd(v, efd);
 
 	/* vfio-pci cannot mask MSI: the kernel's ENOTTY must reach the caller. */
 	errno = 0;
@@ -272,6 +306,42 @@ static void check_intx(struct opae_vfio *v, int efd)
 	opae_vfio_irq_unmask(v, VFIO_PCI_INTX_IRQ_INDEX, 0);
 }
 
+/* OPAE 2.12's buffer_map/unmap: caller memory at a caller IOVA, which edu
+ * reaches; after unmap the same DMA is blocked and the memory is untouched. */
+static void check_pin(struct opae_vfio *v)
+{
+	const uint64_t at = 0x800000; /* free, and within edu's 28-bit reach */
+	uint8_t *mem = mmap(NULL, BUF_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+	                    -1, 0);
+	int rc, ok;
+
+	if (mem == MAP_FAILED) {
+		check(0, "mmap: %s", strerror(errno));
+		return;
+	}
+	for (size_t i = 0; i < BUF_SIZE; i++)
+		mem[i] = i < DMA_LEN ? (uint8_t)(i * 13 + 5) : 0;
+	errno = 0;
+	rc = opae_vfio_buffer_map(v, BUF_SIZE, mem, at);
+	check(rc == 0, "opae_vfio_buffer_map(caller memory at IOVA 0x%" PRIx64 ") (%s)", at,
+	      rc ? strerror(errno) : "ok");
+	/* there and back through the pinned IOVA: first half -> edu -> second half */
+	check(edu_dma(at, EDU_DMA_WINDOW, DMA_LEN, 0) == 0 &&
+	          edu_dma(EDU_DMA_WINDOW, at + DMA_LEN, DMA_LEN, EDU_DMA_TO_RAM) == 0,
+	      "DMA pinned memory -> edu -> pinned memory completed");
+	ok = memcmp(mem, mem + DMA_LEN, DMA_LEN) == 0;
+	check(ok, "the device read and wrote the pinned memory through the IOVA");
+	check(opae_vfio_buffer_unmap(v, BUF_SIZE, at + BUF_SIZE) != 0,
+	      "opae_vfio_buffer_unmap of an IOVA that was not mapped fails");
+	rc = opae_vfio_buffer_unmap(v, BUF_SIZE, at);
+	check(rc == 0, "opae_vfio_buffer_unmap (%s)", rc ? strerror(errno) : "ok");
+	memset(mem, 0x22, BUF_SIZE);
+	edu_dma(EDU_DMA_WINDOW, at, DMA_LEN, EDU_DMA_TO_RAM);
+	check(mem[0] == 0x22 && mem[DMA_LEN - 1] == 0x22,
+	      "after unmap the device's DMA no longer reaches the memory");
+	munmap(mem, BUF_SIZE);
+}
+
 static void check_free(struct opae_vfio *v, struct dma_buf *a, struct dma_buf *b)
 {
 	int rc;
@@ -292,7 +362,7 @@ int main(int argc, char **argv)
 	char bdf[NAME_MAX + 1] = "";
 	size_t size = 0;
 	uint8_t *ptr = NULL;
-	int fds_before, fds_after, efd, have_bufs = 0;
+	int fds_before, fds_after, efd, have_bufs = 0, rc, err;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	memset(&v, 0, sizeof(v));
@@ -304,6 +374,7 @@ int main(int argc, char **argv)
 	info("device %s", bdf);
 
 	fds_before = count_fds();
+	check(opae_vfio_dev_busy(bdf) == 0, "opae_vfio_dev_busy(%s) before open: free", bdf);
 	errno = 0;
 	if (opae_vfio_open(&v, bdf)) {
 		check(0, "opae_vfio_open(%s): %s", bdf, strerror(errno));
@@ -311,6 +382,11 @@ int main(int argc, char **argv)
 		return summary("core_edu");
 	}
 	check(1, "opae_vfio_open(%s)", bdf);
+	errno = 0;
+	rc = opae_vfio_dev_busy(bdf);
+	err = errno;
+	check(rc != 0 && err == EBUSY, "opae_vfio_dev_busy(%s) while open: busy (rc %d, %s)", bdf,
+	      rc, strerror(err));
 
 	if (opae_vfio_region_get(&v, 0, &ptr, &size) || !ptr) {
 		check(0, "opae_vfio_region_get(0): BAR0 not mapped");
@@ -340,8 +416,10 @@ int main(int argc, char **argv)
 		check_intx(&v, efd);
 	}
 
-	if (have_bufs)
+	if (have_bufs) {
+		check_pin(&v);
 		check_free(&v, &a, &b);
+	}
 
 	opae_vfio_close(&v);
 	check(1, "opae_vfio_close");
