@@ -6,7 +6,12 @@
 # having run nothing.
 set -uo pipefail
 build=$1 label=$2 areas=$3
-out=$(ctest --test-dir "$build" -N -L "^${label}\$" -E "^label_${label}\$" 2>&1) || {
+# ctest -N on the build directory would rewrite its Testing/Temporary logs
+# under the running ctest: list the tests from a scratch directory instead.
+scratch=$(mktemp -d) || exit 1
+trap 'rm -rf "$scratch"' EXIT
+printf 'subdirs("%s")\n' "$build" >"$scratch/CTestTestfile.cmake"
+out=$(ctest --test-dir "$scratch" -N -L "^${label}\$" -E "^label_${label}\$" 2>&1) || {
 	echo "FAIL: label_$label: ctest -N failed:"
 	echo "$out"
 	exit 1
