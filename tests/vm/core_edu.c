@@ -355,6 +355,28 @@ static void check_free(struct opae_vfio *v, struct dma_buf *a, struct dma_buf *b
 	check(opae_vfio_buffer_free(v, b->ptr) == 0, "opae_vfio_buffer_free(b) succeeds");
 }
 
+/* After close: every fd of the struct is -1, nothing is listed,
+ * region_get refuses the struct with EINVAL, and the process holds exactly
+ * `fds` fds. */
+static void check_closed(struct opae_vfio *v, int fds, const char *what)
+{
+	uint8_t *ptr = NULL;
+	size_t size = 0;
+	int rc, err, now;
+
+	check(v->cont_fd == -1 && v->group.group_fd == -1 && v->device.device_fd == -1 &&
+	          !v->device.regions && !v->device.irqs,
+	      "%s: the struct is closed (fds -1, no regions, no IRQs)", what);
+	errno = 0;
+	rc = opae_vfio_region_get(v, 0, &ptr, &size);
+	err = errno;
+	check(rc == 1 && err == EINVAL && !ptr && !size,
+	      "%s: region_get(0) then fails with 1/EINVAL (rc %d, %s)", what, rc, strerror(err));
+	now = count_fds();
+	check(fds >= 0 && now == fds,
+	      "%s: %d fds open, want %d (as before the open, + the eventfd)", what, now, fds);
+}
+
 int main(int argc, char **argv)
 {
 	struct opae_vfio v;
@@ -422,9 +444,9 @@ int main(int argc, char **argv)
 	}
 
 	opae_vfio_close(&v);
-	check(1, "opae_vfio_close");
+	check_closed(&v, fds_before + (efd >= 0), "opae_vfio_close");
 	opae_vfio_close(&v);
-	check(1, "opae_vfio_close a second time is harmless");
+	check_closed(&v, fds_before + (efd >= 0), "opae_vfio_close a second time");
 
 	/* A closed struct is reusable, and the kernel must have seen the group
 	 * and device released (a leaked group fd makes this open fail EBUSY). */
