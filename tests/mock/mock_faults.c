@@ -40,8 +40,10 @@ static const struct {
     {FD_DEVICE, VFIO_DEVICE_FEATURE, "VFIO_DEVICE_FEATURE"},
 };
 
-static const char *const plain_kinds[] = {"open",   "ioctl", "mmap_bar", "mmap_huge",
-                                          "munmap", "pread", "pwrite",   "any"};
+static const char *const plain_kinds[] = {
+    "open", "ioctl", "mmap_bar", "mmap_huge", "munmap", "pread", "pwrite", "any",
+    /* close of a VFIO fd; libc calls counted and failed only for injection */
+    "close", "readlink", "mmap_anon", "munmap_anon", "madvise"};
 
 static struct {
 	const char *name;
