@@ -137,7 +137,7 @@ class Nvme : public MockTest
 		c.cid = next_cid++;
 		memcpy(page(q.sq_page) + q.tail * 64, &c, 64);
 		q.tail = (uint16_t)((q.tail + 1) % (q.sq_size ? q.sq_size : q.size));
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		__asm__ __volatile__("" ::: "memory"); // SQE before the doorbell (x86 store order)
 		wr32(0x1000 + 8 * q.qid, q.tail);
 	}
 	Result reap(Queue &q, int timeout_ms = 5000, bool ring = true)
