@@ -232,17 +232,3 @@ int discover_on_vfio(const char *addr)
 
 	return !read_link_base(addr, "driver", drv, sizeof(drv)) && !strcmp(drv, "vfio-pci");
 }
-
-int discover_group_busy(int group)
-{
-	char path[64];
-	int fd;
-
-	snprintf(path, sizeof(path), "/dev/vfio/%d", group);
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd >= 0) {
-		close(fd);
-		return 0;
-	}
-	return errno == EBUSY ? 1 : -errno;
-}

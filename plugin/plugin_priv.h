@@ -55,9 +55,6 @@ int discover_bound(struct pl_bound **out);
 int discover_read(const char *addr, struct pl_pci *out);
 /* 1 if the function at addr is bound to vfio-pci now. */
 int discover_on_vfio(const char *addr);
-/* IOMMU group in use (by anyone): open + close of /dev/vfio/N, never a device
- * fd, so it resets nothing. 1 busy, 0 free, -errno unknown. */
-int discover_group_busy(int group);
 
 /* ---- probe.c: read-only VFIO access for identification ------------------ */
 

@@ -4,12 +4,13 @@
  * they are created with its fpgaGetProperties(NULL, ...), cleared with
  * fpgaClearProperties and filled with its public setters only, so the plugin
  * works inside OPAE's libopae-c and inside ours alike. */
+#include <errno.h>
+
 #include "plugin_priv.h"
 
 int props_state_now(const struct pl_token *t)
 {
 	struct pl_dev *dev = registry_find(t->addr);
-	int busy;
 
 	if (!dev || !dev->present)
 		return -1;
@@ -18,8 +19,11 @@ int props_state_now(const struct pl_token *t)
 			return FPGA_ACCELERATOR_ASSIGNED;
 	if (dev->session)
 		return FPGA_ACCELERATOR_UNASSIGNED; /* open here: its other objects are free */
-	busy = discover_group_busy(dev->pci.group);
-	return busy > 0 ? FPGA_ACCELERATOR_ASSIGNED : FPGA_ACCELERATOR_UNASSIGNED;
+	/* the group file opened and closed again (never a device fd, so the
+	 * function is not reset); EBUSY: another process holds it */
+	if (opae_vfio_dev_busy(dev->pci.addr) && errno == EBUSY)
+		return FPGA_ACCELERATOR_ASSIGNED;
+	return FPGA_ACCELERATOR_UNASSIGNED;
 }
 
 #define SET(call)                                                                                  \
