@@ -257,7 +257,7 @@ int buffer_release(struct opae_vfio *v, struct vfio_state *s, struct buftab *t, 
 			log_err(s->name, EINVAL, "IOVA 0x%llx was mapped with %s, not %zu bytes",
 			        (unsigned long long)b->pub.buffer_iova,
 			        log_size(b->pub.buffer_size, a, sizeof(a)), size);
-		return b ? -EINVAL : -ENOENT;
+		return b ? -EMSGSIZE : -ENOENT;
 	}
 	/* unmap first: if the kernel refuses (or unmaps less than the range),
 	 * the record stays whole and tracked, and its IOVA is not reused */
@@ -277,12 +277,12 @@ int buffer_release(struct opae_vfio *v, struct vfio_state *s, struct buftab *t, 
 
 int buffer_release_rc(int e)
 {
-	errno = e == -EBADFD ? EINVAL : -e;
+	errno = e == -EBADFD || e == -EMSGSIZE ? EINVAL : -e;
 	switch (e) {
 	case 0:
 		return RC_OK;
 	case -EBADFD:
-	case -EINVAL:
+	case -EMSGSIZE:
 		return RC_FREE_BADARG;
 	case -ENOENT:
 		return RC_FREE_NOTFOUND;

@@ -33,6 +33,7 @@ static const char *group_open_hint(int group, int err)
 
 int group_open(struct opae_vfio *v, struct vfio_state *s, int group)
 {
+	struct vfio_group_status st = {.argsz = sizeof(st)};
 	char path[64];
 	int e;
 
@@ -48,19 +49,18 @@ int group_open(struct opae_vfio *v, struct vfio_state *s, int group)
 		log_err(s->name, e, "open %s%s", path, group_open_hint(group, e));
 		return -e;
 	}
+	e = kcall(s, v->group.group_fd, VFIO_GROUP_GET_STATUS, &st, " (%s)", path);
+	if (e < 0)
+		return e;
+	s->group_viable = st.flags & VFIO_GROUP_FLAGS_VIABLE;
 	return 0;
 }
 
-int group_check_viable(struct opae_vfio *v, struct vfio_state *s, int group)
+int group_check_viable(struct vfio_state *s, int group)
 {
-	struct vfio_group_status st = {.argsz = sizeof(st)};
 	char why[512];
-	int e;
 
-	e = kcall(s, v->group.group_fd, VFIO_GROUP_GET_STATUS, &st, " (%s)", v->group.group_device);
-	if (e < 0)
-		return e;
-	if (st.flags & VFIO_GROUP_FLAGS_VIABLE)
+	if (s->group_viable)
 		return 0;
 	sysfs_group_unviable_reason(group, why, sizeof(why));
 	log_err(s->name, EPERM, "VFIO_GROUP_GET_STATUS: group %d is not viable: %s", group, why);

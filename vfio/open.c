@@ -76,7 +76,7 @@ static int vfio_open_common(struct opae_vfio *v, const char *pciaddr, const char
 		return fail(v, RC_OPEN_CONTAINER, e);
 	if ((e = group_open(v, s, group)))
 		return fail(v, RC_OPEN_BUSY, e);
-	if ((e = group_check_viable(v, s, group)))
+	if ((e = group_check_viable(s, group)))
 		return fail(v, RC_OPEN_UNVIABLE, e);
 	if ((e = group_attach(v, s)))
 		return fail(v, RC_OPEN_CONTAINER, e);

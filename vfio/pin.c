@@ -76,14 +76,15 @@ out:
 OPAE_VFIO_EXPORT int opae_vfio_buffer_unmap(struct opae_vfio *v, size_t size, uint64_t iova)
 {
 	struct vfio_state *s = vfio_state_of(v);
-	int e = -EBADFD;
+	int e;
 
-	if (s && !size)
+	if (!s)
+		return buffer_release_rc(-EBADFD);
+	if (!size) {
 		log_err(s->name, EINVAL, "buffer_unmap: size 0");
-	else if (s)
-		e = buffer_release(v, s, &s->pins, pin_key(iova), size);
-	if (s && !size)
-		e = -EINVAL;
+		return buffer_release_rc(-EMSGSIZE); /* a size error, as a wrong size */
+	}
+	e = buffer_release(v, s, &s->pins, pin_key(iova), size);
 	if (e == -ENOENT)
 		log_err(s->name, ENOENT, "buffer_unmap: nothing was mapped at IOVA 0x%llx",
 		        (unsigned long long)iova);

@@ -48,6 +48,7 @@ struct irq_state {
 struct vfio_state {
 	uint32_t magic;
 	char name[32]; /* PCI address, for messages */
+	bool group_viable; /* group.c: VFIO_GROUP_FLAGS_VIABLE at open */
 	/* iommu.c */
 	bool type1v2;
 	uint64_t map_align; /* granule of every DMA mapping: 4 KiB, or the IOMMU's smallest page */
@@ -123,7 +124,7 @@ void iommu_close(struct opae_vfio *v, struct vfio_state *s);
 
 /* group.c: the IOMMU group. */
 int group_open(struct opae_vfio *v, struct vfio_state *s, int group); /* open + status */
-int group_check_viable(struct opae_vfio *v, struct vfio_state *s, int group);
+int group_check_viable(struct vfio_state *s, int group); /* -EPERM, with the reason */
 int group_attach(struct opae_vfio *v, struct vfio_state *s); /* to the container */
 void group_close(struct opae_vfio *v, struct vfio_state *s);
 
@@ -143,7 +144,8 @@ void irq_teardown_all(struct opae_vfio *v, struct vfio_state *s);
 /* buffer.c: unmap and forget the record of `t` under `key` (a buffer, or a
  * pin); with `size`, the record must have that size. The IOMMU goes first:
  * if the kernel refuses or cuts the unmap short, nothing changes. 0,
- * -ENOENT, -EINVAL (wrong size), or the failed unmap's / munmap's -errno. */
+ * -ENOENT (no such record), -EMSGSIZE (another size), or the failed unmap's
+ * or munmap's -errno (never those two). */
 int buffer_release(struct opae_vfio *v, struct vfio_state *s, struct buftab *t, uint64_t key,
                    size_t size);
 /* The return code of buffer_free / buffer_unmap for buffer_release's answer
