@@ -71,13 +71,13 @@ void mock_resolve(void)
 void mock_world_clear(void)
 {
 	__atomic_store_n(&mock_w.loaded, 0, __ATOMIC_RELEASE);
-	mock_fd_forget_all();
 	mock_mmap_forget_all();
 	mock_containers_forget_all();
 	for (unsigned i = 0; i < mock_w.ndev; i++) {
-		mock_dev_destroy(mock_w.dev[i]);
+		mock_dev_destroy(mock_w.dev[i]); /* detaches (and closes held) eventfds */
 		mock_w.dev[i] = NULL;
 	}
+	mock_fd_forget_all();
 	for (unsigned i = 0; i < mock_w.ngroup; i++) {
 		free(mock_w.group[i]);
 		mock_w.group[i] = NULL;
@@ -180,13 +180,11 @@ int vfio_mock_raise_irq(const char *pciaddr, uint32_t index, uint32_t vector)
 		mock_irq_raise(d, index, vector);
 		ret = 0;
 	} else if (d && index == VFIO_PCI_ERR_IRQ_INDEX && d->err_efd >= 0) {
-		uint64_t one = 1;
-
-		ret = mock_real.write(d->err_efd, &one, 8) == 8 ? 0 : -1;
+		mock_efd_signal(d->err_efd);
+		ret = 0;
 	} else if (d && index == VFIO_PCI_REQ_IRQ_INDEX && d->req_efd >= 0) {
-		uint64_t one = 1;
-
-		ret = mock_real.write(d->req_efd, &one, 8) == 8 ? 0 : -1;
+		mock_efd_signal(d->req_efd);
+		ret = 0;
 	}
 	mock_unlock();
 	return ret;

@@ -47,17 +47,22 @@ const struct mock_dev_config *mock_dev_cfg(struct mock_dev *d)
 
 static uint64_t next_mmio32 = 0xfe000000ULL, next_mmio64 = 0x4000000000ULL;
 
+/* A BAR's memory: a memfd mapped once (the model's view); the fd is closed
+ * at once, because the kernel's BARs cost the program no fd. Program mmaps
+ * are made from the view (mremap with old_size 0, see mock_bar_mmap). */
 static int bar_create(struct mock_dev *d, int i)
 {
 	uint64_t size = d->cfg.bar[i].size, len = (size + MOCK_PAGE - 1) & ~(MOCK_PAGE - 1);
+	int fd = memfd_create("vfio-bar", MFD_CLOEXEC);
 
-	d->bar_memfd[i] = memfd_create("vfio-bar", MFD_CLOEXEC);
-	if (d->bar_memfd[i] < 0)
+	if (fd < 0)
 		return -1;
-	if (ftruncate(d->bar_memfd[i], (off_t)len))
+	if (ftruncate(fd, (off_t)len)) {
+		mock_real.close(fd);
 		return -1;
-	d->bar_view[i] =
-	    mock_real.mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, d->bar_memfd[i], 0);
+	}
+	d->bar_view[i] = mock_real.mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	mock_real.close(fd);
 	if (d->bar_view[i] == MAP_FAILED) {
 		d->bar_view[i] = NULL;
 		return -1;
@@ -101,8 +106,6 @@ int mock_dev_create(const struct mock_dev_config *cfg, const struct mock_model_o
 	d->err_efd = d->req_efd = -1;
 	for (unsigned i = 0; i < sizeof(d->ctx) / sizeof(d->ctx[0]); i++)
 		d->ctx[i].efd = -1;
-	for (int i = 0; i < 6; i++)
-		d->bar_memfd[i] = -1;
 	if (mock_w.ndev == 0) {
 		next_mmio32 = 0xfe000000ULL;
 		next_mmio64 = 0x4000000000ULL;
@@ -135,12 +138,9 @@ void mock_dev_destroy(struct mock_dev *d)
 	d->state = NULL;
 	mock_irq_disable_all(d);
 	mock_msix_free(d);
-	for (int i = 0; i < 6; i++) {
+	for (int i = 0; i < 6; i++)
 		if (d->bar_view[i])
 			mock_real.munmap(d->bar_view[i], d->bar_map_size[i]);
-		if (d->bar_memfd[i] >= 0)
-			mock_real.close(d->bar_memfd[i]);
-	}
 	free(d);
 }
 

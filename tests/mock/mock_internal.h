@@ -24,13 +24,13 @@
 #define MOCK_MAX_FDS     65536
 #define MOCK_CFG_MAX     4096
 
-enum mock_fd_kind { FD_CONTAINER = 1, FD_GROUP, FD_DEVICE };
+enum mock_fd_kind { FD_CONTAINER = 1, FD_GROUP, FD_DEVICE, FD_EVENTFD };
 
 struct mock_container;
 struct mock_group;
 
 struct mock_irq_ctx {
-	int efd; /* our dup of the eventfd, -1 = none */
+	int efd; /* the attached eventfd (see mock_eventfd.c), -1 = none */
 };
 
 struct mock_dev {
@@ -38,8 +38,7 @@ struct mock_dev {
 	const struct mock_model_ops *ops;
 	void *state;
 	struct mock_group *group;
-	int bar_memfd[6];
-	uint8_t *bar_view[6];     /* the model's own, untrapped mapping */
+	uint8_t *bar_view[6];     /* the model's own, untrapped (shared) mapping */
 	uint64_t bar_map_size[6]; /* page-rounded size of the memfd */
 	uint8_t config[MOCK_CFG_MAX];
 	unsigned cfg_size;
@@ -83,8 +82,10 @@ struct mock_group {
 
 struct mock_fd {
 	enum mock_fd_kind kind;
-	void *obj; /* mock_container / mock_group / mock_dev */
+	void *obj; /* mock_container / mock_group / mock_dev; NULL for FD_EVENTFD */
 	unsigned generation;
+	unsigned efd_refs; /* FD_EVENTFD: vectors/triggers using it */
+	int efd_held;      /* FD_EVENTFD: the mock's own dup (the program closed its fd) */
 };
 
 struct mock_world {
@@ -176,6 +177,12 @@ void mock_dev_opened(struct mock_dev *d);
 void mock_dev_closed(struct mock_dev *d);
 int mock_dev_viable_group(struct mock_group *g);
 
+/* eventfds attached to interrupts (mock_eventfd.c); caller holds the lock */
+int mock_efd_attach(int fd); /* the number to signal, or -EBADF/-EINVAL/-ENOMEM */
+void mock_efd_detach(int *efd);
+void mock_efd_signal(int efd); /* async-signal-safe */
+int mock_efd_program_closes(int fd); /* close(): 1 = do not close fd */
+
 /* irqs (mock_irq.c) */
 int mock_irq_set(struct mock_dev *d, struct vfio_irq_set *hdr);
 void mock_irq_disable_all(struct mock_dev *d);
@@ -210,6 +217,17 @@ void mock_mmap_forget_all(void);
 void mock_mmap_release_forgotten(void); /* after mock_unlock */
 extern volatile int mock_tracked_maps; /* fast path for munmap */
 int mock_in_trap_callback(void); /* this thread is in a trap callback */
+int mock_tracked_range(uintptr_t addr, size_t len, int *huge, int *prot);
+
+/* MAP_DMA's pinning (mock_pin.c), as vfio_pin_pages_remote does it */
+struct mock_pin {
+	uint64_t locked; /* pages counted against RLIMIT_MEMLOCK */
+	uint8_t *zero;   /* bitmap: page pinned as the shared zero page; NULL = none */
+};
+int mock_pin_range(uint64_t vaddr, uint64_t size, int write, struct mock_pin *pin);
+void mock_unpin_range(struct mock_pin *pin);
+int mock_pin_zero_page(const struct mock_pin *pin, uint64_t page);
+uint64_t mock_pin_locked_total(void);
 
 /* worker (mock_worker.c) */
 void mock_worker_drop(struct mock_dev *d);

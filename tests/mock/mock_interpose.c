@@ -55,25 +55,23 @@ static int vfio_open(const char *path, int flags)
 	if (err) {
 		ret = -err;
 	} else if (!strcmp(name, "vfio")) {
-		struct mock_container *c = calloc(1, sizeof(*c));
+		/* the fd first: with no free fd the kernel's open fails with EMFILE */
 		int fd = memfd_create("vfio-container", flags & O_CLOEXEC ? MFD_CLOEXEC : 0);
+		struct mock_container *c = fd < 0 ? NULL : calloc(1, sizeof(*c));
 
-		if (!c || fd < 0) {
+		if (fd < 0) {
+			ret = -errno;
+		} else if (!c) {
 			ret = -ENOMEM;
+			mock_real.close(fd);
+		} else if ((ret = mock_fd_install(fd, FD_CONTAINER, c))) {
 			free(c);
-			if (fd >= 0)
-				mock_real.close(fd);
+			mock_real.close(fd);
 		} else {
 			c->refs = 1;
 			c->fd_open = 1;
-			mock_container_track(c);
-			ret = mock_fd_install(fd, FD_CONTAINER, c);
-			if (ret) {
-				free(c);
-				mock_real.close(fd);
-			} else {
-				ret = fd;
-			}
+			mock_container_track(c); /* only once nothing can fail any more */
+			ret = fd;
 		}
 	} else {
 		char *end;
@@ -190,6 +188,12 @@ int close(int fd)
 		mock_worker_ensure();
 		mock_lock();
 		f = mock_fd_lookup(fd);
+		if (f && f->kind == FD_EVENTFD) {
+			int keep = mock_efd_program_closes(fd);
+
+			mock_unlock();
+			return keep ? 0 : mock_real.close(fd);
+		}
 		if (f) {
 			switch (f->kind) {
 			case FD_CONTAINER: {
@@ -204,6 +208,8 @@ int close(int fd)
 				break;
 			case FD_DEVICE:
 				mock_dev_closed(f->obj);
+				break;
+			case FD_EVENTFD:
 				break;
 			}
 			mock_fd_forget(fd);
@@ -229,7 +235,7 @@ int ioctl(int fd, unsigned long req, ...)
 	mock_worker_ensure();
 	mock_lock();
 	f = mock_fd_lookup(fd);
-	if (!f) {
+	if (!f || f->kind == FD_EVENTFD) {
 		mock_unlock();
 		return mock_real.ioctl(fd, req, arg);
 	}

@@ -20,6 +20,7 @@ struct tracked_map {
 	uintptr_t addr;
 	size_t len;
 	int huge;      /* 0 BAR, else pool index + 1 */
+	int prot;      /* the program's PROT_* */
 	uint64_t page; /* huge page size */
 	struct mock_dev *dev;
 	unsigned bar;
@@ -199,7 +200,16 @@ void *mock_bar_mmap(struct mock_dev *d, void *addr, size_t len, int prot, int fl
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		goto fail;
-	p = mock_real.mmap(addr, len, prot, flags, d->bar_memfd[index], (off_t)pos);
+	/* a second mapping of the view's pages (mremap of a shared mapping with
+	 * old_size 0), then the program's protection */
+	p = mremap(d->bar_view[index] + pos, 0, len,
+	           MREMAP_MAYMOVE | (flags & MAP_FIXED ? MREMAP_FIXED : 0), addr);
+	if (p != MAP_FAILED && prot != (PROT_READ | PROT_WRITE) && mprotect(p, len, prot)) {
+		err = errno;
+		mock_real.munmap(p, len);
+		p = MAP_FAILED;
+		errno = err;
+	}
 	if (p == MAP_FAILED) {
 		err = errno;
 		free(m);
@@ -211,6 +221,7 @@ void *mock_bar_mmap(struct mock_dev *d, void *addr, size_t len, int prot, int fl
 	m->bar = (unsigned)index;
 	m->bar_off = pos;
 	m->generation = mock_w.generation;
+	m->prot = prot;
 	if (track(m)) {
 		mock_real.munmap(p, len);
 		free(m);
@@ -286,6 +297,7 @@ void *mock_huge_mmap(void *addr, size_t len, int prot, int flags)
 	m->addr = (uintptr_t)aligned;
 	m->len = rounded;
 	m->huge = pool + 1;
+	m->prot = prot;
 	m->page = page;
 	if (track(m)) {
 		mock_real.munmap(aligned, rounded);
@@ -388,6 +400,25 @@ int mock_munmap_tracked(void *addr, size_t len, int *handled)
 		free(m);
 	mock_unlock();
 	return ret;
+}
+
+/* Is [addr, addr+len) inside one tracked mapping? 1 (and its kind and
+ * protection), 0 if it touches none, -1 if it is partly inside one. Caller
+ * holds the world lock. */
+int mock_tracked_range(uintptr_t addr, size_t len, int *huge, int *prot)
+{
+	for (int i = 0; i < MAX_MAPS; i++) {
+		struct tracked_map *m = maps[i];
+
+		if (!m || addr >= m->addr + m->len || addr + len <= m->addr)
+			continue;
+		if (addr < m->addr || addr + len > m->addr + m->len)
+			return -1;
+		*huge = m->huge;
+		*prot = m->prot;
+		return 1;
+	}
+	return 0;
 }
 
 unsigned mock_bar_maps_live(void)

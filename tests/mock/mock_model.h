@@ -101,9 +101,10 @@ uint64_t mock_bar_size(struct mock_dev *d, unsigned bar);
 const struct mock_dev_config *mock_dev_cfg(struct mock_dev *d);
 
 /* Device DMA through the IOMMU of the container the device's group is in.
- * Returns 0; -1 if some page was not mapped (an IOMMU fault is recorded and
- * nothing is transferred); -2 if bus mastering is off in the PCI COMMAND
- * register (silently dropped, as real devices do). */
+ * Returns 0; -1 if some page was not mapped (an IOMMU fault is recorded; a
+ * write transfers nothing, a read gets zeros for the refused pages, as QEMU's
+ * devices read them); -2 if bus mastering is off in the PCI COMMAND register
+ * (silently dropped, as real devices do). */
 int mock_dma_read(struct mock_dev *d, uint64_t iova, void *buf, size_t len);
 int mock_dma_write(struct mock_dev *d, uint64_t iova, const void *buf, size_t len);
 
