@@ -43,6 +43,35 @@ const struct mock_dev_config *mock_dev_cfg(struct mock_dev *d)
 	return &d->cfg;
 }
 
+static void dev_reset(struct mock_dev *d);
+
+/* IORESOURCE flags of a BAR as the kernel prints them in sysfs "resource":
+ * MEM | SIZEALIGN (| PREFETCH) (| MEM_64), and the BAR's own type bits. */
+uint64_t mock_bar_resource_flags(const struct mock_dev *d, int bar)
+{
+	const struct mock_bar_config *b = &d->cfg.bar[bar];
+	uint64_t f = 0x40200;
+
+	if (b->prefetch)
+		f |= 0x2000 | 0x8;
+	if (b->is64)
+		f |= 0x100000 | 0x4;
+	return f;
+}
+
+int mock_bar_prefetchable(const struct mock_dev *d, int bar)
+{
+	return d->cfg.bar[bar].prefetch;
+}
+
+/* A reset from outside VFIO (sysfs "reset"): the model's registers go back
+ * to their reset values; the kernel saves and restores config space. */
+void mock_dev_function_reset(struct mock_dev *d)
+{
+	d->resets++;
+	dev_reset(d);
+}
+
 /* ---- creation ---------------------------------------------------------- */
 
 static uint64_t next_mmio32 = 0xfe000000ULL, next_mmio64 = 0x4000000000ULL;
@@ -90,6 +119,7 @@ static struct mock_group *group_get(unsigned id)
 	if (!g)
 		return NULL;
 	g->id = id;
+	g->lock_fd = -1;
 	mock_w.group[mock_w.ngroup++] = g;
 	return g;
 }
@@ -152,14 +182,6 @@ void mock_dev_opened(struct mock_dev *d)
 		return;
 	/* vfio_pci_core_enable: pci_enable_device turns on memory decoding */
 	d->config[4] |= 0x02;
-	if (d->cfg.physfn[0]) {
-		struct mock_dev *pf = mock_dev_find(d->cfg.physfn);
-
-		if (pf && !strcmp(pf->cfg.driver, "vfio-pci")) {
-			pf->vf_users++;
-			d->vf_user_counted = 1;
-		}
-	}
 }
 
 static void dev_reset(struct mock_dev *d)
@@ -181,13 +203,6 @@ void mock_dev_closed(struct mock_dev *d)
 	d->config[4] &= (uint8_t)~0x07;
 	if (d->cfg.reset)
 		dev_reset(d);
-	if (d->vf_user_counted) {
-		struct mock_dev *pf = mock_dev_find(d->cfg.physfn);
-
-		if (pf)
-			pf->vf_users--;
-		d->vf_user_counted = 0;
-	}
 }
 
 /* ---- ioctls ------------------------------------------------------------ */
@@ -309,7 +324,9 @@ static int device_feature(struct mock_dev *d, struct vfio_device_feature *arg)
 		return 0;
 	if (!(f.flags & VFIO_DEVICE_FEATURE_SET) || f.argsz - minsz < 16)
 		return -EINVAL;
-	memcpy(d->vf_token, (uint8_t *)arg + minsz, 16);
+	mock_machine_lock();
+	memcpy(mock_m->dev[d->mi].vf_token, (uint8_t *)arg + minsz, 16);
+	mock_machine_unlock();
 	return 0;
 }
 
@@ -366,10 +383,12 @@ static ssize_t bar_rw(struct mock_dev *d, unsigned bar, uint8_t *buf, size_t n, 
 		return -EIO; /* memory decoding off (vfio_pci_core_do_io_rw) */
 	if (n > size - pos)
 		n = size - pos;
-	/* naturally aligned chunks of up to 8 bytes, like vfio_pci_core_do_io_rw */
+	/* naturally aligned chunks of at most 4 bytes, like 6.1's do_io_rw: an
+	 * 8-byte access is two 32-bit MMIO accesses, low dword first (8-byte
+	 * accesses came in later kernels) */
 	while (done < n) {
 		uint64_t off = pos + done;
-		unsigned chunk = 8;
+		unsigned chunk = 4;
 		int in_table;
 		size_t room = mock_msix_rw_window(d, bar, off, n - done, &in_table);
 
@@ -386,6 +405,7 @@ static ssize_t bar_rw(struct mock_dev *d, unsigned bar, uint8_t *buf, size_t n, 
 
 			memcpy(d->bar_view[bar] + off, buf + done, chunk);
 			memcpy(&v, buf + done, chunk);
+			d->mmio_writes++;
 			if (d->ops->on_write)
 				d->ops->on_write(d->state, bar, off, chunk, v);
 		} else {

@@ -140,3 +140,18 @@ int mock_efd_program_closes(int fd)
 	}
 	return 0;
 }
+
+/* dup2 replaced `fd` while the mock kept it for its vectors (no fd was free
+ * for a copy): the vectors lose it. Caller holds the world lock. */
+void mock_efd_lost(int fd)
+{
+	for (unsigned i = 0; i < mock_w.ndev; i++) {
+		struct mock_dev *d = mock_w.dev[i];
+
+		for (unsigned v = 0; v < sizeof(d->ctx) / sizeof(d->ctx[0]); v++)
+			repoint(&d->ctx[v].efd, fd, -1);
+		repoint(&d->err_efd, fd, -1);
+		repoint(&d->req_efd, fd, -1);
+	}
+	mock_fd_forget(fd);
+}
