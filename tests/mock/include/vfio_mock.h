@@ -32,6 +32,9 @@
 extern "C" {
 #endif
 
+/* The control API is exported; the rest of the mock is hidden. */
+#pragma GCC visibility push(default)
+
 /* Replace the whole simulated world with the scenario in `json` (the JSON
  * text itself, or, if it does not start with '{', a file path). Every mock
  * object still open is forgotten (its fds keep working as plain fds).
@@ -121,6 +124,8 @@ int vfio_mock_device_state(const char *pciaddr, struct vfio_mock_device_state *o
  * or run a program with VFIO_MOCK_EXPECT_NO_MMIO_WRITES=1 (it then exits
  * with status 98, naming the devices, if any register was written). */
 uint64_t vfio_mock_mmio_writes(const char *pciaddr);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }
