@@ -245,7 +245,7 @@ int close(int fd)
 	return mock_real.close(fd);
 }
 
-void mock_fd_replaced(int fd)
+__attribute__((visibility("hidden"))) void mock_fd_replaced(int fd)
 {
 	struct mock_fd *f = mock_fd_lookup(fd);
 
