@@ -42,6 +42,8 @@ static int set_errno(int err)
 	return -1;
 }
 
+int mock_fault_passthrough(const char *kind); /* mock_faults.c */
+
 /* open of /dev/vfio/vfio or /dev/vfio/N: returns fd, or -errno; 1 = not ours */
 static int vfio_open(const char *path, int flags)
 {
@@ -190,8 +192,11 @@ int __openat64_2(int dirfd, const char *path, int flags)
 }
 
 /* The mock's side of closing fd (the caller then closes it, or dup2 replaces
- * it). Returns 1 if fd must stay open (an attached eventfd the mock keeps). */
-static int fd_closing(int fd, int replaced)
+ * it). Returns 1 if fd must stay open (an attached eventfd the mock keeps).
+ * An injected "close" failure of a VFIO fd (*err) releases the fd all the
+ * same and then reports the error, as Linux does (close never leaves the fd
+ * open). */
+static int fd_closing(int fd, int replaced, int *err)
 {
 	struct mock_fd *f;
 	int keep = 0;
@@ -199,6 +204,8 @@ static int fd_closing(int fd, int replaced)
 	mock_worker_ensure();
 	mock_lock();
 	f = mock_fd_lookup(fd);
+	if (f && !replaced && f->kind <= FD_DEVICE)
+		*err = mock_fault_check("close", NULL);
 	if (f) {
 		switch (f->kind) {
 		case FD_CONTAINER: {
@@ -235,14 +242,16 @@ static int fd_closing(int fd, int replaced)
 int close(int fd)
 {
 	struct mock_fd *f;
+	int err = 0, ret;
 
 	mock_resolve();
 	f = mock_fd_lookup(fd);
 	if (f && f->kind == FD_SYSFS)
 		return mock_sysfs_fd_close(fd, 1);
-	if (f && fd_closing(fd, 0))
+	if (f && fd_closing(fd, 0, &err))
 		return 0;
-	return mock_real.close(fd);
+	ret = mock_real.close(fd);
+	return err ? set_errno(err) : ret;
 }
 
 __attribute__((visibility("hidden"))) void mock_fd_replaced(int fd)
@@ -252,7 +261,7 @@ __attribute__((visibility("hidden"))) void mock_fd_replaced(int fd)
 	if (f && f->kind == FD_SYSFS)
 		mock_sysfs_fd_close(fd, 0);
 	else if (f)
-		fd_closing(fd, 1);
+		fd_closing(fd, 1, &(int){0});
 }
 
 /* ---- fd copies -------------------------------------------------------------
@@ -475,6 +484,14 @@ void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 		mock_unlock();
 		return ret;
 	}
+	if (flags & MAP_ANONYMOUS) {
+		int err = mock_fault_passthrough("mmap_anon");
+
+		if (err) {
+			errno = err;
+			return MAP_FAILED;
+		}
+	}
 	return mock_real.mmap(addr, len, prot, flags, fd, off);
 }
 
@@ -495,15 +512,28 @@ pid_t fork(void)
 	return pid;
 }
 
+/* munmap of a BAR or huge page mapping is the mock's ("munmap"); of anything
+ * else libc's, with "munmap_anon" faults while a scenario is loaded. */
 int munmap(void *addr, size_t len)
 {
-	int handled = 0, ret;
+	int handled = 0, ret, err;
 
 	mock_resolve();
-	if (!__atomic_load_n(&mock_tracked_maps, __ATOMIC_ACQUIRE))
-		return mock_real.munmap(addr, len);
-	ret = mock_munmap_tracked(addr, len, &handled);
-	if (handled)
-		return ret;
-	return mock_real.munmap(addr, len);
+	if (__atomic_load_n(&mock_tracked_maps, __ATOMIC_ACQUIRE)) {
+		ret = mock_munmap_tracked(addr, len, &handled);
+		if (handled)
+			return ret;
+	}
+	err = mock_fault_passthrough("munmap_anon");
+	return err ? set_errno(err) : mock_real.munmap(addr, len);
+}
+
+/* Only for "madvise" fault injection. */
+int madvise(void *addr, size_t len, int advice)
+{
+	int err;
+
+	REAL(madvise, int (*)(void *, size_t, int));
+	err = mock_fault_passthrough("madvise");
+	return err ? set_errno(err) : real_madvise(addr, len, advice);
 }
