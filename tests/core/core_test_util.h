@@ -1,5 +1,5 @@
-/* core_test_util.h - shared helpers of the core gtest suites: scenario JSON
- * for the mock kernel, leak checks, eventfd waits, edu register access. */
+/* core_test_util.h - shared helpers of the core gtest suites: leak checks,
+ * eventfd waits, edu register access (scenarios: tests/common/scenario.h). */
 #ifndef CORE_TEST_UTIL_H
 #define CORE_TEST_UTIL_H
 
@@ -15,44 +15,8 @@
 #include <unistd.h>
 
 #include <opae/vfio.h>
+#include "scenario.h"
 #include "vfio_mock.h"
-
-#define EDU_ADDR "0000:00:03.0"
-
-struct Scenario {
-	std::string ranges = "[[\"0x0\",\"0xfedfffff\"],[\"0xfef00000\",\"0x7fffffffff\"]]";
-	std::string pgsizes = "0x40201000";
-	unsigned dma_limit = 65535;
-	bool type1v2 = true;
-	bool iova_caps = true;
-	unsigned huge2m = 8;
-	unsigned huge1g = 0;
-	std::string model = "edu";
-	std::string driver = "vfio-pci";
-	std::string bar0 = "{\"index\":0,\"size\":\"0x100000\",\"mmap\":true}";
-	std::string extra_bars; /* appended after bar0, with a leading comma */
-	unsigned intx = 1, msi = 1, msix = 0;
-	std::string extra_devices; /* appended device objects, leading comma */
-
-	std::string json() const
-	{
-		return std::string("{\"iommu\":{\"ranges\":") + ranges + ",\"pgsizes\":\"" +
-		       pgsizes + "\",\"dma_entry_limit\":" + std::to_string(dma_limit) +
-		       ",\"type1v2\":" + (type1v2 ? "true" : "false") +
-		       ",\"iova_caps\":" + (iova_caps ? "true" : "false") +
-		       "},\"hugepages\":{\"2048kB\":" + std::to_string(huge2m) +
-		       ",\"1048576kB\":" + std::to_string(huge1g) +
-		       "},\"devices\":[{\"address\":\"" EDU_ADDR "\",\"model\":\"" + model +
-		       "\",\"group\":1,\"driver\":\"" + driver + "\",\"bars\":[" + bar0 +
-		       extra_bars + "],\"irqs\":{\"intx\":" + std::to_string(intx) +
-		       ",\"msi\":" + std::to_string(msi) + ",\"msix\":" + std::to_string(msix) +
-		       "}}" + extra_devices + "]}";
-	}
-	void load() const
-	{
-		ASSERT_EQ(0, vfio_mock_load_scenario(json().c_str())) << json();
-	}
-};
 
 static inline struct vfio_mock_leaks leaks_now()
 {

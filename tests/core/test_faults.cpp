@@ -2,20 +2,40 @@
 // allocate, free, the IRQ calls and close fails in turn (EIO); afterwards
 // nothing may be left behind and v must be usable or cleanly closed. The one
 // exception is a failed munmap: the library reports it (once: a retry would
-// fail the same way) and exactly that mapping is left.
+// fail the same way) and exactly that mapping is left. Each sweep runs under
+// every IOMMU flavour of tests/common/scenario.h.
 #include <functional>
 #include <sys/mman.h>
 #include <sys/eventfd.h>
 
 #include "core_test_util.h"
 
-// Huge pages in the pool, so the sweep also fails the MAP_HUGETLB mmaps.
+// The flavour of the running test (set by the fixture): with a 2 MiB pool the
+// sweep also fails the MAP_HUGETLB mmaps, without one the fallbacks.
+static const IommuFlavour *g_flavour;
+
 static Scenario sweep_scenario()
 {
 	Scenario s;
-	s.huge2m = 2;
+	g_flavour->apply(s);
 	return s;
 }
+
+class FaultSweep : public ::testing::TestWithParam<IommuFlavour>
+{
+      protected:
+	void SetUp() override
+	{
+		g_flavour = &GetParam();
+	}
+	void TearDown() override
+	{
+		g_flavour = nullptr;
+	}
+};
+
+INSTANTIATE_TEST_SUITE_P(Flavours, FaultSweep, ::testing::ValuesIn(iommu_flavours()),
+                         flavour_name);
 
 static void check_usable(struct opae_vfio *v)
 {
@@ -86,7 +106,7 @@ static void open_ok(struct opae_vfio *v)
 	ASSERT_EQ(0, opae_vfio_open(v, EDU_ADDR)) << strerror(errno);
 }
 
-TEST(FaultSweep, Open)
+TEST_P(FaultSweep, Open)
 {
 	sweep(
 	    "open", [](struct opae_vfio *) {},
@@ -105,7 +125,7 @@ TEST(FaultSweep, Open)
 	    });
 }
 
-TEST(FaultSweep, Allocate)
+TEST_P(FaultSweep, Allocate)
 {
 	for (size_t size : {size_t(4096), size_t(8192)}) {
 		sweep(
@@ -127,7 +147,7 @@ TEST(FaultSweep, Allocate)
 
 static uint8_t *g_buf;
 
-TEST(FaultSweep, Free)
+TEST_P(FaultSweep, Free)
 {
 	sweep(
 	    "free",
@@ -154,7 +174,7 @@ TEST(FaultSweep, Free)
 
 static int g_efd = -1;
 
-TEST(FaultSweep, Irq)
+TEST_P(FaultSweep, Irq)
 {
 	g_efd = eventfd(0, EFD_CLOEXEC);
 	sweep(
@@ -187,7 +207,7 @@ TEST(FaultSweep, Irq)
 	close(g_efd);
 }
 
-TEST(FaultSweep, Close)
+TEST_P(FaultSweep, Close)
 {
 	g_efd = eventfd(0, EFD_CLOEXEC);
 	sweep(
@@ -209,7 +229,7 @@ TEST(FaultSweep, Close)
 	close(g_efd);
 }
 
-TEST(FaultSweep, DevBusy)
+TEST_P(FaultSweep, DevBusy)
 {
 	sweep(
 	    "dev_busy", [](struct opae_vfio *) {},
@@ -228,7 +248,7 @@ TEST(FaultSweep, DevBusy)
 static uint8_t *g_mem;
 static const uint64_t PIN_IOVA = 0x100000;
 
-TEST(FaultSweep, BufferMap)
+TEST_P(FaultSweep, BufferMap)
 {
 	g_mem = (uint8_t *)mmap(nullptr, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 	                        -1, 0);
@@ -250,7 +270,7 @@ TEST(FaultSweep, BufferMap)
 	munmap(g_mem, 8192);
 }
 
-TEST(FaultSweep, BufferUnmap)
+TEST_P(FaultSweep, BufferUnmap)
 {
 	g_mem = (uint8_t *)mmap(nullptr, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 	                        -1, 0);

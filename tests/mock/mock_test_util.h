@@ -18,9 +18,8 @@
 #include <unistd.h>
 #include <vector>
 
+#include "scenario.h" /* the builder shared with the core tests; EDU_ADDR */
 #include "vfio_mock.h"
-
-#define EDU_ADDR "0000:00:03.0"
 
 /* One edu device in group 1 plus a plain device in group 2 (unless given). */
 static const char kDefaultScenario[] = R"({

@@ -148,10 +148,16 @@ TEST_F(Iommu, GetInfoCapabilityProtocol)
 
 class IommuNoIovaCaps : public MockTest
 {
+	std::string json;
 	const char *scenario() override
 	{
-		return R"({ "iommu": { "iova_caps": false, "type1v2": false, "dma_entry_limit": 2 },
-			    "devices": [ { "address": "0000:00:03.0", "model": "none" } ] })";
+		Scenario sc; // an old kernel: Type1 v1, no IOVA-range capability
+		sc.type1v2 = false;
+		sc.iova_caps = false;
+		sc.dma_limit = 2;
+		sc.model = "none";
+		json = sc.json();
+		return json.c_str();
 	}
 };
 
