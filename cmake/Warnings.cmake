@@ -2,6 +2,6 @@
 # so system headers and generated code are not affected.
 function(opae_vfio_warnings tgt)
   target_compile_options(${tgt} PRIVATE -Wall -Wextra
-    $<$<COMPILE_LANGUAGE:C>:-Wstrict-prototypes -Wmissing-prototypes -Wshadow -Wformat=2>
+    $<$<COMPILE_LANGUAGE:C>:-Wstrict-prototypes -Wmissing-prototypes -Wshadow -Wformat=2 -Wvla -Wundef -Wconversion -Wno-sign-conversion>
     $<$<BOOL:${OPAE_VFIO_WERROR}>:-Werror>)
 endfunction()

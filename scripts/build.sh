@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # build.sh NAME [cmake options...]: configure and build into build/NAME.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)

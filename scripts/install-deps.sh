@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Install the Debian 12 packages the build and the tests need; idempotent:
 # apt runs only when something is missing.
 set -euo pipefail
 pkgs=(gcc g++ make cmake ninja-build pkg-config libjson-c-dev uuid-dev libgtest-dev
-      qemu-system-x86 busybox-static cpio kmod xz-utils)
+      qemu-system-x86 busybox-static cpio kmod xz-utils clang-format)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -25,6 +25,9 @@ run() { # run NAME CTEST-ARGS...
 	rm -f "$log"
 }
 
+echo "=== clang-format ==="
+"$top/scripts/check-format.sh" || status=1
+
 "$top/scripts/build.sh" plain -DOPAE_VFIO_WERROR=ON || exit 1
 run plain "$@"
 

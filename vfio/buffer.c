@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* buffer.c - DMA buffers: memory (huge pages when the size asks for them,
  * smaller pages when the pool is empty), an IOVA reservation and the IOMMU
  * mapping (both from iommu.c), the record in the buffer table; lookup and
@@ -54,9 +55,9 @@ static void *buffer_memory(struct vfio_state *s, uint64_t size, struct buf_rec *
 				char a[32], c[32];
 
 				log_debug(s->name,
-				           "allocate: no free %s huge page, using %s pages "
-				           "(contiguous in IOVA through the IOMMU)",
-				           log_size(want, a, sizeof(a)), log_size(pg, c, sizeof(c)));
+				          "allocate: no free %s huge page, using %s pages "
+				          "(contiguous in IOVA through the IOMMU)",
+				          log_size(want, a, sizeof(a)), log_size(pg, c, sizeof(c)));
 			}
 			b->map_len = len;
 			b->page_size = pg;
@@ -144,8 +145,9 @@ OPAE_VFIO_EXPORT int opae_vfio_buffer_allocate_ex(struct opae_vfio *v, size_t *s
 		return RC_BUF_MAP;
 	}
 	if (pre && ((uintptr_t)*buf & (s->map_align - 1))) {
-		log_err(s->name, EINVAL, "allocate: PREALLOCATED buffer %p is not aligned to 0x%llx",
-		        (void *)*buf, (unsigned long long)s->map_align);
+		log_err(s->name, EINVAL,
+		        "allocate: PREALLOCATED buffer %p is not aligned to 0x%llx", (void *)*buf,
+		        (unsigned long long)s->map_align);
 		errno = EINVAL;
 		return RC_BUF_BADARG;
 	}

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* buftab.c - open-addressing hash table of buffer records (see buftab.h):
  * linear probing, at most half full, deletion by backward shift (no
  * tombstones, so lookups stay short however many frees happen). Keys are

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* buftab.h - a table of DMA mapping records keyed by a non-zero 64-bit value
  * (a buffer's exact user address, or a pin's IOVA): open addressing, O(1)
  * expected insert/find/remove, grows by doubling. */

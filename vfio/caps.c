@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* caps.c - VFIO capability chains: one bounded walk, shared by the IOMMU info
  * (iommu.c) and region info (region.c) queries. A hostile or corrupt chain
  * (loops, offsets past argsz, truncated capabilities) finds nothing. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* close.c - opae_vfio_close and the teardown shared with failed opens:
  * buffers and pins, IRQs, regions, device, group, container, private state,
  * each module undoing its own part, in reverse order of open. */

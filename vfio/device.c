@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* device.c - the device fd (with a VF token for secure_open), its info, and
  * its PCI config space: where it is, and memory + bus master turned on. */
 #include <errno.h>

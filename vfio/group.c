@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* group.c - the device's IOMMU group: /dev/vfio/N opened with a diagnosis
  * when it cannot be, its viability, attaching it to the container, and
  * opae_vfio_dev_busy (can the group be opened right now?). */

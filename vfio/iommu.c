@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* iommu.c - the container and its type1 IOMMU, end to end: open and type
  * selection, the kernel's facts (IOVA windows, page sizes, DMA entries), the
  * IOVA space the library hands out, DMA map/unmap with entry accounting, and
@@ -148,7 +149,8 @@ static int iommu_info(struct opae_vfio *v, struct vfio_state *s)
 	if (off) {
 		r = windows_from_cap(v, (const uint8_t *)info, argsz, off);
 		if (r) {
-			log_err(s->name, -r, "VFIO_IOMMU_GET_INFO: malformed IOVA range capability");
+			log_err(s->name, -r,
+			        "VFIO_IOMMU_GET_INFO: malformed IOVA range capability");
 			goto out;
 		}
 	}
@@ -232,9 +234,10 @@ int iommu_map(struct opae_vfio *v, struct vfio_state *s, void *p, uint64_t iova,
 
 	if (s->dma_used >= s->dma_limit) {
 		/* the kernel would say ENOSPC too, after pinning the pages */
-		log_err(s->name, ENOSPC,
-		        "VFIO_IOMMU_MAP_DMA: all %u DMA mapping entries of the container are in use",
-		        s->dma_limit);
+		log_err(
+		    s->name, ENOSPC,
+		    "VFIO_IOMMU_MAP_DMA: all %u DMA mapping entries of the container are in use",
+		    s->dma_limit);
 		return -ENOSPC;
 	}
 	e = kcall(s, v->cont_fd, VFIO_IOMMU_MAP_DMA, &m, " (iova 0x%llx, %s)",
@@ -259,7 +262,8 @@ int iommu_unmap(struct opae_vfio *v, struct vfio_state *s, uint64_t iova, uint64
 	if (u.size != len) {
 		/* the kernel reports what it really unmapped: anything else means
 		 * our records and the IOMMU disagree, and the IOVA is not reusable */
-		log_err(s->name, EIO, "VFIO_IOMMU_UNMAP_DMA (iova 0x%llx, %s): the kernel unmapped %s",
+		log_err(s->name, EIO,
+		        "VFIO_IOMMU_UNMAP_DMA (iova 0x%llx, %s): the kernel unmapped %s",
 		        (unsigned long long)iova, log_size(len, a, sizeof(a)),
 		        log_size(u.size, b, sizeof(b)));
 		return -EIO;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* iova.c - IOVA allocator: free ranges in a treap ordered by start address and
  * augmented with the largest free length of each subtree. Reservation finds
  * the lowest aligned fit by pruning subtrees whose largest range is too small;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* iova.h - the IOVA space of one container: free ranges, first-fit aligned
  * allocation (lowest address first) and coalescing release, all O(log n). */
 #ifndef VFIO_IOVA_H
@@ -46,7 +47,7 @@ uint64_t iova_free_bytes(const struct iova_space *s, size_t *nranges);
 struct iova_range_list {
 	struct {
 		uint64_t start, len;
-	} *r;
+	} * r;
 	size_t n, cap;
 };
 /* Fill out (caller frees out->r). 0 or -ENOMEM. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* irq.c - interrupts: IRQ info per index, eventfd routing per vector with
  * VFIO_DEVICE_SET_IRQS, masking, and disabling an index for real once its last
  * vector is detached (so the device can no longer signal). */
@@ -58,8 +59,8 @@ int irq_setup_all(struct opae_vfio *v, struct vfio_state *s)
 		/* refuse absurd counts rather than allocating gigabytes */
 		if (ii.count > 4096) {
 			log_err(s->name, EINVAL,
-			         "VFIO_DEVICE_GET_IRQ_INFO: index %u reports %u vectors", i,
-			         ii.count);
+			        "VFIO_DEVICE_GET_IRQ_INFO: index %u reports %u vectors", i,
+			        ii.count);
 			return -EINVAL;
 		}
 		q = calloc(1, sizeof(*q));
@@ -156,7 +157,7 @@ void irq_teardown_all(struct opae_vfio *v, struct vfio_state *s)
 		e = index_disable(v, st->pub->index);
 		if (e) /* closing the device fd disables it anyway */
 			log_info(s->name, "close: disabling %s: %s", irq_name(st->pub->index),
-			          strerror(-e));
+			         strerror(-e));
 	}
 	while (q) {
 		struct opae_vfio_device_irq *next = q->next;
@@ -188,8 +189,8 @@ static int irq_find(struct vfio_state *s, uint32_t index, uint32_t sub, const ch
 			return -ENOENT;
 		}
 		if (sub >= st->pub->count) {
-			log_err(s->name, EINVAL, "%s: %s vector %u out of range (device has %u)", op,
-			        irq_name(index), sub, st->pub->count);
+			log_err(s->name, EINVAL, "%s: %s vector %u out of range (device has %u)",
+			        op, irq_name(index), sub, st->pub->count);
 			return -ERANGE;
 		}
 		*out = st;
@@ -280,24 +281,24 @@ static void vector_recover(struct opae_vfio *v, struct vfio_state *s, struct irq
 	e = set_irqs(v, VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER, idx, sub, 1, &was);
 	if (!e) {
 		log_info(s->name, "irq_enable: %s vector %u is back on eventfd %d", irq_name(idx),
-		          sub, was);
+		         sub, was);
 		return;
 	}
 	e = index_disable(v, idx);
 	if (!e) {
 		index_forget(st);
 		log_err(s->name, 0,
-		         "irq_enable: %s vector %u lost eventfd %d and the kernel refused it back: "
-		         "%s disabled (every vector of the index is now detached)",
-		         irq_name(idx), sub, was, irq_name(idx));
+		        "irq_enable: %s vector %u lost eventfd %d and the kernel refused it back: "
+		        "%s disabled (every vector of the index is now detached)",
+		        irq_name(idx), sub, was, irq_name(idx));
 		return;
 	}
 	/* nothing left to try: say what the kernel has */
 	st->pub->event_fds[sub] = -1;
 	st->attached--;
 	log_err(s->name, -e,
-	         "irq_enable: %s vector %u has no eventfd and the index cannot be disabled",
-	         irq_name(idx), sub);
+	        "irq_enable: %s vector %u has no eventfd and the index cannot be disabled",
+	        irq_name(idx), sub);
 }
 
 OPAE_VFIO_EXPORT int opae_vfio_irq_enable(struct opae_vfio *v, uint32_t index, uint32_t subindex,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* kcall.c - every ioctl of the library goes through kcall() (vfio_priv.h):
  * it names the request, logs one line when the kernel refuses, returns
  * -errno, and at LIBOPAE_LOG=2 traces each call with its result. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* log.c - leveled logging for the core library (see log.h). The level is read
  * once from LIBOPAE_LOG, like OPAE; lines are written with one write() so
  * concurrent threads do not interleave inside a line. Every formatted write is

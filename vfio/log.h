@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* log.h - the core library's single voice: leveled messages on stderr.
  * Owns the LIBOPAE_LOG level (0 errors, 1 info, 2 debug) and the line format. */
 #ifndef VFIO_LOG_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* open.c - opae_vfio_open / opae_vfio_secure_open: validate the arguments,
  * then a straight list of steps (sysfs, container, group, IOMMU, device,
  * regions, IRQs), each mapped to its return code of rc.h. A failed step

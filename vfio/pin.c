@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* pin.c - caller memory mapped at a caller-chosen IOVA (OPAE 2.12+'s
  * opae_vfio_buffer_map/unmap, for the IOVA a parent AFU's buffer has in a
  * child's container; see also opae_vfio_apply_group_constraint in iommu.c).
@@ -50,9 +51,9 @@ OPAE_VFIO_EXPORT int opae_vfio_buffer_map(struct opae_vfio *v, size_t size, uint
 	e = iova_reserve_at(&s->iova, iova, size);
 	if (e) {
 		log_err(s->name, -e,
-		         "buffer_map: IOVA 0x%llx + %s is not free IOVA space of this device "
-		         "(outside its windows, in the guard below 0x%llx, or in use)",
-		         (unsigned long long)iova, log_size(size, a, sizeof(a)), VFIO_IOVA_GUARD);
+		        "buffer_map: IOVA 0x%llx + %s is not free IOVA space of this device "
+		        "(outside its windows, in the guard below 0x%llx, or in use)",
+		        (unsigned long long)iova, log_size(size, a, sizeof(a)), VFIO_IOVA_GUARD);
 		goto out;
 	}
 	e = iommu_map(v, s, buf, iova, size);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* region.c - the device's regions: query every index, map the mmap-able ones
  * (whole, or area by area when the kernel lists sparse mmap areas), and look
  * them up. Regions are immutable after open, so lookups take no lock. */
@@ -140,8 +141,8 @@ static int region_map_sparse(struct opae_vfio *v, struct vfio_state *s,
 
 			free(si);
 			log_err(s->name, e, "mmap of region %u sparse area %u (0x%llx+0x%llx)",
-			         ri->index, i, (unsigned long long)a[i].offset,
-			         (unsigned long long)a[i].size);
+			        ri->index, i, (unsigned long long)a[i].offset,
+			        (unsigned long long)a[i].size);
 			return -e;
 		}
 		si->index = ord++;
@@ -188,7 +189,7 @@ static int region_map_one(struct opae_vfio *v, struct vfio_state *s, struct vfio
 		if (p == MAP_FAILED) {
 			e = errno;
 			log_err(s->name, e, "mmap of region %u (0x%llx bytes)", ri->index,
-			         (unsigned long long)ri->size);
+			        (unsigned long long)ri->size);
 			free(r);
 			return -e;
 		}
@@ -224,7 +225,7 @@ int region_setup_all(struct opae_vfio *v, struct vfio_state *s)
 		s->rdesc[i].present = true;
 		if (!(ri->flags & VFIO_REGION_INFO_FLAG_MMAP) || !ri->size) {
 			log_debug(s->name, "region %u: 0x%llx bytes, not mmap-able, recorded only",
-			           i, (unsigned long long)ri->size);
+			          i, (unsigned long long)ri->size);
 			free(ri);
 			continue;
 		}

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* sysfs.c - what the core reads from /sys: the PCI address and VF token
  * syntax, the driver binding, the IOMMU group and why a group is not viable. */
 #include <ctype.h>
@@ -99,7 +100,7 @@ int sysfs_find_group(const char *addr, int *group)
 	}
 	if (rd == -ENOENT) {
 		log_err(addr, ENODEV,
-		         "sysfs: device is not bound to any driver (bind it to vfio-pci)");
+		        "sysfs: device is not bound to any driver (bind it to vfio-pci)");
 		return -ENODEV;
 	}
 	if (rd < 0) {

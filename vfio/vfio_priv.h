@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* vfio_priv.h - private state of an open struct opae_vfio and the internal
  * entry points of each module. Every function declared here returns 0 (or a
  * count) or -errno and logs its own failure; only the exported opae_vfio_*
@@ -24,9 +25,9 @@
 /* The IOVA layout constants; iommu.c draws the picture. */
 #define VFIO_IOVA_GUARD            0x10000ull            /* never handed out below */
 #define VFIO_IOVA_TOP              0xffffffffffffefffull /* never handed out above */
-#define VFIO_DEFAULT_IOVA_LO_END   0xfedfffffull  /* windows assumed without the range */
-#define VFIO_DEFAULT_IOVA_HI_START 0xfef00000ull  /* capability (before Linux 5.4): */
-#define VFIO_DEFAULT_IOVA_HI_END   0x7fffffffffull /* x86 below 512 GiB minus MSI */
+#define VFIO_DEFAULT_IOVA_LO_END   0xfedfffffull         /* windows assumed without the range */
+#define VFIO_DEFAULT_IOVA_HI_START 0xfef00000ull         /* capability (before Linux 5.4): */
+#define VFIO_DEFAULT_IOVA_HI_END   0x7fffffffffull       /* x86 below 512 GiB minus MSI */
 /* The kernel's default dma_entry_limit, assumed when DMA_AVAIL is absent. */
 #define VFIO_DEFAULT_DMA_LIMIT 65535u
 /* The smallest page the library maps; a larger smallest IOMMU page wins. */
@@ -47,7 +48,7 @@ struct irq_state {
 
 struct vfio_state {
 	uint32_t magic;
-	char name[32]; /* PCI address, for messages */
+	char name[32];     /* PCI address, for messages */
 	bool group_viable; /* group.c: VFIO_GROUP_FLAGS_VIABLE at open */
 	/* iommu.c */
 	bool type1v2;
@@ -124,8 +125,8 @@ void iommu_close(struct opae_vfio *v, struct vfio_state *s);
 
 /* group.c: the IOMMU group. */
 int group_open(struct opae_vfio *v, struct vfio_state *s, int group); /* open + status */
-int group_check_viable(struct vfio_state *s, int group); /* -EPERM, with the reason */
-int group_attach(struct opae_vfio *v, struct vfio_state *s); /* to the container */
+int group_check_viable(struct vfio_state *s, int group);              /* -EPERM, with the reason */
+int group_attach(struct opae_vfio *v, struct vfio_state *s);          /* to the container */
 void group_close(struct opae_vfio *v, struct vfio_state *s);
 
 /* device.c: the device fd and its config space. */

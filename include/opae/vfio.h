@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* opae/vfio.h - the opae-vfio core API: drive one vfio-pci device from user
  * space (container, group, device, BAR regions, DMA buffers, interrupts).
  *
@@ -43,7 +44,7 @@ struct opae_vfio_sparse_info {
 	uint32_t index;  /* ordinal of the area, 0..n-1 */
 	uint32_t offset; /* offset of the area inside the region */
 	uint32_t size;
-	uint8_t *ptr;    /* user VA of the area */
+	uint8_t *ptr; /* user VA of the area */
 	struct opae_vfio_sparse_info *next;
 };
 
@@ -58,9 +59,9 @@ struct opae_vfio_device_region {
 
 /* One IRQ index as reported by VFIO_DEVICE_GET_IRQ_INFO. */
 struct opae_vfio_device_irq {
-	uint32_t flags; /* VFIO_IRQ_INFO_* */
-	uint32_t index; /* VFIO_PCI_{INTX,MSI,MSIX,ERR,REQ}_IRQ_INDEX */
-	uint32_t count; /* vectors at this index */
+	uint32_t flags;     /* VFIO_IRQ_INFO_* */
+	uint32_t index;     /* VFIO_PCI_{INTX,MSI,MSIX,ERR,REQ}_IRQ_INDEX */
+	uint32_t count;     /* vectors at this index */
 	int32_t *event_fds; /* [count], -1 = not enabled (owned by the library) */
 	int32_t *masks;     /* [count], 1 = masked by opae_vfio_irq_mask */
 	struct opae_vfio_device_irq *next;
@@ -81,7 +82,7 @@ struct opae_vfio_buffer {
 	uint8_t *buffer_ptr; /* user VA (the lookup key) */
 	size_t buffer_size;  /* page-rounded size, as written back to *size */
 	uint64_t buffer_iova;
-	int flags;           /* flags given to opae_vfio_buffer_allocate_ex */
+	int flags; /* flags given to opae_vfio_buffer_allocate_ex */
 };
 
 enum opae_vfio_buffer_flags {
@@ -147,8 +148,8 @@ int opae_vfio_buffer_allocate(struct opae_vfio *v, size_t *size, uint8_t **buf, 
 
 /* As above; with OPAE_VFIO_BUF_PREALLOCATED, *buf is the caller's
  * page-aligned memory, which is DMA-mapped as is (never freed by us). */
-int opae_vfio_buffer_allocate_ex(struct opae_vfio *v, size_t *size, uint8_t **buf,
-				 uint64_t *iova, int flags);
+int opae_vfio_buffer_allocate_ex(struct opae_vfio *v, size_t *size, uint8_t **buf, uint64_t *iova,
+                                 int flags);
 
 /* The buffer that starts exactly at vaddr, or NULL. O(1). */
 struct opae_vfio_buffer *opae_vfio_buffer_info(struct opae_vfio *v, uint8_t *vaddr);

@@ -34,7 +34,7 @@ static double now_ns(void)
 	struct timespec t;
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * 1e9 + t.tv_nsec;
+	return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
 }
 
 static int load_plugin(const char *scenario, const char *config)

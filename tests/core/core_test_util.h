@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* core_test_util.h - shared helpers of the core gtest suites: leak checks,
  * eventfd waits, edu register access (scenarios: tests/common/scenario.h). */
 #ifndef CORE_TEST_UTIL_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // test_buffer.cpp - DMA buffers: sizes and page kinds, huge page fallback, IOVA
 // layout (holes, guard, alignment, lowest first), DMA entry limit, PREALLOCATED,
 // buffer_info and buffer_free. Every test runs under every IOMMU flavour of

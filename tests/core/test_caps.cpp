@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // test_caps.cpp - the capability chain walk on hostile or unusual chains:
 // other capabilities first, self loops, back loops, offsets past argsz,
 // truncated capabilities.

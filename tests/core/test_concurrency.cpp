@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // test_concurrency.cpp - 8 threads allocate / look up / free on one device;
 // every live buffer has its own memory and IOVA, nothing is lost.
 #include <atomic>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // test_edu_irq.cpp - the edu model doing DMA into library buffers, and IRQs:
 // MSI through edu's raise register, disable really disarming the index, INTx
 // with mask/unmask, validation and the kernel's refusals, NORESIZE regrow.

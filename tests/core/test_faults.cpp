@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // test_faults.cpp - fault-injection sweeps: every kernel call of open,
 // allocate, free, the IRQ calls and close fails in turn (EIO); afterwards
 // nothing may be left behind and v must be usable or cleanly closed. The one
@@ -34,8 +35,7 @@ class FaultSweep : public ::testing::TestWithParam<IommuFlavour>
 	}
 };
 
-INSTANTIATE_TEST_SUITE_P(Flavours, FaultSweep, ::testing::ValuesIn(iommu_flavours()),
-                         flavour_name);
+INSTANTIATE_TEST_SUITE_P(Flavours, FaultSweep, ::testing::ValuesIn(iommu_flavours()), flavour_name);
 
 static void check_usable(struct opae_vfio *v)
 {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // test_iova_buftab.cpp - the IOVA allocator and the buffer table alone,
 // checked against simple reference models (no mock kernel involved).
 #include <gtest/gtest.h>
@@ -177,8 +178,7 @@ TEST(Iova, CarveAndIntersect)
 	ASSERT_EQ(0, iova_carve(&s, 0x80000, 0x80fff)) << "a hole in the middle";
 	ASSERT_EQ(0, iova_carve(&s, 0x500000, 0x5fffff)) << "nothing free there";
 	EXPECT_EQ(-EINVAL, iova_carve(&s, 2, 1));
-	EXPECT_EQ((R{{0x10000, 0x70000}, {0x81000, 0x7f000}, {0x200000, 0x100000}}),
-	          free_list(&s));
+	EXPECT_EQ((R{{0x10000, 0x70000}, {0x81000, 0x7f000}, {0x200000, 0x100000}}), free_list(&s));
 	// constrain by a space free in [0x40000, 0x240000) and [0x280000, top]
 	ASSERT_EQ(0, iova_add_free(&c, 0x40000, 0x200000));
 	ASSERT_EQ(0, iova_add_free(&c, 0x280000, 0xffffffffffffefffull - 0x280000 + 1));
@@ -186,11 +186,9 @@ TEST(Iova, CarveAndIntersect)
 	ASSERT_EQ(0, iova_free_ranges(&c, &keep));
 	ASSERT_EQ(0, iova_intersect(&s, &keep));
 	free(keep.r);
-	EXPECT_EQ((R{{0x40000, 0x40000},
-	             {0x81000, 0x7f000},
-	             {0x200000, 0x40000},
-	             {0x280000, 0x80000}}),
-	          free_list(&s));
+	EXPECT_EQ(
+	    (R{{0x40000, 0x40000}, {0x81000, 0x7f000}, {0x200000, 0x40000}, {0x280000, 0x80000}}),
+	    free_list(&s));
 	// an empty constraint leaves nothing free (OPAE applied none)
 	struct iova_range_list none = {nullptr, 0, 0};
 	ASSERT_EQ(0, iova_intersect(&s, &none));

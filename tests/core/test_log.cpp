@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // test_log.cpp - the log lines users see: format "opae-vfio: <dev>: <step>: <reason>",
 // and LIBOPAE_LOG=2 debug messages (huge page fallback). Own binary: the level
 // is read once per process, so it is set before main.
@@ -73,8 +74,8 @@ TEST_F(CoreTest, OverlongInputIsTruncatedVisibly)
 			EXPECT_LE(line.size() + 1, 512u);
 			EXPECT_EQ(0u, line.find("opae-vfio: "));
 			bool cut = line.size() + 1 == 512;
-			EXPECT_EQ(cut, line.size() >= 14 &&
-			                   line.compare(line.size() - 14, 14, "...[truncated]") == 0)
+			EXPECT_EQ(cut, line.size() >= 14 && line.compare(line.size() - 14, 14,
+			                                                 "...[truncated]") == 0)
 			    << line;
 			if (len >= 512) {
 				EXPECT_TRUE(cut) << "an address this long cannot fit";
@@ -94,13 +95,13 @@ TEST_F(CoreTest, KernelCallsAreTracedByName)
 	testing::internal::CaptureStderr();
 	ASSERT_EQ(0, opae_vfio_open(&v, EDU_ADDR));
 	std::string err = testing::internal::GetCapturedStderr();
-	for (const char *line : {"ioctl VFIO_GET_API_VERSION = 0\n",
-	                         "ioctl VFIO_CHECK_EXTENSION (Type1v2) = 1\n",
-	                         "ioctl VFIO_GROUP_GET_STATUS (/dev/vfio/1) = 0\n",
-	                         "ioctl VFIO_SET_IOMMU (Type1v2) = 0\n",
-	                         "ioctl VFIO_DEVICE_GET_INFO = 0\n",
-	                         "ioctl VFIO_DEVICE_GET_REGION_INFO (region 0) = 0\n"})
-		EXPECT_NE(std::string::npos, err.find(std::string("opae-vfio: " EDU_ADDR ": ") + line))
+	for (const char *line :
+	     {"ioctl VFIO_GET_API_VERSION = 0\n", "ioctl VFIO_CHECK_EXTENSION (Type1v2) = 1\n",
+	      "ioctl VFIO_GROUP_GET_STATUS (/dev/vfio/1) = 0\n",
+	      "ioctl VFIO_SET_IOMMU (Type1v2) = 0\n", "ioctl VFIO_DEVICE_GET_INFO = 0\n",
+	      "ioctl VFIO_DEVICE_GET_REGION_INFO (region 0) = 0\n"})
+		EXPECT_NE(std::string::npos,
+		          err.find(std::string("opae-vfio: " EDU_ADDR ": ") + line))
 		    << line << err;
 	EXPECT_NE(std::string::npos, err.find("ioctl VFIO_GROUP_GET_DEVICE_FD = ")) << err;
 	// an absent region (edu has no VGA) is an answer, not an error

@@ -29,8 +29,9 @@ class Opae212 : public CoreTest
 	void SetUp() override
 	{
 		CoreTest::SetUp();
-		sc.extra_devices = ",{\"address\":\"" PLAIN_ADDR "\",\"model\":\"none\",\"group\":2,"
-		                   "\"bars\":[{\"index\":0,\"size\":\"0x1000\",\"mmap\":true}]}";
+		sc.extra_devices =
+		    ",{\"address\":\"" PLAIN_ADDR "\",\"model\":\"none\",\"group\":2,"
+		    "\"bars\":[{\"index\":0,\"size\":\"0x1000\",\"mmap\":true}]}";
 		mem = (uint8_t *)mmap(nullptr, mem_len, PROT_READ | PROT_WRITE,
 		                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		ASSERT_NE(MAP_FAILED, (void *)mem);

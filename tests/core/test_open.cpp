@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // test_open.cpp - opae_vfio_open / secure_open / close / region_get on the mock kernel.
 #include <fcntl.h>
 

@@ -36,7 +36,8 @@ int main(void)
 	expect_fail(opae_vfio_buffer_free(&v, page), "opae_vfio_buffer_free");
 	expect_fail(opae_vfio_buffer_map(&v, 4096, page, 0x100000), "opae_vfio_buffer_map");
 	expect_fail(opae_vfio_buffer_unmap(&v, 4096, 0x100000), "opae_vfio_buffer_unmap");
-	expect_fail(opae_vfio_irq_enable(&v, VFIO_PCI_MSIX_IRQ_INDEX, 0, 0), "opae_vfio_irq_enable");
+	expect_fail(opae_vfio_irq_enable(&v, VFIO_PCI_MSIX_IRQ_INDEX, 0, 0),
+	            "opae_vfio_irq_enable");
 	expect_fail(opae_vfio_irq_disable(&v, VFIO_PCI_MSIX_IRQ_INDEX, 0), "opae_vfio_irq_disable");
 	expect_fail(opae_vfio_irq_mask(&v, VFIO_PCI_INTX_IRQ_INDEX, 0), "opae_vfio_irq_mask");
 	expect_fail(opae_vfio_irq_unmask(&v, VFIO_PCI_INTX_IRQ_INDEX, 0), "opae_vfio_irq_unmask");

@@ -297,7 +297,7 @@ int mock_parse_config(struct json_object *o, const char *where, struct mock_dev_
 	case -1:                                                                                   \
 		return -1;                                                                         \
 	case 1:                                                                                    \
-		dst = x;                                                                           \
+		dst = (__typeof__(dst))x; /* x <= max */                                          \
 	}
 	NUMFIELD("vendor", cfg->vendor, 0xffff);
 	NUMFIELD("device", cfg->device, 0xffff);
