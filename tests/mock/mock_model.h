@@ -91,12 +91,12 @@ struct mock_model_ops {
 	int (*page_trapped)(void *state, unsigned bar, uint64_t page_off);
 };
 
-/* The models the mock knows. Weak so a model that is not built yet is
- * simply absent from the table. */
-extern const struct mock_model_ops mock_model_edu __attribute__((weak));
-extern const struct mock_model_ops mock_model_dfl_fpga __attribute__((weak));
-extern const struct mock_model_ops mock_model_hostile_dfl __attribute__((weak));
-extern const struct mock_model_ops mock_model_nvme __attribute__((weak));
+/* The models the mock knows (tests/mock/models/); each must be built: a
+ * missing one is a link error, not a silently absent model. */
+extern const struct mock_model_ops mock_model_edu;
+extern const struct mock_model_ops mock_model_dfl_fpga;
+extern const struct mock_model_ops mock_model_hostile_dfl;
+extern const struct mock_model_ops mock_model_nvme;
 
 /* ---- services the mock offers to models ---------------------------------- */
 
