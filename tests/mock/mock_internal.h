@@ -102,6 +102,9 @@ struct mock_world {
 	unsigned dma_entry_limit;
 	int type1v2;
 	int iova_caps;
+	int unmap_all;      /* VFIO_UNMAP_ALL (and NESTING) extensions: 5.12+ */
+	int dma_cc;         /* VFIO_DMA_CC_IOMMU after SET_IOMMU */
+	unsigned cap_align; /* GET_INFO capability alignment: 1 (6.1) or 8 (6.6+) */
 	unsigned huge_total[2], huge_free[2]; /* the scenario's pools; live: mock_m */
 	struct mock_dev *dev[MOCK_MAX_DEVICES];
 	unsigned ndev;
@@ -284,6 +287,7 @@ void mock_irq_report(void);
 /* container / IOMMU (mock_iommu.c) */
 int mock_container_ioctl(struct mock_container *c, unsigned long req, void *arg);
 void mock_container_put(struct mock_container *c);
+void mock_container_unmap_all(struct mock_container *c);
 void mock_container_track(struct mock_container *c);
 void mock_containers_forget_all(void);
 unsigned mock_dma_total(void);
