@@ -307,6 +307,10 @@ static int get_device_fd(struct mock_group *g, const char *name)
 	if (fd < 0)
 		return fd;
 	ret = mock_fd_install(fd, FD_DEVICE, d);
+	if (!ret && !(mock_fd_lookup(fd)->file = mock_devfile_new(d))) {
+		mock_fd_forget(fd);
+		ret = -ENOMEM;
+	}
 	if (ret) {
 		mock_real.close(fd);
 		return ret;

@@ -85,6 +85,7 @@ struct mock_fd {
 	enum mock_fd_kind kind;
 	void *obj; /* mock_container / mock_group / mock_dev; NULL for FD_EVENTFD */
 	unsigned generation;
+	struct mock_devfile *file; /* FD_DEVICE: the open file (mock_devfile.c) */
 	unsigned efd_refs; /* FD_EVENTFD: vectors/triggers using it */
 	int efd_held;      /* FD_EVENTFD: the mock's own dup (the program closed its fd) */
 	int sysfs_attr;    /* FD_SYSFS: which attribute (mock_sysfs_write.c) */
@@ -277,6 +278,13 @@ void mock_efd_signal(int efd); /* async-signal-safe */
 int mock_efd_program_closes(int fd); /* close(): 1 = do not close fd */
 void mock_efd_lost(int fd);
 
+/* device files (mock_devfile.c); caller holds the world lock */
+struct mock_devfile;
+struct mock_devfile *mock_devfile_new(struct mock_dev *d);
+void mock_devfile_get(struct mock_devfile *f, int fd);
+void mock_devfile_put(struct mock_devfile *f);
+void mock_devfiles_forget_all(void);
+
 /* irqs (mock_irq.c) */
 int mock_irq_set(struct mock_dev *d, struct vfio_irq_set *hdr);
 void mock_irq_disable_all(struct mock_dev *d);
@@ -302,7 +310,8 @@ int mock_group_ioctl(struct mock_group *g, int fd, unsigned long req, void *arg)
 void mock_group_closed(struct mock_group *g);
 
 /* mmaps (mock_mmap.c) */
-void *mock_bar_mmap(struct mock_dev *d, void *addr, size_t len, int prot, int flags, off_t off);
+void *mock_bar_mmap(struct mock_dev *d, struct mock_devfile *file, int fd, void *addr, size_t len,
+                    int prot, int flags, off_t off);
 void *mock_huge_mmap(void *addr, size_t len, int prot, int flags);
 int mock_munmap_tracked(void *addr, size_t len, int *handled);
 unsigned mock_bar_maps_live(void);

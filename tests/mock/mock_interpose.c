@@ -218,8 +218,8 @@ static int fd_closing(int fd, int replaced, int *err)
 		case FD_GROUP:
 			mock_group_closed(f->obj);
 			break;
-		case FD_DEVICE:
-			mock_dev_closed(f->obj);
+		case FD_DEVICE: /* the device closes with the file's last reference */
+			mock_devfile_put(f->file);
 			break;
 		case FD_EVENTFD:
 			keep = mock_efd_program_closes(fd);
@@ -473,7 +473,7 @@ void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 	mock_resolve();
 	if (fd >= 0 && !(flags & MAP_ANONYMOUS) && (f = mock_fd_lookup(fd)) && f->kind == FD_DEVICE) {
 		mock_worker_ensure();
-		return mock_bar_mmap(f->obj, addr, len, prot, flags, off);
+		return mock_bar_mmap(f->obj, f->file, fd, addr, len, prot, flags, off);
 	}
 	if ((flags & MAP_HUGETLB) && (flags & MAP_ANONYMOUS))
 		mock_ensure_init();

@@ -207,3 +207,37 @@ TEST(Rules61Caps, CapAlign8IsTheLaterKernelsLayout)
 	close(c);
 	vfio_mock_reset();
 }
+
+// D13: a BAR mmap holds the device file; closing the fd leaves the device
+// open (IRQs armed, group busy, no reset) until the mapping goes.
+TEST_F(Rules61, ABarMappingKeepsTheDeviceOpenAfterItsFdCloses)
+{
+	void *bar = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, edu, region_at(0));
+	ASSERT_NE(MAP_FAILED, bar);
+	int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	ASSERT_EQ(0, set_irq_efds(edu, VFIO_PCI_MSI_IRQ_INDEX, 0, {efd}));
+	drop(edu);
+	struct vfio_mock_device_state st;
+	ASSERT_EQ(0, vfio_mock_device_state(EDU_ADDR, &st));
+	EXPECT_EQ(1, st.open_count) << "the mapping holds the file";
+	EXPECT_EQ(VFIO_PCI_MSI_IRQ_INDEX, st.irq_index_enabled) << "IRQs stay armed";
+	EXPECT_ERRNO(EBUSY, ioctl(grp, VFIO_GROUP_UNSET_CONTAINER));
+	drop(grp);
+	EXPECT_ERRNO(EBUSY, open("/dev/vfio/1", O_RDWR));
+	fflush(nullptr);
+	pid_t pid = fork();
+	if (pid == 0) {
+		execl("/proc/self/exe", "vfiomock_tests", "--gtest_filter=MachineChild.DISABLED_GroupBusy",
+		      "--gtest_also_run_disabled_tests", (char *)nullptr);
+		_exit(127);
+	}
+	int status = 0;
+	waitpid(pid, &status, 0);
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "busy in another process too";
+	ASSERT_EQ(0, munmap(bar, 4096));
+	ASSERT_EQ(0, vfio_mock_device_state(EDU_ADDR, &st));
+	EXPECT_EQ(0, st.open_count);
+	EXPECT_EQ(-1, st.irq_index_enabled) << "the last reference closed it";
+	EXPECT_GE(open_group(1), 0);
+	close(efd);
+}
