@@ -325,10 +325,22 @@ int mock_in_trap_callback(void); /* this thread is in a trap callback */
 int mock_tracked_range(uintptr_t addr, size_t len, int *huge, int *prot);
 
 /* MAP_DMA's pinning (mock_pin.c), as vfio_pin_pages_remote does it */
+struct pin_reloc;
 struct mock_pin {
 	uint64_t locked; /* pages counted against RLIMIT_MEMLOCK */
 	uint8_t *zero;   /* bitmap: page pinned as the shared zero page; NULL = none */
+	uint64_t vaddr, size;      /* where the pinned pages are (mock_pinned.c) */
+	int watched;               /* kept bound if the program unmaps them */
+	struct pin_reloc *relocs;  /* parts that are elsewhere now */
+	unsigned nrelocs;
 };
+void mock_pinned_add(struct mock_pin *pin, uint64_t vaddr, uint64_t size, int watch);
+void mock_pinned_remove(struct mock_pin *pin);
+uintptr_t mock_pinned_vaddr(const struct mock_pin *pin, uint64_t off, uint64_t *room);
+void mock_pinned_release(uintptr_t addr, size_t len);
+void mock_pinned_moved(uintptr_t old, size_t len, uintptr_t to);
+int mock_pinned_any(void);
+int mock_anon_private(uintptr_t a, size_t len, int *prot);
 int mock_pin_range(uint64_t vaddr, uint64_t size, int write, struct mock_pin *pin);
 void mock_unpin_range(struct mock_pin *pin);
 int mock_pin_zero_page(const struct mock_pin *pin, uint64_t page);

@@ -482,14 +482,28 @@ void vfio_mock_clear_iommu_faults(void)
 
 /* ---- DMA for models ---------------------------------------------------- */
 
+/* The device's access to [pos, pos+n) of mapping m: at the pinned pages,
+ * wherever they are now (mock_pinned.c). */
 static int copy_at(struct mock_dma *m, uint64_t pos, void *local, uint64_t n, int write)
 {
-	struct iovec l = {.iov_base = local, .iov_len = n};
-	struct iovec r = {.iov_base = (void *)(uintptr_t)(m->vaddr + (pos - m->iova)), .iov_len = n};
-	ssize_t done = write ? process_vm_writev(getpid(), &l, 1, &r, 1, 0)
-	                     : process_vm_readv(getpid(), &l, 1, &r, 1, 0);
+	while (n) {
+		uint64_t room, k;
+		uintptr_t at = mock_pinned_vaddr(&m->pin, pos - m->iova, &room);
+		struct iovec l, r;
+		ssize_t done;
 
-	return done == (ssize_t)n ? 0 : -1;
+		k = n < room ? n : room;
+		l = (struct iovec){.iov_base = local, .iov_len = k};
+		r = (struct iovec){.iov_base = (void *)at, .iov_len = k};
+		done = write ? process_vm_writev(getpid(), &l, 1, &r, 1, 0)
+		             : process_vm_readv(getpid(), &l, 1, &r, 1, 0);
+		if (done != (ssize_t)k)
+			return -1;
+		pos += k;
+		local = (uint8_t *)local + k;
+		n -= k;
+	}
+	return 0;
 }
 
 /* Device access to [pos, pos+n) of mapping m; pages pinned as the shared
