@@ -77,8 +77,9 @@ static void print_text(const struct ovf_ctx *ctx, const struct list_entry *e)
 	for (size_t i = 0, first = 1; i < e->nmembers; i++) {
 		if (!strcmp(e->members[i], d->addr))
 			continue;
-		fprintf(ctx->out, "%s%s %s (%s)", first ? sep : ", ", first ? "group also has" : "",
-		        e->members[i],
+		if (first)
+			fprintf(ctx->out, "%sgroup also has ", sep);
+		fprintf(ctx->out, "%s%s (%s)", first ? "" : ", ", e->members[i],
 		        member_driver(e->members[i], drv, sizeof(drv)) ? drv : "no driver");
 		first = 0;
 	}
