@@ -54,6 +54,7 @@ struct mock_dev {
 	int intx_masked;
 	int intx_level;
 	int err_efd, req_efd;
+	struct mock_msix *msix; /* MSI-X table/PBA state (mock_msix.c), NULL without MSI-X */
 	/* SR-IOV */
 	uint8_t vf_token[16];
 	int vf_users;        /* VFs of this PF that are open */
@@ -61,6 +62,7 @@ struct mock_dev {
 };
 
 struct mock_dma;
+struct mock_msix;
 
 struct mock_container {
 	int refs; /* the fd + attached groups */

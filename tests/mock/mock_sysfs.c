@@ -79,6 +79,8 @@ static int put_file(const char *dir, const char *name, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(text))
+		return -1; /* never write past what was formatted */
 	fd = mock_real.open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -1;
@@ -108,12 +110,16 @@ static int link_at(const char *target, const char *fmt, ...)
 {
 	char path[512];
 	va_list ap;
-	int n;
+	int n, r;
 
 	n = snprintf(path, sizeof(path), "%s", root);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return -1;
 	va_start(ap, fmt);
-	vsnprintf(path + n, sizeof(path) - (size_t)n, fmt, ap);
+	r = vsnprintf(path + n, sizeof(path) - (size_t)n, fmt, ap);
 	va_end(ap);
+	if (r < 0 || (size_t)r >= sizeof(path) - (size_t)n)
+		return -1;
 	return symlink(target, path);
 }
 
@@ -152,9 +158,11 @@ static int build_device(struct mock_dev *d)
 			end = start + c->bar[i].size - 1;
 			flags = d->bar_phys[i] >> 32 ? 0x140204 : 0x40200;
 		}
-		used += (size_t)snprintf(
-		    res + used, sizeof(res) - used, "0x%016llx 0x%016llx 0x%016llx\n",
-		    (unsigned long long)start, (unsigned long long)end, (unsigned long long)flags);
+		if (used < sizeof(res))
+			used += (size_t)snprintf(res + used, sizeof(res) - used,
+			                         "0x%016llx 0x%016llx 0x%016llx\n",
+			                         (unsigned long long)start, (unsigned long long)end,
+			                         (unsigned long long)flags);
 	}
 	put_file(dir, "resource", "%s", res);
 	snprintf(path, sizeof(path), "%s/config", dir);
