@@ -222,13 +222,20 @@ static int undo_init(struct bind_state *s)
 static int init_failed(struct bind_state *s, const char *step, int err)
 {
 	const char *addr = s->dev.addr, *orig = s->dev.driver;
+	char now[OVF_NAME_LEN], hint[OVF_PATH_LEN] = "";
 
 	if (undo_init(s)) {
+		current_driver(addr, now, sizeof(now));
+		if (orig[0])
+			snprintf(hint, sizeof(hint),
+			         "; rebind it with: echo %s > "
+			         "/sys/bus/pci/drivers/%s/bind",
+			         addr, orig);
 		ovf_error(s->ctx,
-		          "%s: %s: %s; putting the device back failed too: it is %s (bind it "
-		          "with: echo %s > /sys/bus/pci/drivers/%s/bind)",
-		          addr, step, strerror(-err), "left without its driver", addr,
-		          orig[0] ? orig : "<driver>");
+		          "%s: %s: %s; putting the device back failed too: it is on %s instead "
+		          "of %s%s",
+		          addr, step, strerror(-err), now[0] ? now : "no driver",
+		          orig[0] ? orig : "no driver", hint);
 		return OVF_UNRESTORED;
 	}
 	ovf_error(s->ctx, "%s: %s: %s; the device is back %s%s", addr, step, strerror(-err),
@@ -391,11 +398,15 @@ static int undo_release(struct bind_state *s)
 
 static int release_failed(struct bind_state *s, const char *step, int err)
 {
+	char now[OVF_NAME_LEN];
+
 	if (undo_release(s)) {
-		ovf_error(s->ctx,
-		          "%s: %s: %s; putting it back on vfio-pci failed too: it is left "
-		          "without a driver (opaevfio -i %s binds it again)",
-		          s->dev.addr, step, strerror(-err), s->dev.addr);
+		current_driver(s->dev.addr, now, sizeof(now));
+		ovf_error(
+		    s->ctx,
+		    "%s: %s: %s; putting it back on vfio-pci failed too: it is on %s (opaevfio "
+		    "-i %s binds it again)",
+		    s->dev.addr, step, strerror(-err), now[0] ? now : "no driver", s->dev.addr);
 		return OVF_UNRESTORED;
 	}
 	ovf_error(s->ctx, "%s: %s: %s; the device is back on vfio-pci", s->dev.addr, step,
@@ -439,7 +450,7 @@ static int release_busy(struct bind_state *s)
 int ovf_release(struct ovf_ctx *ctx)
 {
 	struct bind_state s = {.ctx = ctx};
-	char node[OVF_PATH_LEN];
+	char node[OVF_PATH_LEN], vfs[48] = "";
 	int r;
 
 	if (pci_dev_read(ctx->addr, &s.dev)) {
@@ -473,6 +484,10 @@ int ovf_release(struct ovf_ctx *ctx)
 	if (r)
 		return release_failed(&s, "unbinding from vfio-pci", r);
 	s.left_orig = 1;
+	/* vfio-pci disables SR-IOV when it lets go of a PF */
+	if (s.dev.sriov_numvfs > 0)
+		snprintf(vfs, sizeof(vfs), " (its %d VF%s went with it)", s.dev.sriov_numvfs,
+		         s.dev.sriov_numvfs == 1 ? "" : "s");
 	if (ctx->driver) {
 		r = bind_to(ctx->addr, ctx->driver);
 		if (r) {
@@ -481,13 +496,12 @@ int ovf_release(struct ovf_ctx *ctx)
 			snprintf(step, sizeof(step), "%s did not take the device", ctx->driver);
 			return release_failed(&s, step, r);
 		}
-		fprintf(ctx->out, "%s: released from vfio-pci, bound to %s\n", ctx->addr,
+		fprintf(ctx->out, "%s: released from vfio-pci%s, bound to %s\n", ctx->addr, vfs,
 		        ctx->driver);
 		return OVF_OK;
 	}
 	fprintf(ctx->out,
-	        "%s: released from vfio-pci, left without a driver (-d DRIVER binds "
-	        "one)\n",
-	        ctx->addr);
+	        "%s: released from vfio-pci%s, left without a driver (-d DRIVER binds one)\n",
+	        ctx->addr, vfs);
 	return OVF_OK;
 }
