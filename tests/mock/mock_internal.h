@@ -111,6 +111,17 @@ extern int mock_log_level;
 void mock_lock(void);
 void mock_unlock(void);
 
+/* The environment is read and VFIO_MOCK_SCENARIO loaded at the first
+ * intercepted call that may concern the mock (a path under /sys or /dev/vfio,
+ * MAP_HUGETLB) or in our constructor, whichever comes first. */
+void mock_ensure_init_slow(void);
+extern int mock_init_done; /* atomic */
+static inline void mock_ensure_init(void)
+{
+	if (!__atomic_load_n(&mock_init_done, __ATOMIC_ACQUIRE))
+		mock_ensure_init_slow();
+}
+
 /* real libc functions (resolved lazily with dlsym(RTLD_NEXT)) */
 struct mock_real {
 	int (*open)(const char *, int, ...);
@@ -198,10 +209,16 @@ void mock_mmap_report(void);
 void mock_mmap_forget_all(void);
 void mock_mmap_release_forgotten(void); /* after mock_unlock */
 extern volatile int mock_tracked_maps; /* fast path for munmap */
+int mock_in_trap_callback(void); /* this thread is in a trap callback */
 
 /* worker (mock_worker.c) */
 void mock_worker_drop(struct mock_dev *d);
 void mock_worker_start(void);
+/* fork child: no worker any more; it starts again when device work is
+ * scheduled outside a trapped MMIO access (never in the at-fork handler) */
+void mock_worker_after_fork(void);
+void mock_worker_ensure(void);
+void mock_worker_child_started(void); /* from the fork() wrapper, in the child */
 
 /* the built-in "none" model */
 extern const struct mock_model_ops mock_model_none;

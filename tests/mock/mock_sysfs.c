@@ -24,6 +24,7 @@ static unsigned nprefixes;
 static char root[256];
 static size_t root_len;
 static int active; /* atomic: redirection on */
+static pid_t root_owner; /* the process that created the tree removes it */
 
 static void add_prefix(const char *p)
 {
@@ -39,9 +40,12 @@ static void add_prefix(const char *p)
 
 const char *mock_path_redirect(const char *path, char *buf, size_t len)
 {
-	if (!path || path[0] != '/' || !__atomic_load_n(&active, __ATOMIC_ACQUIRE))
+	if (!path || path[0] != '/')
 		return NULL;
 	if (strncmp(path, "/sys/", 5) && strncmp(path, "/dev/vfio", 9))
+		return NULL;
+	mock_ensure_init();
+	if (!__atomic_load_n(&active, __ATOMIC_ACQUIRE))
 		return NULL;
 	for (unsigned i = 0; i < nprefixes; i++) {
 		size_t n = prefix_len[i];
@@ -251,6 +255,7 @@ int mock_sysfs_build(void)
 		return -1;
 	}
 	root_len = strlen(root);
+	root_owner = getpid();
 	snprintf(mock_w.root, sizeof(mock_w.root), "%s", root);
 	nprefixes = 0;
 	add_prefix("/sys/bus/pci/devices");
@@ -295,7 +300,8 @@ static int rm_one(const char *path, const struct stat *st, int flag, struct FTW 
 void mock_sysfs_remove(void)
 {
 	__atomic_store_n(&active, 0, __ATOMIC_RELEASE);
-	if (root_len)
+	/* a forked child that exits must not take its parent's tree with it */
+	if (root_len && root_owner == getpid())
 		nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	root[0] = 0;
 	root_len = 0;
