@@ -5,6 +5,7 @@
 #pragma once
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <regex.h>
 #include <json-c/json.h>
 #include <signal.h>
@@ -207,6 +208,10 @@ inline Result run(const std::vector<std::string> &args, const Opts &o = Opts())
 	}
 	if (o.host_)
 		envs.push_back("OPAEVFIO_HOST_ROOT=" + o.host_->path());
+	// a private TMPDIR: the mock's fake sysfs must be gone when the tool exits
+	char tmpl[] = "/tmp/opaevfio-run.XXXXXX";
+	std::string tmp = mkdtemp(tmpl);
+	envs.push_back("TMPDIR=" + tmp);
 	for (const auto &kv : o.env_)
 		envs.push_back(kv.first + "=" + kv.second);
 	argv.push_back(const_cast<char *>(TOOL_PATH));
@@ -237,6 +242,15 @@ inline Result run(const std::vector<std::string> &args, const Opts &o = Opts())
 	r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 	r.out = read_fd(out);
 	r.err = read_fd(err);
+	// whatever the test expects: no sanitizer report, no VFIO object left
+	// open, nothing left in TMPDIR
+	for (const char *bad :
+	     {"AddressSanitizer", "LeakSanitizer", "runtime error:", "vfio-mock: leak:"})
+		if (r.err.find(bad) != std::string::npos)
+			ADD_FAILURE() << "opaevfio reported '" << bad << "':\n" << r.err;
+	if (!fs::is_empty(tmp))
+		ADD_FAILURE() << "opaevfio left files in its TMPDIR " << tmp;
+	fs::remove_all(tmp);
 	return r;
 }
 
