@@ -78,6 +78,7 @@ int pci_dev_read(const char *addr, struct ovf_dev *d);       /* 0, -ENODEV */
 int pci_list_addrs(char (**addrs)[OVF_ADDR_LEN], size_t *n); /* sorted, malloc'd */
 int pci_group_members(int group, char (**addrs)[OVF_ADDR_LEN], size_t *n);
 int pci_driver_is_vfio(const char *driver);
+int pci_is_bridge(const struct ovf_dev *d);
 /* Members of `group` that make it not viable (on host drivers): fills at most
  * max, returns how many there are, or -errno when the group cannot be read. */
 int pci_group_blockers(int group, struct ovf_blocker *b, size_t max);

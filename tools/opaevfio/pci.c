@@ -213,6 +213,15 @@ int pci_driver_is_vfio(const char *driver)
 	return strstr(driver, "vfio") != NULL;
 }
 
+/* Header type 1/2; from the class (PCI-to-PCI, CardBus bridge) when the
+ * config space cannot be read. */
+int pci_is_bridge(const struct ovf_dev *d)
+{
+	if (d->hdr_type >= 0)
+		return d->hdr_type > 0;
+	return (d->class_code >> 8) == 0x0604 || (d->class_code >> 8) == 0x0607;
+}
+
 /* The kernel's rule (vfio_dev_driver_allowed): a group is viable when every
  * member is unbound, on a vfio driver, on pci-stub, or is a bridge. */
 int pci_group_blockers(int group, struct ovf_blocker *b, size_t max)
@@ -229,7 +238,7 @@ int pci_group_blockers(int group, struct ovf_blocker *b, size_t max)
 		if (pci_dev_read(members[i], &d))
 			continue;
 		if (!d.driver[0] || pci_driver_is_vfio(d.driver) || !strcmp(d.driver, "pci-stub") ||
-		    d.hdr_type > 0)
+		    pci_is_bridge(&d))
 			continue;
 		if (found < max) {
 			snprintf(b[found].addr, sizeof(b[found].addr), "%s", d.addr);
