@@ -134,12 +134,13 @@ struct Result {
 };
 
 // How to run the tool: on("edu").with(host).env("K", "V").memlock(n).no_ipc_lock()
+// (.without_cap(n) for any other capability)
 struct Opts {
 	std::string scen;                        // "" = no mock at all
 	const HostRoot *host_ = nullptr;         // OPAEVFIO_HOST_ROOT
 	std::map<std::string, std::string> env_; // extra variables
 	long long memlock_ = -1;                 // RLIMIT_MEMLOCK for the tool
-	bool drop_ipc_lock_ = false;             // run without CAP_IPC_LOCK
+	std::vector<int> drop_caps_;             // run without these capabilities
 
 	Opts &with(const HostRoot &h)
 	{
@@ -156,10 +157,14 @@ struct Opts {
 		memlock_ = bytes;
 		return *this;
 	}
+	Opts &without_cap(int cap)
+	{
+		drop_caps_.push_back(cap);
+		return *this;
+	}
 	Opts &no_ipc_lock()
 	{
-		drop_ipc_lock_ = true;
-		return *this;
+		return without_cap(14 /* CAP_IPC_LOCK */);
 	}
 };
 
@@ -232,8 +237,8 @@ inline Result run(const std::vector<std::string> &args, const Opts &o = Opts())
 				_exit(125); // only lowering works without CAP_SYS_RESOURCE
 		}
 		// out of the bounding set: gone from the permitted set after exec
-		if (o.drop_ipc_lock_)
-			prctl(PR_CAPBSET_DROP, 14 /* CAP_IPC_LOCK */, 0, 0, 0);
+		for (int cap : o.drop_caps_)
+			prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);
 		execve(TOOL_PATH, argv.data(), envp.data());
 		_exit(126);
 	}
