@@ -17,7 +17,8 @@ if ! command -v gcovr >/dev/null; then
 	$sudo apt-get install -y -q --no-install-recommends gcovr >/dev/null || exit 1
 fi
 flags="--coverage -O0"
-cmake -S "$top" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DOPAE_VFIO_WERROR=ON \
+# no -Werror: -O0 brings warnings (format-truncation) an optimised build does not
+cmake -S "$top" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DOPAE_VFIO_WERROR=OFF \
 	-DCMAKE_C_FLAGS="$flags" -DCMAKE_CXX_FLAGS="$flags" \
 	-DCMAKE_EXE_LINKER_FLAGS=--coverage -DCMAKE_SHARED_LINKER_FLAGS=--coverage \
 	-DCMAKE_MODULE_LINKER_FLAGS=--coverage >/dev/null || exit 1
