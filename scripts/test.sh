@@ -25,7 +25,7 @@ run asan -LE 'vm|bench' "$@"
 # Under TSan: the in-process suites (core, mock, concurrency). Programs that load
 # the mock with LD_PRELOAD are left out: TSan's start-up calls the (instrumented)
 # mock's mmap before TSan is initialised.
-run tsan -L 'core|mock|concurrency' -E '^(mock_edu_smoke|mock_core_.*)$' "$@"
+run tsan -L 'core|mock|concurrency' -E '^(mock_(edu|nvme)_smoke|mock_core_.*)$' "$@"
 
 if ((status)); then echo "test.sh: FAILED"; else echo "test.sh: all test runs passed"; fi
 exit $status

@@ -227,6 +227,45 @@ static int index_regrow(struct opae_vfio *v, struct irq_state *st, uint32_t want
 	return e;
 }
 
+/* SET_IRQS failed on a vector of a live index. vfio-pci detaches the
+ * vector's old eventfd before it looks at the new one (vfio_msi_set_vector_signal,
+ * vfio_intx_set_signal), so the vector may now have none: an MSI-capable
+ * device would write its zeroed message to IOVA 0 on the next interrupt. Put
+ * the old eventfd back; if the kernel refuses that too, turn the whole index
+ * off so the device cannot signal at all. Afterwards event_fds[] and the
+ * counters say what the kernel has. */
+static void vector_recover(struct opae_vfio *v, struct vfio_state *s, struct irq_state *st,
+                           uint32_t sub, int32_t was)
+{
+	uint32_t idx = st->pub->index;
+	int e;
+
+	st->pub->event_fds[sub] = was;
+	if (was < 0)
+		return; /* it had no eventfd: nothing was detached */
+	e = set_irqs(v, VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER, idx, sub, 1, &was);
+	if (!e) {
+		vlog_info(s->name, "irq_enable: %s vector %u is back on eventfd %d", irq_name(idx),
+		          sub, was);
+		return;
+	}
+	e = index_disable(v, idx);
+	if (!e) {
+		index_forget(st);
+		vlog_err(s->name, 0,
+		         "irq_enable: %s vector %u lost eventfd %d and the kernel refused it back: "
+		         "%s disabled (every vector of the index is now detached)",
+		         irq_name(idx), sub, was, irq_name(idx));
+		return;
+	}
+	/* nothing left to try: say what the kernel has */
+	st->pub->event_fds[sub] = -1;
+	st->attached--;
+	vlog_err(s->name, -e,
+	         "irq_enable: %s vector %u has no eventfd and the index cannot be disabled",
+	         irq_name(idx), sub);
+}
+
 OPAE_VFIO_EXPORT int opae_vfio_irq_enable(struct opae_vfio *v, uint32_t index, uint32_t subindex,
                                           int event_fd)
 {
@@ -248,36 +287,41 @@ OPAE_VFIO_EXPORT int opae_vfio_irq_enable(struct opae_vfio *v, uint32_t index, u
 	was = st->pub->event_fds[subindex];
 	st->pub->event_fds[subindex] = event_fd;
 	if (!st->enabled) {
-		/* first vector: the kernel allocates vectors 0..subindex */
+		/* first vector: the kernel allocates vectors 0..subindex; on failure
+		 * it leaves the index disabled */
 		e = set_irqs(v, VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER, index, 0,
 		             subindex + 1, st->pub->event_fds);
 		if (!e)
 			st->enabled = subindex + 1;
+		else
+			st->pub->event_fds[subindex] = -1;
 	} else if (subindex < st->enabled) {
 		e = set_irqs(v, VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER, index,
 		             subindex, 1, &st->pub->event_fds[subindex]);
-	} else if (!(st->pub->flags & VFIO_IRQ_INFO_NORESIZE)) {
-		/* the kernel can add vectors to a live index (dynamic MSI-X) */
-		e = set_irqs(v, VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER, index,
-		             subindex, 1, &st->pub->event_fds[subindex]);
-		if (!e)
-			st->enabled = subindex + 1;
-		else if (e == -EINVAL)
-			e = index_regrow(v, st, subindex + 1);
 	} else {
-		e = index_regrow(v, st, subindex + 1);
+		if (!(st->pub->flags & VFIO_IRQ_INFO_NORESIZE)) {
+			/* the kernel can add vectors to a live index (dynamic MSI-X) */
+			e = set_irqs(v, VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER,
+			             index, subindex, 1, &st->pub->event_fds[subindex]);
+			if (!e)
+				st->enabled = subindex + 1;
+		} else {
+			e = -EINVAL;
+		}
+		if (e == -EINVAL)
+			e = index_regrow(v, st, subindex + 1);
+		if (e) /* a vector past the enabled count had no eventfd */
+			st->pub->event_fds[subindex] = -1;
 	}
 	if (e) {
-		if (st->enabled)
-			st->pub->event_fds[subindex] = was;
-		else
-			st->pub->event_fds[subindex] = -1;
 		other = other_enabled(s, st);
-		pthread_mutex_unlock(&v->lock);
 		vlog_err(s->name, -e,
 		         "VFIO_DEVICE_SET_IRQS (enable %s vector %u, eventfd %d)%s%s%s",
 		         irq_name(index), subindex, event_fd, other ? ": " : "", other ? other : "",
 		         other ? " is enabled; disable it first" : "");
+		if (st->enabled && subindex < st->enabled)
+			vector_recover(v, s, st, subindex, was);
+		pthread_mutex_unlock(&v->lock);
 		errno = -e;
 		return IRQ_EKERNEL;
 	}

@@ -1,6 +1,7 @@
 /* log.c - leveled logging for the core library (see log.h). The level is read
  * once from LIBOPAE_LOG, like OPAE; lines are written with one write() so
- * concurrent threads do not interleave inside a line. */
+ * concurrent threads do not interleave inside a line. Every formatted write is
+ * bounded by its buffer; a line that does not fit ends in a visible marker. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* GNU strerror_r (returns the text), also when built by hand */
 #endif
@@ -13,6 +14,9 @@
 #include <unistd.h>
 
 #include "log.h"
+
+/* What replaces the end of a line that did not fit. */
+#define LOG_TRUNCATED "...[truncated]"
 
 static int log_level = VLOG_ERROR;
 static pthread_once_t log_once = PTHREAD_ONCE_INIT;
@@ -36,35 +40,66 @@ int vlog_enabled(enum vlog_level level)
 	return (int)level <= log_level;
 }
 
+int log_vappendf(char *buf, size_t cap, size_t *used, const char *fmt, va_list ap)
+{
+	int r;
+
+	if (!cap)
+		return -1;
+	if (*used >= cap) {
+		*used = cap - 1;
+		buf[*used] = '\0';
+		return -1;
+	}
+	r = vsnprintf(buf + *used, cap - *used, fmt, ap);
+	if (r < 0) {
+		buf[*used] = '\0';
+		return -1;
+	}
+	if ((size_t)r >= cap - *used) {
+		*used = cap - 1; /* vsnprintf wrote up to here and a NUL */
+		return -1;
+	}
+	*used += (size_t)r;
+	return 0;
+}
+
+int log_appendf(char *buf, size_t cap, size_t *used, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = log_vappendf(buf, cap, used, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
 void vlog(enum vlog_level level, const char *dev, int err, const char *fmt, ...)
 {
 	int saved = errno;
 	char line[512];
 	char ebuf[128];
-	size_t n;
+	size_t n = 0;
+	int cut;
 	va_list ap;
-	int r;
 
 	if (!vlog_enabled(level)) {
 		errno = saved;
 		return;
 	}
-	r = snprintf(line, sizeof(line), "opae-vfio: %s: ", dev && *dev ? dev : "-");
-	n = r < 0 ? 0 : (size_t)r;
+	/* leave room for the newline: the text may use line[0..sizeof-2] */
+	cut = log_appendf(line, sizeof(line) - 1, &n, "opae-vfio: %s: ", dev && *dev ? dev : "-");
 	va_start(ap, fmt);
-	r = vsnprintf(line + n, sizeof(line) - n, fmt, ap);
+	cut |= log_vappendf(line, sizeof(line) - 1, &n, fmt, ap);
 	va_end(ap);
-	if (r > 0)
-		n += (size_t)r;
-	if (n >= sizeof(line))
-		n = sizeof(line) - 1;
-	if (err > 0) {
-		const char *es = strerror_r(err, ebuf, sizeof(ebuf));
-		r = snprintf(line + n, sizeof(line) - n, ": %s", es);
-		if (r > 0)
-			n += (size_t)r;
-		if (n >= sizeof(line))
-			n = sizeof(line) - 1;
+	if (err > 0)
+		cut |= log_appendf(line, sizeof(line) - 1, &n, ": %s",
+		                   strerror_r(err, ebuf, sizeof(ebuf)));
+	if (cut) {
+		n = sizeof(line) - 1 - (sizeof(LOG_TRUNCATED) - 1);
+		memcpy(line + n, LOG_TRUNCATED, sizeof(LOG_TRUNCATED) - 1);
+		n += sizeof(LOG_TRUNCATED) - 1;
 	}
 	line[n++] = '\n';
 	if (write(STDERR_FILENO, line, n) < 0) {

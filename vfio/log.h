@@ -3,6 +3,9 @@
 #ifndef VFIO_LOG_H
 #define VFIO_LOG_H
 
+#include <stdarg.h>
+#include <stddef.h>
+
 enum vlog_level { VLOG_ERROR = 0, VLOG_INFO = 1, VLOG_DEBUG = 2 };
 
 /* One line "opae-vfio: <dev>: <message>[: <strerror(err)>]" if `level` is
@@ -15,5 +18,14 @@ void vlog(enum vlog_level level, const char *dev, int err, const char *fmt, ...)
 #define vlog_debug(dev, ...)    vlog(VLOG_DEBUG, (dev), 0, __VA_ARGS__)
 
 int vlog_enabled(enum vlog_level level);
+
+/* Bounded formatted append: write at buf[*used] without ever passing
+ * buf[cap-1] (the NUL). 0 if it all fit, -1 if the text was cut (then
+ * *used == cap - 1). Every formatted write of the library goes through
+ * these or through a plain snprintf whose result is not reused. */
+int log_appendf(char *buf, size_t cap, size_t *used, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+int log_vappendf(char *buf, size_t cap, size_t *used, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
 
 #endif

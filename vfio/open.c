@@ -225,7 +225,9 @@ static int iova_setup(struct opae_vfio *v, struct vfio_state *s)
 	return 0;
 }
 
-static int vfio_open_common(struct opae_vfio *v, const char *pciaddr, const char *token)
+/* `secure`: token required (secure_open), even when the caller passed NULL. */
+static int vfio_open_common(struct opae_vfio *v, const char *pciaddr, const char *token,
+                            int secure)
 {
 	struct vfio_state *s;
 	int group = -1, code, e;
@@ -241,10 +243,10 @@ static int vfio_open_common(struct opae_vfio *v, const char *pciaddr, const char
 		errno = EINVAL;
 		return OPEN_EINVAL;
 	}
-	if (token && !sysfs_valid_token(token)) {
-		vlog_err(
-		    pciaddr, EINVAL,
-		    "secure_open: VF token must be a UUID xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx");
+	if (secure && !sysfs_valid_token(token)) {
+		vlog_err(pciaddr, EINVAL,
+		         "secure_open: %s; it must be a UUID xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx",
+		         token ? "malformed VF token" : "no VF token");
 		errno = EINVAL;
 		return OPEN_EINVAL;
 	}
@@ -298,16 +300,11 @@ static int vfio_open_common(struct opae_vfio *v, const char *pciaddr, const char
 
 OPAE_VFIO_EXPORT int opae_vfio_open(struct opae_vfio *v, const char *pciaddr)
 {
-	return vfio_open_common(v, pciaddr, NULL);
+	return vfio_open_common(v, pciaddr, NULL, 0);
 }
 
 OPAE_VFIO_EXPORT int opae_vfio_secure_open(struct opae_vfio *v, const char *pciaddr,
                                            const char *token)
 {
-	if (!token) {
-		vlog_err(pciaddr ? pciaddr : "(null)", EINVAL, "secure_open: no VF token");
-		errno = EINVAL;
-		return OPEN_EINVAL;
-	}
-	return vfio_open_common(v, pciaddr, token);
+	return vfio_open_common(v, pciaddr, token, 1);
 }

@@ -152,12 +152,10 @@ void sysfs_group_unviable_reason(int group, char *buf, size_t len)
 		    !strcmp(drv, "pcieport"))
 			continue;
 		if (!used)
-			used = (size_t)snprintf(buf, len, "IOMMU group %d also holds", group);
-		if (used < len)
-			used += (size_t)snprintf(buf + used, len - used, " %s (bound to %s)",
-			                         e->d_name, drv);
+			log_appendf(buf, len, &used, "IOMMU group %d also holds", group);
+		log_appendf(buf, len, &used, " %s (bound to %s)", e->d_name, drv);
 	}
 	closedir(d);
-	if (used && used < len)
-		snprintf(buf + used, len - used, "; bind them to vfio-pci or unbind them");
+	if (used)
+		log_appendf(buf, len, &used, "; bind them to vfio-pci or unbind them");
 }

@@ -2,6 +2,7 @@
 // MSI through edu's raise register, disable really disarming the index, INTx
 // with mask/unmask, validation and the kernel's refusals, NORESIZE regrow.
 #include <chrono>
+#include <fcntl.h>
 #include <thread>
 
 #include "core_test_util.h"
@@ -199,4 +200,107 @@ TEST_F(CoreTest, CloseDisablesEnabledIrqs)
 	EXPECT_EQ(before + 1, vfio_mock_calls("VFIO_DEVICE_SET_IRQS"));
 	EXPECT_NO_LEAKS();
 	close(efd);
+}
+
+static struct opae_vfio_device_irq *irq_of(struct opae_vfio *v, uint32_t index)
+{
+	for (auto *q = v->device.irqs; q; q = q->next)
+		if (q->index == index)
+			return q;
+	return nullptr;
+}
+
+// Re-routing a live MSI vector to a bad eventfd: vfio-pci detaches the old
+// one before it fails. The library puts it back, so the vector keeps working
+// and the device never writes its zeroed MSI message to IOVA 0.
+TEST_F(CoreTest, MsiRerouteToABadEventfdKeepsTheOldOne)
+{
+	open_default();
+	uint8_t *bar = nullptr;
+	ASSERT_EQ(0, opae_vfio_region_get(&v, 0, &bar, nullptr));
+	int efd = eventfd(0, EFD_CLOEXEC), closed = 1000, p[2];
+	ASSERT_EQ(0, pipe(p));
+	ASSERT_LT(fcntl(closed, F_GETFD), 0) << "fd 1000 must not be open";
+	ASSERT_EQ(0, opae_vfio_irq_enable(&v, VFIO_PCI_MSI_IRQ_INDEX, 0, efd)) << strerror(errno);
+	auto *msi = irq_of(&v, VFIO_PCI_MSI_IRQ_INDEX);
+	ASSERT_NE(nullptr, msi);
+	struct {
+		int fd, err;
+	} bad[] = {{closed, EBADF}, {p[0], EINVAL}, {p[1], EINVAL}};
+	for (auto b : bad) {
+		SCOPED_TRACE(b.fd);
+		errno = 0;
+		EXPECT_EQ(5, opae_vfio_irq_enable(&v, VFIO_PCI_MSI_IRQ_INDEX, 0, b.fd));
+		EXPECT_EQ(b.err, errno) << "the kernel's reason, not the recovery's";
+		EXPECT_EQ(efd, msi->event_fds[0]) << "the library reports the real state";
+		EXPECT_EQ(1u, leaks_now().irqs) << "the kernel has the old eventfd again";
+		wr32(bar, EDU_IRQ_RAISE, 0x1);
+		EXPECT_EQ(1u, wait_event(efd, 2000)) << "the vector still signals the old eventfd";
+		wr32(bar, EDU_IRQ_ACK, 0x1);
+		EXPECT_EQ(0u, vfio_mock_iommu_faults(nullptr, 0)) << "no MSI write to IOVA 0";
+	}
+	// -2 never reaches the kernel
+	unsigned calls = vfio_mock_calls("VFIO_DEVICE_SET_IRQS");
+	errno = 0;
+	EXPECT_EQ(1, opae_vfio_irq_enable(&v, VFIO_PCI_MSI_IRQ_INDEX, 0, -2));
+	EXPECT_EQ(EBADF, errno);
+	EXPECT_EQ(calls, vfio_mock_calls("VFIO_DEVICE_SET_IRQS"));
+	EXPECT_EQ(efd, msi->event_fds[0]);
+	EXPECT_EQ(0, opae_vfio_irq_disable(&v, VFIO_PCI_MSI_IRQ_INDEX, 0));
+	close(efd);
+	close(p[0]);
+	close(p[1]);
+}
+
+// The old eventfd cannot go back either (the caller closed it): the library
+// turns the index off, says so in event_fds, and the device stays silent.
+TEST_F(CoreTest, MsiRerouteWithNoWayBackDisablesTheIndex)
+{
+	open_default();
+	uint8_t *bar = nullptr;
+	ASSERT_EQ(0, opae_vfio_region_get(&v, 0, &bar, nullptr));
+	int old = eventfd(0, EFD_CLOEXEC), p[2];
+	ASSERT_EQ(0, pipe(p));
+	ASSERT_EQ(0, opae_vfio_irq_enable(&v, VFIO_PCI_MSI_IRQ_INDEX, 0, old));
+	close(old); // the kernel keeps its reference; the fd number is gone
+	EXPECT_EQ(5, opae_vfio_irq_enable(&v, VFIO_PCI_MSI_IRQ_INDEX, 0, p[0]));
+	auto *msi = irq_of(&v, VFIO_PCI_MSI_IRQ_INDEX);
+	EXPECT_EQ(-1, msi->event_fds[0]);
+	struct vfio_mock_device_state st;
+	ASSERT_EQ(0, vfio_mock_device_state(EDU_ADDR, &st));
+	EXPECT_EQ(-1, st.irq_index_enabled) << "a vector without eventfd is never left live";
+	EXPECT_EQ(0u, leaks_now().irqs);
+	wr32(bar, EDU_IRQ_RAISE, 0x1);
+	EXPECT_EQ(0u, vfio_mock_iommu_faults(nullptr, 0)) << "no MSI write to IOVA 0";
+	wr32(bar, EDU_IRQ_ACK, 0x1);
+	// and the library is consistent: enabling again works
+	int efd = eventfd(0, EFD_CLOEXEC);
+	ASSERT_EQ(0, opae_vfio_irq_enable(&v, VFIO_PCI_MSI_IRQ_INDEX, 0, efd)) << strerror(errno);
+	wr32(bar, EDU_IRQ_RAISE, 0x2);
+	EXPECT_EQ(1u, wait_event(efd, 2000));
+	wr32(bar, EDU_IRQ_ACK, 0x2);
+	EXPECT_EQ(0, opae_vfio_irq_disable(&v, VFIO_PCI_MSI_IRQ_INDEX, 0));
+	close(efd);
+	close(p[0]);
+	close(p[1]);
+}
+
+// INTx behaves the same way in vfio-pci (vfio_intx_set_signal).
+TEST_F(CoreTest, IntxRerouteToABadEventfdKeepsTheOldOne)
+{
+	open_default();
+	uint8_t *bar = nullptr;
+	ASSERT_EQ(0, opae_vfio_region_get(&v, 0, &bar, nullptr));
+	int efd = eventfd(0, EFD_CLOEXEC), p[2];
+	ASSERT_EQ(0, pipe(p));
+	ASSERT_EQ(0, opae_vfio_irq_enable(&v, VFIO_PCI_INTX_IRQ_INDEX, 0, efd));
+	EXPECT_EQ(5, opae_vfio_irq_enable(&v, VFIO_PCI_INTX_IRQ_INDEX, 0, p[1]));
+	EXPECT_EQ(efd, irq_of(&v, VFIO_PCI_INTX_IRQ_INDEX)->event_fds[0]);
+	wr32(bar, EDU_IRQ_RAISE, 0x1);
+	EXPECT_EQ(1u, wait_event(efd, 2000));
+	wr32(bar, EDU_IRQ_ACK, 0x1);
+	EXPECT_EQ(0, opae_vfio_irq_disable(&v, VFIO_PCI_INTX_IRQ_INDEX, 0));
+	close(efd);
+	close(p[0]);
+	close(p[1]);
 }

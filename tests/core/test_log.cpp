@@ -46,3 +46,42 @@ TEST_F(CoreTest, DebugLevelReportsHugePageFallback)
 	                                      "pages"))
 	    << err;
 }
+
+// Hostile input: an address far longer than the 512-byte line. The line is
+// cut, says so, and nothing past the buffer is written (ASan would see it).
+TEST_F(CoreTest, OverlongInputIsTruncatedVisibly)
+{
+	sc.load();
+	for (size_t len : {size_t(100), size_t(498), size_t(500), size_t(511), size_t(512),
+	                   size_t(600), size_t(1000), size_t(65536)}) {
+		SCOPED_TRACE(len);
+		std::string addr(len, 'a');
+		memset(&v, 0, sizeof(v));
+		testing::internal::CaptureStderr();
+		errno = 0;
+		EXPECT_EQ(1, opae_vfio_open(&v, addr.c_str()));
+		EXPECT_EQ(EINVAL, errno);
+		EXPECT_EQ(1, opae_vfio_secure_open(&v, addr.c_str(), addr.c_str()));
+		EXPECT_EQ(EINVAL, errno);
+		std::string err = testing::internal::GetCapturedStderr();
+		EXPECT_EQ(-1, v.cont_fd);
+		size_t start = 0, lines = 0;
+		while (start < err.size()) {
+			size_t nl = err.find('\n', start);
+			ASSERT_NE(std::string::npos, nl) << "every line ends in a newline";
+			std::string line = err.substr(start, nl - start);
+			EXPECT_LE(line.size() + 1, 512u);
+			EXPECT_EQ(0u, line.find("opae-vfio: "));
+			bool cut = line.size() + 1 == 512;
+			EXPECT_EQ(cut, line.size() >= 14 &&
+			                   line.compare(line.size() - 14, 14, "...[truncated]") == 0)
+			    << line;
+			if (len >= 512) {
+				EXPECT_TRUE(cut) << "an address this long cannot fit";
+			}
+			start = nl + 1;
+			lines++;
+		}
+		EXPECT_EQ(2u, lines);
+	}
+}

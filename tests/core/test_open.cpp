@@ -203,6 +203,45 @@ TEST_F(CoreTest, SecureOpenValidatesToken)
 	EXPECT_EQ(0u, vfio_mock_calls("open"));
 }
 
+// Every failed open leaves *v closed, whatever it held before: a stack struct
+// full of garbage can be closed afterwards.
+TEST_F(CoreTest, EveryFailedOpenLeavesTheStructClosed)
+{
+	sc.load();
+	auto garbage = [this] { memset(&v, 0xa5, sizeof(v)); };
+	auto closed = [this](const char *what) {
+		SCOPED_TRACE(what);
+		EXPECT_EQ(-1, v.cont_fd);
+		EXPECT_EQ(-1, v.group.group_fd);
+		EXPECT_EQ(-1, v.device.device_fd);
+		EXPECT_EQ(nullptr, v.cont_pciaddr);
+		EXPECT_EQ(nullptr, v.cont_device);
+		EXPECT_EQ(nullptr, v.device.regions);
+		EXPECT_EQ(nullptr, v.iova_alloc.priv);
+		opae_vfio_close(&v); // must not touch the garbage
+	};
+	garbage();
+	EXPECT_EQ(1, opae_vfio_secure_open(&v, EDU_ADDR, nullptr));
+	closed("secure_open without token");
+	garbage();
+	EXPECT_EQ(1, opae_vfio_secure_open(&v, nullptr, nullptr));
+	closed("secure_open without address and token");
+	garbage();
+	EXPECT_EQ(1, opae_vfio_secure_open(&v, EDU_ADDR, "nope"));
+	closed("secure_open with a bad token");
+	garbage();
+	EXPECT_EQ(1, opae_vfio_open(&v, "nope"));
+	closed("open with a bad address");
+	garbage();
+	EXPECT_EQ(3, opae_vfio_open(&v, "0000:00:09.0"));
+	closed("open of a missing device");
+	garbage();
+	vfio_mock_fail("VFIO_DEVICE_GET_INFO", 1, EIO);
+	EXPECT_NE(0, opae_vfio_open(&v, EDU_ADDR));
+	closed("open failing late");
+	EXPECT_NO_LEAKS();
+}
+
 TEST_F(CoreTest, RegionGet)
 {
 	open_default();

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "mock_internal.h"
+#include "mock_msix.h"
 
 #define CMD_WRITABLE 0x0407 /* I/O, memory, bus master, INTx disable */
 
@@ -81,20 +82,15 @@ void mock_config_init(struct mock_dev *d)
 		pos += 0x10;
 	}
 	if (c->irq_count[VFIO_PCI_MSIX_IRQ_INDEX]) {
-		int bir = 0;
-		uint64_t size;
+		unsigned bir;
+		uint32_t table, pba;
 
-		while (bir < 5 && !c->bar[bir].size)
-			bir++;
-		size = c->bar[bir].size;
+		mock_msix_place(c, &bir, &table, &pba);
 		cs[prev] = (uint8_t)pos;
 		cs[pos] = 0x11;
 		put16(cs + pos + 2, (uint16_t)(c->irq_count[VFIO_PCI_MSIX_IRQ_INDEX] - 1));
-		/* table and PBA in the BAR's last two pages (when it has them) */
-		put32(cs + pos + 4,
-		      (uint32_t)((size >= 0x4000 ? size - 0x2000 : 0) | (unsigned)bir));
-		put32(cs + pos + 8,
-		      (uint32_t)((size >= 0x4000 ? size - 0x1000 : 0) | (unsigned)bir));
+		put32(cs + pos + 4, table | bir);
+		put32(cs + pos + 8, pba | bir);
 		prev = pos + 1;
 		pos += 0x10;
 	}

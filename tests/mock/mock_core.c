@@ -20,6 +20,7 @@ extern struct json_object *mock_scenario_json;
 
 static pthread_mutex_t world_lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
 static int leak_check; /* 0 off, 1 report, 2 fail */
+static pid_t leak_check_pid; /* a forked child inherits objects it did not open */
 
 void mock_lock(void)
 {
@@ -213,7 +214,7 @@ static void at_exit_check(void)
 {
 	unsigned total;
 
-	if (!leak_check)
+	if (!leak_check || leak_check_pid != getpid())
 		return;
 	fflush(NULL);
 	total = vfio_mock_report_leaks();
@@ -235,13 +236,26 @@ static void remove_tree_at_exit(void)
 	mock_unlock();
 }
 
+/* fork(): the world is never copied in the middle of an update (prepare
+ * takes the lock). The child has one thread, and it is not the thread that
+ * owns the (recursive) lock, so unlocking there would fail with EPERM and
+ * leave the lock held for ever: the child starts from a fresh lock instead.
+ * Nothing else may take the lock before that, so this is the first child
+ * handler to run and it starts no thread (see mock_worker_after_fork). */
+static void atfork_child(void)
+{
+	static const pthread_mutex_t fresh = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
+
+	memcpy(&world_lock, &fresh, sizeof(world_lock));
+	mock_worker_after_fork();
+}
+
 __attribute__((constructor)) static void mock_init(void)
 {
 	const char *s;
 
 	mock_resolve();
-	/* a fork never copies the world in the middle of an update */
-	pthread_atfork(mock_lock, mock_unlock, mock_unlock);
+	pthread_atfork(mock_lock, mock_unlock, atfork_child);
 	s = getenv("VFIO_MOCK_LOG");
 	mock_log_level = s ? atoi(s) : 0;
 	s = getenv("VFIO_MOCK_LEAK_CHECK");
@@ -261,6 +275,7 @@ __attribute__((constructor)) static void mock_init(void)
 		mock_unlock();
 	}
 	atexit(remove_tree_at_exit);
+	leak_check_pid = getpid();
 	if (leak_check)
 		atexit(at_exit_check);
 }

@@ -54,6 +54,7 @@ struct mock_dev {
 	int intx_masked;
 	int intx_level;
 	int err_efd, req_efd;
+	struct mock_msix *msix; /* MSI-X table/PBA state (mock_msix.c), NULL without MSI-X */
 	/* SR-IOV */
 	uint8_t vf_token[16];
 	int vf_users;        /* VFs of this PF that are open */
@@ -61,6 +62,7 @@ struct mock_dev {
 };
 
 struct mock_dma;
+struct mock_msix;
 
 struct mock_container {
 	int refs; /* the fd + attached groups */
@@ -196,10 +198,16 @@ void mock_mmap_report(void);
 void mock_mmap_forget_all(void);
 void mock_mmap_release_forgotten(void); /* after mock_unlock */
 extern volatile int mock_tracked_maps; /* fast path for munmap */
+int mock_in_trap_callback(void); /* this thread is in a trap callback */
 
 /* worker (mock_worker.c) */
 void mock_worker_drop(struct mock_dev *d);
 void mock_worker_start(void);
+/* fork child: no worker any more; it starts again when device work is
+ * scheduled outside a trapped MMIO access (never in the at-fork handler) */
+void mock_worker_after_fork(void);
+void mock_worker_ensure(void);
+void mock_worker_child_started(void); /* from the fork() wrapper, in the child */
 
 /* the built-in "none" model */
 extern const struct mock_model_ops mock_model_none;

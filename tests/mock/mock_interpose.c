@@ -50,6 +50,7 @@ static int vfio_open(const char *path, int flags)
 	    !__atomic_load_n(&mock_w.loaded, __ATOMIC_ACQUIRE))
 		return 1;
 	name = path + sizeof(dev) - 1;
+	mock_worker_ensure();
 	mock_lock();
 	err = mock_fault_check("open", NULL);
 	if (err) {
@@ -185,6 +186,7 @@ int close(int fd)
 	mock_resolve();
 	f = mock_fd_lookup(fd);
 	if (f) {
+		mock_worker_ensure();
 		mock_lock();
 		f = mock_fd_lookup(fd);
 		if (f) {
@@ -223,6 +225,7 @@ int ioctl(int fd, unsigned long req, ...)
 	mock_resolve();
 	if (!mock_fd_lookup(fd))
 		return mock_real.ioctl(fd, req, arg);
+	mock_worker_ensure();
 	mock_lock();
 	f = mock_fd_lookup(fd);
 	if (!f) {
@@ -248,6 +251,7 @@ static ssize_t dev_rw(int fd, void *buf, size_t n, off_t off, int write, int use
 	ssize_t ret;
 	int err;
 
+	mock_worker_ensure();
 	mock_lock();
 	f = mock_fd_lookup(fd);
 	if (!f || f->kind != FD_DEVICE) {
@@ -323,8 +327,10 @@ void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 	void *ret;
 
 	mock_resolve();
-	if (fd >= 0 && !(flags & MAP_ANONYMOUS) && (f = mock_fd_lookup(fd)) && f->kind == FD_DEVICE)
+	if (fd >= 0 && !(flags & MAP_ANONYMOUS) && (f = mock_fd_lookup(fd)) && f->kind == FD_DEVICE) {
+		mock_worker_ensure();
 		return mock_bar_mmap(f->obj, addr, len, prot, flags, off);
+	}
 	if ((flags & MAP_HUGETLB) && (flags & MAP_ANONYMOUS) &&
 	    __atomic_load_n(&mock_w.loaded, __ATOMIC_ACQUIRE)) {
 		mock_lock();
@@ -338,6 +344,18 @@ void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
 	return mmap(addr, len, prot, flags, fd, off);
+}
+
+/* Only to start the child's worker after fork() returns there (the at-fork
+ * handlers run too early for threads); system() and posix_spawn() do not fork. */
+pid_t fork(void)
+{
+	REAL(fork, pid_t (*)(void));
+	pid_t pid = real_fork();
+
+	if (pid == 0)
+		mock_worker_child_started();
+	return pid;
 }
 
 int munmap(void *addr, size_t len)

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "mock_internal.h"
+#include "mock_msix.h"
 
 void mock_config_irq_sync(struct mock_dev *d);
 
@@ -112,6 +113,7 @@ void mock_irq_disable_all(struct mock_dev *d)
 	efd_put(&d->err_efd);
 	efd_put(&d->req_efd);
 	mock_config_irq_sync(d);
+	mock_msix_sync(d);
 }
 
 static int set_intx_mask(struct mock_dev *d, unsigned start, unsigned count, uint32_t flags,
@@ -147,18 +149,20 @@ static int set_intx_trigger(struct mock_dev *d, unsigned start, unsigned count, 
 		int efd = -1;
 
 		memcpy(&fd, data, sizeof(fd));
+		/* vfio_intx_set_signal: the old eventfd goes before the new one is
+		 * looked up; fd -1 detaches it and INTx stays the enabled index */
+		if (is_intx)
+			efd_put(&d->ctx[0].efd);
 		if (fd >= 0) {
 			efd = efd_get(fd);
 			if (efd < 0)
-				return efd;
+				return efd; /* a first enable leaves INTx disabled */
 		}
 		if (!is_intx) {
 			d->irq_type = VFIO_PCI_INTX_IRQ_INDEX;
 			d->num_ctx = 1;
 			d->intx_masked = 0;
 		}
-		/* fd -1 detaches the eventfd; INTx stays the enabled index */
-		efd_put(&d->ctx[0].efd);
 		d->ctx[0].efd = efd;
 		intx_check(d);
 		return 0;
@@ -167,6 +171,22 @@ static int set_intx_trigger(struct mock_dev *d, unsigned start, unsigned count, 
 		return -EINVAL;
 	if ((flags & VFIO_IRQ_SET_DATA_NONE) || data[0])
 		signal_efd(d->ctx[0].efd); /* loopback: fires without masking */
+	return 0;
+}
+
+/* vfio_msi_set_vector_signal: the old eventfd goes first, then the new one is
+ * looked up; a bad fd leaves the vector live with no eventfd. */
+static int msi_set_vector_signal(struct mock_dev *d, unsigned vector, int32_t fd)
+{
+	int efd;
+
+	efd_put(&d->ctx[vector].efd);
+	if (fd < 0)
+		return 0;
+	efd = efd_get(fd);
+	if (efd < 0)
+		return efd;
+	d->ctx[vector].efd = efd;
 	return 0;
 }
 
@@ -182,34 +202,31 @@ static int set_msi_trigger(struct mock_dev *d, unsigned index, unsigned start, u
 	if (!(is_index || d->irq_type < 0))
 		return -EINVAL;
 	if (flags & VFIO_IRQ_SET_DATA_EVENTFD) {
-		int efds[2048];
-		unsigned nvec = is_index ? d->num_ctx : start + count;
+		unsigned nvec = is_index ? d->num_ctx : start + count, j;
+		int ret = 0;
 
 		/* vfio_msi_set_block: NORESIZE, vectors must be within the enabled set */
 		if (start >= nvec || start + count > nvec)
 			return -EINVAL;
-		for (unsigned j = 0; j < count; j++) {
-			int32_t fd;
-
-			memcpy(&fd, data + 4 * j, sizeof(fd));
-			efds[j] = fd >= 0 ? efd_get(fd) : -1;
-			if (fd >= 0 && efds[j] < 0) {
-				int err = efds[j];
-
-				while (j--)
-					efd_put(&efds[j]);
-				return err;
-			}
-		}
-		if (!is_index) {
+		if (!is_index) { /* vfio_msi_enable */
 			d->irq_type = (int)index;
 			d->num_ctx = nvec;
 		}
-		for (unsigned j = 0; j < count; j++) {
-			efd_put(&d->ctx[start + j].efd);
-			d->ctx[start + j].efd = efds[j];
+		for (j = 0; j < count && !ret; j++) {
+			int32_t fd;
+
+			memcpy(&fd, data + 4 * j, sizeof(fd));
+			ret = msi_set_vector_signal(d, start + j, fd);
 		}
-		return 0;
+		if (ret) {
+			/* the vectors of the block done so far, and the failing one
+			 * (already without its old eventfd), end up detached */
+			while (j--)
+				efd_put(&d->ctx[start + j].efd);
+			if (!is_index)
+				msi_disable(d);
+		}
+		return ret;
 	}
 	if (!is_index || start + count > d->num_ctx)
 		return -EINVAL;
@@ -325,6 +342,7 @@ int mock_irq_set(struct mock_dev *d, struct vfio_irq_set *arg)
 		return -ENOTTY;
 	}
 	mock_config_irq_sync(d);
+	mock_msix_sync(d);
 	return ret;
 }
 
@@ -334,6 +352,10 @@ void mock_irq_raise(struct mock_dev *d, unsigned index, unsigned vector)
 {
 	static const uint8_t zero[4];
 
+	if (index == VFIO_PCI_MSIX_IRQ_INDEX) {
+		mock_msix_raise(d, vector); /* table, mask and pending bits: mock_msix.c */
+		return;
+	}
 	if ((int)index != d->irq_type || vector >= d->num_ctx ||
 	    (index != VFIO_PCI_MSI_IRQ_INDEX && index != VFIO_PCI_MSIX_IRQ_INDEX))
 		return; /* not enabled: the device does not signal this way */

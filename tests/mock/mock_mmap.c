@@ -36,6 +36,15 @@ struct tracked_map {
 static struct tracked_map *maps[MAX_MAPS];
 volatile int mock_tracked_maps;
 
+/* > 0 while this thread runs a model callback of the MMIO trap (a signal
+ * handler): nothing there may create threads or allocate. */
+static __thread int in_trap __attribute__((tls_model("initial-exec")));
+
+int mock_in_trap_callback(void)
+{
+	return in_trap;
+}
+
 static unsigned default_width(uint64_t off)
 {
 	return off & 7 ? 4 : 8;
@@ -49,6 +58,7 @@ static void trap_before_load(void *ctx, uint64_t off)
 	uint64_t bar_off = m->bar_off + (t->start - m->addr) + off;
 	unsigned w;
 
+	in_trap++;
 	mock_lock();
 	if (m->generation == mock_w.generation && d->ops->on_read) {
 		w = d->ops->reg_width ? d->ops->reg_width(d->state, m->bar, bar_off)
@@ -57,6 +67,7 @@ static void trap_before_load(void *ctx, uint64_t off)
 		d->ops->on_read(d->state, m->bar, bar_off, w);
 	}
 	mock_unlock();
+	in_trap--;
 }
 
 static void trap_after_store(void *ctx, uint64_t off)
@@ -67,6 +78,7 @@ static void trap_after_store(void *ctx, uint64_t off)
 	uint64_t bar_off = m->bar_off + (t->start - m->addr) + off, v = 0;
 	unsigned w;
 
+	in_trap++;
 	mock_lock();
 	if (m->generation == mock_w.generation && d->ops->on_write) {
 		w = d->ops->reg_width ? d->ops->reg_width(d->state, m->bar, bar_off)
@@ -76,6 +88,7 @@ static void trap_after_store(void *ctx, uint64_t off)
 		d->ops->on_write(d->state, m->bar, bar_off, w, v);
 	}
 	mock_unlock();
+	in_trap--;
 }
 
 static const struct trap_ops bar_trap_ops = {

@@ -91,6 +91,7 @@ struct mock_model_ops {
 extern const struct mock_model_ops mock_model_edu __attribute__((weak));
 extern const struct mock_model_ops mock_model_dfl_fpga __attribute__((weak));
 extern const struct mock_model_ops mock_model_hostile_dfl __attribute__((weak));
+extern const struct mock_model_ops mock_model_nvme __attribute__((weak));
 
 /* ---- services the mock offers to models ---------------------------------- */
 
@@ -114,6 +115,16 @@ int mock_dma_write(struct mock_dev *d, uint64_t iova, const void *buf, size_t le
 void mock_irq_raise(struct mock_dev *d, unsigned index, unsigned vector);
 void mock_intx_set_level(struct mock_dev *d, int asserted);
 int mock_msi_enabled(struct mock_dev *d, unsigned index);
+
+/* MSI-X vector `vector` fires (the same as mock_irq_raise(d, 2, vector)): with
+ * MSI-X enabled, an unmasked table entry sends its message to the eventfd of
+ * that vector only; a masked one (no eventfd attached, or masked by the
+ * program through its mmap) sets the vector's PBA bit instead, and the
+ * message goes out when the kernel unmasks it (an eventfd is attached). With
+ * MSI-X disabled nothing happens. Safe in signal context. The table and PBA
+ * sit in the BAR the MSI-X capability names (mock_msix.c); a model keeps its
+ * registers out of that range. */
+void mock_msix_raise(struct mock_dev *d, unsigned vector);
 
 /* Run fn(state, arg) on the mock's worker thread after delay_ns, with the
  * device lock held. Pending work is dropped on reset and destroy. */

@@ -89,7 +89,8 @@ static int opt_str(struct json_object *o, const char *where, const char *field, 
 static const struct mock_model_ops *model_find(const char *name)
 {
 	const struct mock_model_ops *all[] = {&mock_model_none, &mock_model_edu,
-	                                      &mock_model_dfl_fpga, &mock_model_hostile_dfl};
+	                                      &mock_model_dfl_fpga, &mock_model_hostile_dfl,
+	                                      &mock_model_nvme};
 
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
 		if (all[i] && all[i]->name && !strcmp(all[i]->name, name))

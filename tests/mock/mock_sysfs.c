@@ -24,6 +24,7 @@ static unsigned nprefixes;
 static char root[256];
 static size_t root_len;
 static int active; /* atomic: redirection on */
+static pid_t root_owner; /* the process that created the tree removes it */
 
 static void add_prefix(const char *p)
 {
@@ -79,6 +80,8 @@ static int put_file(const char *dir, const char *name, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(text))
+		return -1; /* never write past what was formatted */
 	fd = mock_real.open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -1;
@@ -108,12 +111,16 @@ static int link_at(const char *target, const char *fmt, ...)
 {
 	char path[512];
 	va_list ap;
-	int n;
+	int n, r;
 
 	n = snprintf(path, sizeof(path), "%s", root);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return -1;
 	va_start(ap, fmt);
-	vsnprintf(path + n, sizeof(path) - (size_t)n, fmt, ap);
+	r = vsnprintf(path + n, sizeof(path) - (size_t)n, fmt, ap);
 	va_end(ap);
+	if (r < 0 || (size_t)r >= sizeof(path) - (size_t)n)
+		return -1;
 	return symlink(target, path);
 }
 
@@ -152,9 +159,11 @@ static int build_device(struct mock_dev *d)
 			end = start + c->bar[i].size - 1;
 			flags = d->bar_phys[i] >> 32 ? 0x140204 : 0x40200;
 		}
-		used += (size_t)snprintf(
-		    res + used, sizeof(res) - used, "0x%016llx 0x%016llx 0x%016llx\n",
-		    (unsigned long long)start, (unsigned long long)end, (unsigned long long)flags);
+		if (used < sizeof(res))
+			used += (size_t)snprintf(res + used, sizeof(res) - used,
+			                         "0x%016llx 0x%016llx 0x%016llx\n",
+			                         (unsigned long long)start, (unsigned long long)end,
+			                         (unsigned long long)flags);
 	}
 	put_file(dir, "resource", "%s", res);
 	snprintf(path, sizeof(path), "%s/config", dir);
@@ -243,6 +252,7 @@ int mock_sysfs_build(void)
 		return -1;
 	}
 	root_len = strlen(root);
+	root_owner = getpid();
 	snprintf(mock_w.root, sizeof(mock_w.root), "%s", root);
 	nprefixes = 0;
 	add_prefix("/sys/bus/pci/devices");
@@ -287,7 +297,8 @@ static int rm_one(const char *path, const struct stat *st, int flag, struct FTW 
 void mock_sysfs_remove(void)
 {
 	__atomic_store_n(&active, 0, __ATOMIC_RELEASE);
-	if (root_len)
+	/* a forked child that exits must not take its parent's tree with it */
+	if (root_len && root_owner == getpid())
 		nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	root[0] = 0;
 	root_len = 0;

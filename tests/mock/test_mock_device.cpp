@@ -87,12 +87,13 @@ TEST_F(Device, RegionInfo)
 	EXPECT_EQ((uint32_t)(VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE), r.flags);
 }
 
+// BAR0 of the plain device also holds its MSI-X table: sparse cap, then MSIX_MAPPABLE
 TEST_F(Device, SparseMmapCapability)
 {
 	vfio_region_info r = rinfo(plain, 0);
 	EXPECT_TRUE(r.flags & VFIO_REGION_INFO_FLAG_CAPS);
 	EXPECT_EQ(0u, r.cap_offset);
-	ASSERT_EQ(sizeof(r) + 16 + 2 * 16, r.argsz);
+	ASSERT_EQ(sizeof(r) + 16 + 2 * 16 + 8, r.argsz);
 	std::vector<uint8_t> buf(r.argsz);
 	auto *full = (vfio_region_info *)buf.data();
 	full->argsz = r.argsz;
@@ -101,7 +102,11 @@ TEST_F(Device, SparseMmapCapability)
 	vfio_region_info_cap_sparse_mmap sp;
 	memcpy(&sp, buf.data() + full->cap_offset, sizeof(sp));
 	EXPECT_EQ(VFIO_REGION_INFO_CAP_SPARSE_MMAP, sp.header.id);
-	EXPECT_EQ(0u, sp.header.next);
+	ASSERT_EQ(sizeof(r) + 16 + 2 * 16, sp.header.next);
+	vfio_info_cap_header msix;
+	memcpy(&msix, buf.data() + sp.header.next, sizeof(msix));
+	EXPECT_EQ(VFIO_REGION_INFO_CAP_MSIX_MAPPABLE, msix.id);
+	EXPECT_EQ(0u, msix.next);
 	ASSERT_EQ(2u, sp.nr_areas);
 	vfio_region_sparse_mmap_area a[2];
 	memcpy(a, buf.data() + full->cap_offset + sizeof(sp), sizeof(a));
@@ -131,9 +136,9 @@ TEST_F(Device, MmapRules)
 	auto *p =
 	    (volatile uint32_t *)mmap(nullptr, 0x2000, rw, MAP_SHARED, plain, region(0, 0x2000));
 	ASSERT_NE(MAP_FAILED, (void *)p);
-	p[5] = 0x1234abcd; // plain memory behind the "none" model
+	p[0x45] = 0x1234abcd; // plain memory behind the "none" model (after its MSI-X table)
 	uint32_t v = 0;
-	ASSERT_EQ(4, pread(plain, &v, 4, region(0, 0x2014)));
+	ASSERT_EQ(4, pread(plain, &v, 4, region(0, 0x2114)));
 	EXPECT_EQ(0x1234abcdu, v);
 	vfio_mock_leaks(&l);
 	EXPECT_EQ(1u, l.bar_maps);

@@ -190,6 +190,40 @@ TEST_F(Irq, DetachedButEnabledMsiWritesZeroesAtIova0)
 	munmap(buf, 4096);
 }
 
+// vfio_msi_set_vector_signal / vfio_intx_set_signal drop the old eventfd
+// before looking at the new one: re-routing a live vector to a bad fd fails
+// and leaves the vector live with no eventfd (core's rule, issue #8).
+TEST_F(Irq, RerouteToBadFdDetachesTheOldEventfd)
+{
+	int notefd = keep(open("/dev/null", O_RDONLY));
+	uint16_t cmd = 0x6; // memory + bus master
+	ASSERT_EQ(2, pwrite(dev, &cmd, 2, (off_t)VFIO_PCI_CONFIG_REGION_INDEX << 40 | 4));
+	vfio_mock_clear_iommu_faults();
+	ASSERT_EQ(0, set_irq_efds(dev, VFIO_PCI_MSI_IRQ_INDEX, 0, {efd, efd2}));
+	EXPECT_ERRNO(EINVAL, set_irq_efds(dev, VFIO_PCI_MSI_IRQ_INDEX, 1, {notefd}));
+	EXPECT_EQ(VFIO_PCI_MSI_IRQ_INDEX, state().irq_index_enabled) << "the index stays on";
+	struct vfio_mock_leaks l;
+	vfio_mock_leaks(&l);
+	EXPECT_EQ(1u, l.irqs) << "vector 1 lost its eventfd, vector 0 kept its own";
+	ASSERT_EQ(0, vfio_mock_raise_irq("0000:00:04.0", VFIO_PCI_MSI_IRQ_INDEX, 1));
+	EXPECT_EQ(0u, efd_count(efd2));
+	EXPECT_EQ(1u, vfio_mock_iommu_faults(nullptr, 0)) << "the MSI write went to IOVA 0";
+	// a block fails at its second vector: the first is detached again
+	EXPECT_ERRNO(EBADF, set_irq_efds(dev, VFIO_PCI_MSI_IRQ_INDEX, 0, {efd, 999}));
+	vfio_mock_leaks(&l);
+	EXPECT_EQ(0u, l.irqs);
+	// a first enable that fails leaves the index off
+	ASSERT_EQ(0, set_irq_none(dev, VFIO_PCI_MSI_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER, 0, 0));
+	EXPECT_ERRNO(EBADF, set_irq_efds(dev, VFIO_PCI_MSI_IRQ_INDEX, 0, {efd, 999}));
+	EXPECT_EQ(-1, state().irq_index_enabled);
+	// INTx: the same order
+	ASSERT_EQ(0, set_irq_efds(dev, VFIO_PCI_INTX_IRQ_INDEX, 0, {efd}));
+	EXPECT_ERRNO(EINVAL, set_irq_efds(dev, VFIO_PCI_INTX_IRQ_INDEX, 0, {notefd}));
+	EXPECT_EQ(VFIO_PCI_INTX_IRQ_INDEX, state().irq_index_enabled);
+	vfio_mock_leaks(&l);
+	EXPECT_EQ(0u, l.irqs);
+}
+
 TEST_F(Irq, ErrAndReqTriggers)
 {
 	EXPECT_ERRNO(EINVAL, set_irq_efds(dev, VFIO_PCI_REQ_IRQ_INDEX, 1, {efd}));

@@ -164,6 +164,38 @@ static void swap_eventfd(struct opae_vfio *v, int efd)
 	close(efd2);
 }
 
+/* Re-routing the live vector to a pipe fails, and vfio-pci has dropped the
+ * old eventfd before it looked at the pipe: the library must put the old one
+ * back (or turn MSI off), else edu's next MSI is a write to IOVA 0. */
+static void reroute_to_bad_fd(struct opae_vfio *v, int efd)
+{
+	struct opae_vfio_device_irq *q;
+	int p[2], rc, err, routed = -2;
+	uint64_t cnt;
+
+	if (pipe(p)) {
+		check(0, "pipe: %s", strerror(errno));
+		return;
+	}
+	errno = 0;
+	rc = opae_vfio_irq_enable(v, VFIO_PCI_MSI_IRQ_INDEX, 0, p[0]);
+	err = errno;
+	for (q = v->device.irqs; q; q = q->next)
+		if (q->index == VFIO_PCI_MSI_IRQ_INDEX)
+			routed = q->event_fds[0];
+	check(rc != 0 && err == EINVAL && routed == efd,
+	      "irq_enable(MSI, 0, a pipe) fails with EINVAL (rc %d, %s) and the vector is "
+	      "reported on its old eventfd (%d)",
+	      rc, strerror(err), routed);
+	edu_wr32(EDU_REG_IRQ_RAISE, 0x5a);
+	cnt = wait_eventfd(efd, EDU_WAIT_MS);
+	edu_ack();
+	check(cnt >= 1, "after the failed re-route MSI still reaches the old eventfd (%" PRIu64 ")",
+	      cnt);
+	close(p[0]);
+	close(p[1]);
+}
+
 static void check_msi(struct opae_vfio *v, int efd, const struct dma_buf *a,
                       const struct dma_buf *b)
 {
@@ -187,6 +219,7 @@ static void check_msi(struct opae_vfio *v, int efd, const struct dma_buf *a,
 
 	/* Re-enabling a live vector swaps its eventfd: only the new one fires. */
 	swap_eventfd(v, efd);
+	reroute_to_bad_fd(v, efd);
 
 	/* vfio-pci cannot mask MSI: the kernel's ENOTTY must reach the caller. */
 	errno = 0;

@@ -4,7 +4,10 @@
  * NLB0 implements the native loopback protocol hello_fpga uses (opae-facts
  * 5.1/5.2): a copy of NUM_LINES cache lines from SRC to DST done by the mock's
  * worker through the IOMMU, in chunks, then a completion flag in the DSM.
- * Register maps: docs/dfl-model.md.
+ * Interrupts are MSI-X (the table and PBA at the end of BAR0, mock_msix.c):
+ * user vectors from the AFU (IRQ_RAISE, and DONE_IRQ on copy completion) and
+ * the FME global error interrupt on vector 6 (error injection, opae-facts 5.3).
+ * Register maps and vector numbers: docs/dfl-model.md.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -25,6 +28,28 @@
 #define NLB_CFG       0x140 /* 32-bit, stored only: loopback (copy) is the one mode */
 #define NLB_STATUS1   0x168 /* 64-bit: lines still to copy; 0 when idle */
 #define NLB_IRQ_RAISE 0x180 /* 32-bit: writing N raises MSI-X vector N */
+#define NLB_DONE_IRQ  0x188 /* 32-bit: bit 31 on, bits 11:0 vector raised after a copy */
+
+#define DONE_IRQ_ON  0x80000000u
+#define DONE_IRQ_VEC 0xfffu
+
+/* FME global error feature (at DFL_GERR_OFF), as the Linux dfl-fme-error
+ * driver and OPAE's opaevfiotest use it: five error registers, each with its
+ * mask 8 bytes below, error injection, and the interrupt capability. */
+#define GERR_FME_ERROR   0x10
+#define GERR_PCIE0_ERROR 0x20
+#define GERR_PCIE1_ERROR 0x30
+#define GERR_FIRST       0x38
+#define GERR_NEXT        0x40
+#define GERR_NONFAT      0x50
+#define GERR_CATFAT      0x60
+#define GERR_INJECT      0x68 /* bits 2:0: catastrophic, fatal, non-fatal */
+#define GERR_CAP         0x70 /* bit 0 interrupt supported, bits 12:1 its vector */
+#define GERR_NREGS       5
+#define INJ_CATFAT_BIT   (1ULL << 11) /* RAS_CATFAT_ERROR: injected catastrophic */
+#define INJ_FATAL_BIT    (1ULL << 12) /* RAS_CATFAT_ERROR: injected fatal */
+#define INJ_NONFAT_BIT   (1ULL << 6)  /* RAS_NONFAT_ERROR: injected non-fatal */
+#define FME_ERR_VECTOR   6u
 
 #define CTL_RUN_OK 0x1u
 #define CTL_START  0x2u
@@ -49,6 +74,8 @@ struct dfl_fpga {
 	int running;
 	uint64_t src, dst, dsm; /* byte IOVAs of the current copy */
 	uint64_t lines, done;
+	uint64_t inject;     /* RAS_ERROR_INJECT bits 2:0 */
+	int err_line;        /* an unmasked error is active (the IRQ is an edge) */
 	uint64_t writes;     /* register writes seen (diagnostics only) */
 	uint64_t dma_faults; /* copies stopped by an IOMMU fault */
 	uint8_t bounce[CHUNK];
@@ -105,15 +132,58 @@ static void nlb_power_on(struct dfl_fpga *f)
 	dfl_put_nlb0_header(bar, f->afu);
 }
 
+static const uint64_t gerr_reg[GERR_NREGS] = {GERR_FME_ERROR, GERR_PCIE0_ERROR, GERR_PCIE1_ERROR,
+                                              GERR_NONFAT, GERR_CATFAT};
+
+/* An error register as the program reads it. Only injected errors exist on
+ * the mock; they last while their RAS_ERROR_INJECT bit is set (opaevfiotest
+ * clears its error by writing 0 there), so write-1-to-clear changes nothing. */
+static uint64_t gerr_value(const struct dfl_fpga *f, unsigned i)
+{
+	uint64_t v = 0;
+
+	if (gerr_reg[i] == GERR_NONFAT && (f->inject & 4))
+		v |= INJ_NONFAT_BIT;
+	if (gerr_reg[i] == GERR_CATFAT)
+		v |= (f->inject & 1 ? INJ_CATFAT_BIT : 0) | (f->inject & 2 ? INJ_FATAL_BIT : 0);
+	return v;
+}
+
+/* Rewrite the error registers; an unmasked error that appears raises the
+ * FME error vector once (masks are plain read/write memory). */
+static void gerr_update(struct dfl_fpga *f)
+{
+	uint8_t *bar = mock_bar_mem(f->dev, 0) + DFL_GERR_OFF;
+	int active = 0;
+
+	for (unsigned i = 0; i < GERR_NREGS; i++) {
+		uint64_t v = gerr_value(f, i);
+
+		dfl_wr64(bar, gerr_reg[i], v);
+		active |= (v & ~dfl_rd64(bar, gerr_reg[i] - 8)) != 0;
+	}
+	dfl_wr64(bar, GERR_FIRST, 0); /* first/next error logs: not modelled, read 0 */
+	dfl_wr64(bar, GERR_NEXT, 0);
+	dfl_wr64(bar, GERR_INJECT, f->inject);
+	dfl_wr64(bar, GERR_CAP, f->msix > FME_ERR_VECTOR ? 1 | (uint64_t)FME_ERR_VECTOR << 1 : 0);
+	if (active && !f->err_line)
+		mock_msix_raise(f->dev, FME_ERR_VECTOR);
+	f->err_line = active;
+}
+
 static void build(struct dfl_fpga *f)
 {
 	uint8_t *bar = mock_bar_mem(f->dev, 0);
 
 	memset(bar, 0, f->bar0_size);
-	if (f->vf)
+	if (f->vf) {
 		dfl_put_nlb0_header(bar, 0);
-	else
+	} else {
 		dfl_build_pf_bar0(bar);
+		f->inject = 0;
+		f->err_line = 0;
+		gerr_update(f); /* masks 0 at power-on: every error interrupts */
+	}
 	nlb_power_on(f);
 }
 
@@ -166,21 +236,23 @@ static unsigned dfl_reg_width(void *state, unsigned bar, uint64_t off)
 	(void)bar;
 	if (off >= f->afu && (r & ~7ULL) == NLB_NUM_LINES)
 		return 4;
-	if (off >= f->afu &&
-	    ((r & ~3ULL) == NLB_CTL || (r & ~3ULL) == NLB_CFG || (r & ~3ULL) == NLB_IRQ_RAISE))
+	if (off >= f->afu && ((r & ~3ULL) == NLB_CTL || (r & ~3ULL) == NLB_CFG ||
+	                      (r & ~3ULL) == NLB_IRQ_RAISE || (r & ~3ULL) == NLB_DONE_IRQ))
 		return 4;
 	return 8;
 }
 
-/* Traps only where a write has a side effect: the port header page (PORT_CONTROL)
- * and the AFU's register page. FME, PR and feature headers are plain memory. */
+/* Traps only where a write has a side effect: the port header page (PORT_CONTROL),
+ * the FME global error page and the AFU's register page. The FME header, PR
+ * and the other feature headers are plain memory. */
 static int dfl_page_trapped(void *state, unsigned bar, uint64_t page_off)
 {
 	struct dfl_fpga *f = state;
 
 	if (bar != 0)
 		return 0;
-	return page_off == f->afu || (!f->vf && page_off == DFL_PORT_OFF);
+	return page_off == f->afu ||
+	       (!f->vf && (page_off == DFL_PORT_OFF || page_off == DFL_GERR_OFF));
 }
 
 static void copy_step(void *state, void *arg);
@@ -199,6 +271,9 @@ static void finish(struct dfl_fpga *f)
 	v = 1;
 	mock_dma_write(f->dev, f->dsm + DSM_STATUS, &v, 8);
 	f->running = 0;
+	v = dfl_rd32(mock_bar_mem(f->dev, 0), f->afu + NLB_DONE_IRQ);
+	if (v & DONE_IRQ_ON) /* after the DSM write: the host sees "done" when woken */
+		mock_msix_raise(f->dev, (unsigned)(v & DONE_IRQ_VEC));
 }
 
 static void copy_step(void *state, void *arg)
@@ -278,6 +353,23 @@ static void port_control(struct dfl_fpga *f)
 	dfl_wr64(bar, DFL_PORT_OFF + PORT_CONTROL, v);
 }
 
+/* A store into the FME global error feature: `size` bytes of `value` at
+ * `off` (a trapped store reports whole 64-bit registers, pwrite may split). */
+static void gerr_write(struct dfl_fpga *f, uint64_t r, unsigned size, uint64_t value)
+{
+	unsigned shift = 8 * (unsigned)(r & 7);
+	uint64_t wmask = (size >= 8 ? ~0ULL : ((1ULL << 8 * size) - 1)) << shift;
+
+	value <<= shift;
+	r &= ~7ULL;
+	if (r == GERR_INJECT)
+		f->inject = (f->inject & ~wmask) | (value & wmask & 7);
+	if (r == 0) /* the feature header is read-only */
+		dfl_wr64(mock_bar_mem(f->dev, 0), DFL_GERR_OFF,
+		         dfh_make(DFH_TYPE_PRIVATE, DFL_ID_FME_GERR, 1, 0, 1));
+	gerr_update(f);
+}
+
 static void dfl_on_write(void *state, unsigned bar_index, uint64_t off, unsigned size,
                          uint64_t value)
 {
@@ -285,11 +377,13 @@ static void dfl_on_write(void *state, unsigned bar_index, uint64_t off, unsigned
 	uint8_t *bar = mock_bar_mem(f->dev, 0);
 	uint64_t r;
 
-	(void)size;
-	(void)value; /* the BAR memory holds the stored bytes; read whole registers */
-	f->writes++;
+	f->writes++; /* below: the BAR memory holds the stored bytes; read whole registers */
 	if (bar_index != 0)
 		return;
+	if (!f->vf && off >= DFL_GERR_OFF && off < DFL_GERR_OFF + 0x1000) {
+		gerr_write(f, off - DFL_GERR_OFF, size, value);
+		return;
+	}
 	if (!f->vf && (off & ~7ULL) == DFL_PORT_OFF + PORT_CONTROL) {
 		port_control(f);
 		return;
@@ -316,7 +410,7 @@ static void dfl_on_write(void *state, unsigned bar_index, uint64_t off, unsigned
 		uint32_t n = dfl_rd32(bar, f->afu + NLB_IRQ_RAISE);
 
 		if (n < f->msix)
-			mock_irq_raise(f->dev, 2, n);
+			mock_msix_raise(f->dev, n);
 	} else if ((r & ~7ULL) == NLB_STATUS1) {
 		dfl_wr64(bar, f->afu + NLB_STATUS1, f->running ? f->lines - f->done : 0);
 	}

@@ -82,6 +82,11 @@ void mock_irq_raise(struct mock_dev *d, unsigned index, unsigned vector)
 	d->irqs.emplace_back(index, vector);
 }
 
+void mock_msix_raise(struct mock_dev *d, unsigned vector)
+{
+	d->irqs.emplace_back(2u, vector);
+}
+
 void mock_intx_set_level(struct mock_dev *d, int asserted)
 {
 	(void)d;

@@ -220,10 +220,12 @@ TEST(DflFpga, RegisterWidthsAndTrappedPages)
 	EXPECT_EQ(o.reg_width(d->state, 0, a + 0x140), 4u);
 	EXPECT_EQ(o.reg_width(d->state, 0, a + 0x110), 8u);
 	EXPECT_EQ(o.reg_width(d->state, 0, a + 0x168), 8u);
+	EXPECT_EQ(o.reg_width(d->state, 0, a + 0x188), 4u);
 	EXPECT_EQ(o.reg_width(d->state, 0, DFL_PORT_OFF + PORT_CONTROL), 8u);
+	EXPECT_EQ(o.reg_width(d->state, 0, DFL_GERR_OFF + 0x68), 8u);
 	for (uint64_t page = 0; page < DFL_PF_BAR0_SIZE; page += 0x1000)
 		EXPECT_EQ(o.page_trapped(d->state, 0, page) != 0,
-		          page == DFL_PORT_OFF || page == DFL_PF_AFU_OFF)
+		          page == DFL_PORT_OFF || page == DFL_PF_AFU_OFF || page == DFL_GERR_OFF)
 		    << std::hex << page;
 }
 
@@ -403,6 +405,116 @@ TEST(DflFpgaNlb0, IrqRegisterRaisesThatMsixVector)
 	ASSERT_EQ(f.d->irqs.size(), 2u);
 	EXPECT_EQ(f.d->irqs[0], std::make_pair(2u, 3u));
 	EXPECT_EQ(f.d->irqs[1], std::make_pair(2u, 6u));
+}
+
+TEST(DflFpgaNlb0, DoneIrqRaisesItsVectorAfterTheDsmWrite)
+{
+	for (bool vf : {false, true}) {
+		nlb_fixture f(vf);
+
+		f.program(64);
+		f.d->run_worker();
+		EXPECT_EQ(f.dsm_status() & 1, 1u);
+		EXPECT_TRUE(f.d->irqs.empty()) << "DONE_IRQ off at power-on";
+		store(f.d.get(), f.afu + 0x188, 4, 0x80000000u | 3);
+		store(f.d.get(), f.afu + 0x138, 4, 7); /* stop, then a second copy */
+		store(f.d.get(), f.afu + 0x138, 4, 1);
+		f.dsm.assign(f.dsm.size(), 0);
+		store(f.d.get(), f.afu + 0x138, 4, 3);
+		EXPECT_TRUE(f.d->irqs.empty()) << "nothing before the copy ran";
+		f.d->run_worker();
+		EXPECT_EQ(f.dsm_status() & 1, 1u);
+		ASSERT_EQ(f.d->irqs.size(), 1u);
+		EXPECT_EQ(f.d->irqs[0], std::make_pair(2u, 3u));
+		/* a faulting copy never completes, so it never interrupts */
+		f.d->irqs.clear();
+		store(f.d.get(), f.afu + 0x138, 4, 7);
+		store(f.d.get(), f.afu + 0x138, 4, 1);
+		f.program(64, 0x7000000);
+		f.d->run_worker();
+		EXPECT_TRUE(f.d->irqs.empty());
+		/* port or device reset turns it off again */
+		f.d->ops->reset(f.d->state);
+		EXPECT_EQ(dfl_rd32(f.d->bar[0].data(), f.afu + 0x188), 0u);
+	}
+}
+
+/* ---- dfl-fpga: FME global error interrupt ----------------------------------- */
+
+namespace
+{
+
+constexpr uint64_t G = DFL_GERR_OFF;
+
+/* opaevfiotest's errinj masks: FME_ERROR masks MBP only, the rest unmasked */
+void unmask_like_opaevfiotest(mock_dev *d)
+{
+	store(d, G + 0x08, 8, 1ULL << 6);
+	for (uint64_t m : {0x18, 0x28, 0x48, 0x58})
+		store(d, G + m, 8, 0);
+}
+
+} // namespace
+
+TEST(DflFpgaFmeError, CapabilityNamesVector6)
+{
+	auto d = make_dev(mock_model_dfl_fpga, nullptr);
+
+	EXPECT_EQ(load64(d.get(), G + 0x70), 1u | 6u << 1) << "interrupt supported, vector 6";
+	EXPECT_EQ(walk(d->bar[0], 0, 64).offsets.back(), G) << "still the last FME feature";
+	auto small =
+	    make_dev(mock_model_dfl_fpga, nullptr, [](mock_dev_config &c) { c.irq_count[2] = 4; });
+	EXPECT_EQ(load64(small.get(), G + 0x70), 0u) << "no vector 6 with 4 MSI-X vectors";
+}
+
+TEST(DflFpgaFmeError, InjectionRaisesVector6OnceAndClears)
+{
+	auto d = make_dev(mock_model_dfl_fpga, nullptr);
+
+	unmask_like_opaevfiotest(d.get());
+	EXPECT_TRUE(d->irqs.empty());
+	store(d.get(), G + 0x68, 8, 1); /* inject a catastrophic error */
+	ASSERT_EQ(d->irqs.size(), 1u);
+	EXPECT_EQ(d->irqs[0], std::make_pair(2u, 6u));
+	EXPECT_EQ(load64(d.get(), G + 0x60), 1ULL << 11) << "RAS_CATFAT_ERROR";
+	EXPECT_EQ(load64(d.get(), G + 0x68), 1u);
+	store(d.get(), G + 0x68, 8, 3); /* another error while one is active: no new edge */
+	EXPECT_EQ(d->irqs.size(), 1u);
+	EXPECT_EQ(load64(d.get(), G + 0x60), 3ULL << 11);
+	store(d.get(), G + 0x60, 8, ~0ULL); /* write-1-to-clear cannot clear an injected error */
+	EXPECT_EQ(load64(d.get(), G + 0x60), 3ULL << 11);
+	store(d.get(), G + 0x68, 8, 0); /* clear the injection */
+	EXPECT_EQ(load64(d.get(), G + 0x60), 0u);
+	store(d.get(), G + 0x68, 8, 4); /* non-fatal */
+	EXPECT_EQ(load64(d.get(), G + 0x50), 1ULL << 6);
+	ASSERT_EQ(d->irqs.size(), 2u);
+	EXPECT_EQ(d->irqs[1], std::make_pair(2u, 6u));
+	store(d.get(), G + 0x68, 8, 0);
+	store(d.get(), G + 0x70, 8, 0); /* the capability is read-only */
+	EXPECT_EQ(load64(d.get(), G + 0x70), 13u);
+	store(d.get(), G, 8, 0); /* so is the feature header */
+	EXPECT_EQ(dfh_id(d->bar[0], G), 4u);
+}
+
+TEST(DflFpgaFmeError, MaskedErrorsInterruptWhenUnmasked)
+{
+	auto d = make_dev(mock_model_dfl_fpga, nullptr);
+
+	store(d.get(), G + 0x58, 8, ~0ULL); /* RAS_CATFAT masked */
+	store(d.get(), G + 0x68, 8, 1);
+	EXPECT_TRUE(d->irqs.empty()) << "masked";
+	EXPECT_EQ(load64(d.get(), G + 0x60), 1ULL << 11) << "but visible";
+	store(d.get(), G + 0x58, 8, 0);
+	ASSERT_EQ(d->irqs.size(), 1u) << "unmasking an active error is an edge";
+	store(d.get(), G + 0x68, 8, 0);
+	/* a pwrite split in two 32-bit halves, low first (Linux 6.1's region write) */
+	store(d.get(), G + 0x68, 4, 4);
+	store(d.get(), G + 0x6c, 4, 0);
+	EXPECT_EQ(load64(d.get(), G + 0x68), 4u);
+	EXPECT_EQ(d->irqs.size(), 2u);
+	d->ops->reset(d->state);
+	EXPECT_EQ(load64(d.get(), G + 0x68), 0u);
+	EXPECT_EQ(load64(d.get(), G + 0x50), 0u);
 }
 
 /* ---- hostile-dfl ----------------------------------------------------------- */
