@@ -250,7 +250,11 @@ static void atfork_child(void)
 	mock_worker_after_fork();
 }
 
-__attribute__((constructor)) static void mock_init(void)
+/* Read the environment and load VFIO_MOCK_SCENARIO. Runs once, at the first
+ * intercepted call or at the latest in our constructor: a library whose
+ * constructor runs before ours (OPAE's libopae-c scans sysfs there) must
+ * already see the scenario. */
+static void mock_init_env(void)
 {
 	const char *s;
 
@@ -278,4 +282,33 @@ __attribute__((constructor)) static void mock_init(void)
 	leak_check_pid = getpid();
 	if (leak_check)
 		atexit(at_exit_check);
+}
+
+enum { INIT_NOT_YET, INIT_RUNNING, INIT_DONE };
+static int init_state;
+static pthread_t init_thread;
+int mock_init_done;
+
+void mock_ensure_init_slow(void)
+{
+	static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
+
+	/* loading the scenario makes intercepted calls itself: they pass through */
+	if (__atomic_load_n(&init_state, __ATOMIC_ACQUIRE) == INIT_RUNNING &&
+	    pthread_equal(init_thread, pthread_self()))
+		return;
+	pthread_mutex_lock(&init_lock);
+	if (init_state == INIT_NOT_YET) {
+		init_thread = pthread_self();
+		__atomic_store_n(&init_state, INIT_RUNNING, __ATOMIC_RELEASE);
+		mock_init_env();
+		__atomic_store_n(&init_state, INIT_DONE, __ATOMIC_RELEASE);
+		__atomic_store_n(&mock_init_done, 1, __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&init_lock);
+}
+
+__attribute__((constructor)) static void mock_init(void)
+{
+	mock_ensure_init();
 }

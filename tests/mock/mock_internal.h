@@ -111,6 +111,17 @@ extern int mock_log_level;
 void mock_lock(void);
 void mock_unlock(void);
 
+/* The environment is read and VFIO_MOCK_SCENARIO loaded at the first
+ * intercepted call that may concern the mock (a path under /sys or /dev/vfio,
+ * MAP_HUGETLB) or in our constructor, whichever comes first. */
+void mock_ensure_init_slow(void);
+extern int mock_init_done; /* atomic */
+static inline void mock_ensure_init(void)
+{
+	if (!__atomic_load_n(&mock_init_done, __ATOMIC_ACQUIRE))
+		mock_ensure_init_slow();
+}
+
 /* real libc functions (resolved lazily with dlsym(RTLD_NEXT)) */
 struct mock_real {
 	int (*open)(const char *, int, ...);

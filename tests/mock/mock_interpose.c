@@ -1,17 +1,16 @@
 /* mock_interpose.c - the libc calls the mock kernel interposes: /dev/vfio
- * opens, VFIO fds (ioctl, pread/pwrite, read/write, mmap, close), MAP_HUGETLB
- * mappings and the redirection of the /sys and /dev/vfio paths.
+ * opens (and opens redirected into the fake sysfs), VFIO fds (ioctl,
+ * pread/pwrite, read/write, mmap, close), MAP_HUGETLB mappings and fork.
+ * The other path-based calls are in mock_interpose_path.c.
  *
  * Each wrapper first decides cheaply and without a lock whether the call is
  * the mock's (an fd in the fd table, a redirected path prefix, a tracked
  * mapping); everything else goes straight to libc.
  */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <glob.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -97,6 +96,8 @@ static int do_open(int dirfd, const char *path, int flags, mode_t mode, int at)
 
 	mock_resolve();
 	if (path && path[0] == '/') {
+		if (!strncmp(path, "/dev/vfio/", 10))
+			mock_ensure_init();
 		ret = vfio_open(path, flags);
 		if (ret <= 0)
 			return ret < 0 ? set_errno(-ret) : ret;
@@ -331,6 +332,8 @@ void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 		mock_worker_ensure();
 		return mock_bar_mmap(f->obj, addr, len, prot, flags, off);
 	}
+	if ((flags & MAP_HUGETLB) && (flags & MAP_ANONYMOUS))
+		mock_ensure_init();
 	if ((flags & MAP_HUGETLB) && (flags & MAP_ANONYMOUS) &&
 	    __atomic_load_n(&mock_w.loaded, __ATOMIC_ACQUIRE)) {
 		mock_lock();
@@ -369,172 +372,4 @@ int munmap(void *addr, size_t len)
 	if (handled)
 		return ret;
 	return mock_real.munmap(addr, len);
-}
-
-/* ---- path redirection -------------------------------------------------- */
-
-#define REDIRECT(path)                                                                             \
-	char rbuf_[PATH_MAX];                                                                      \
-	const char *rp_ = mock_path_redirect(path, rbuf_, sizeof(rbuf_));                          \
-	if (rp_)                                                                                   \
-	path = rp_
-
-FILE *fopen(const char *path, const char *mode)
-{
-	REAL(fopen, FILE * (*)(const char *, const char *));
-	REDIRECT(path);
-	return real_fopen(path, mode);
-}
-
-FILE *fopen64(const char *path, const char *mode)
-{
-	REAL(fopen64, FILE * (*)(const char *, const char *));
-	REDIRECT(path);
-	return real_fopen64(path, mode);
-}
-
-DIR *opendir(const char *path)
-{
-	REAL(opendir, DIR * (*)(const char *));
-	REDIRECT(path);
-	return real_opendir(path);
-}
-
-typedef int (*scan_filter)(const struct dirent *);
-typedef int (*scan_compar)(const struct dirent **, const struct dirent **);
-int scandir(const char *path, struct dirent ***list, scan_filter filter, scan_compar compar)
-{
-	REAL(scandir, int (*)(const char *, struct dirent ***, scan_filter, scan_compar));
-	REDIRECT(path);
-	return real_scandir(path, list, filter, compar);
-}
-
-typedef int (*scan_filter64)(const struct dirent64 *);
-typedef int (*scan_compar64)(const struct dirent64 **, const struct dirent64 **);
-int scandir64(const char *path, struct dirent64 ***list, scan_filter64 filter, scan_compar64 compar)
-{
-	REAL(scandir64, int (*)(const char *, struct dirent64 ***, scan_filter64, scan_compar64));
-	REDIRECT(path);
-	return real_scandir64(path, list, filter, compar);
-}
-
-int stat(const char *restrict path, struct stat *restrict st)
-{
-	REAL(stat, int (*)(const char *, struct stat *));
-	REDIRECT(path);
-	return real_stat(path, st);
-}
-
-int stat64(const char *restrict path, struct stat64 *restrict st)
-{
-	REAL(stat64, int (*)(const char *, struct stat64 *));
-	REDIRECT(path);
-	return real_stat64(path, st);
-}
-
-int lstat(const char *restrict path, struct stat *restrict st)
-{
-	REAL(lstat, int (*)(const char *, struct stat *));
-	REDIRECT(path);
-	return real_lstat(path, st);
-}
-
-int lstat64(const char *restrict path, struct stat64 *restrict st)
-{
-	REAL(lstat64, int (*)(const char *, struct stat64 *));
-	REDIRECT(path);
-	return real_lstat64(path, st);
-}
-
-int fstatat(int dirfd, const char *restrict path, struct stat *restrict st, int flags)
-{
-	REAL(fstatat, int (*)(int, const char *, struct stat *, int));
-	REDIRECT(path);
-	return real_fstatat(dirfd, path, st, flags);
-}
-
-int fstatat64(int dirfd, const char *restrict path, struct stat64 *restrict st, int flags)
-{
-	REAL(fstatat64, int (*)(int, const char *, struct stat64 *, int));
-	REDIRECT(path);
-	return real_fstatat64(dirfd, path, st, flags);
-}
-
-int access(const char *path, int mode)
-{
-	REAL(access, int (*)(const char *, int));
-	REDIRECT(path);
-	return real_access(path, mode);
-}
-
-int faccessat(int dirfd, const char *path, int mode, int flags)
-{
-	REAL(faccessat, int (*)(int, const char *, int, int));
-	REDIRECT(path);
-	return real_faccessat(dirfd, path, mode, flags);
-}
-
-ssize_t readlink(const char *restrict path, char *restrict buf, size_t len)
-{
-	REAL(readlink, ssize_t(*)(const char *, char *, size_t));
-	REDIRECT(path);
-	return real_readlink(path, buf, len);
-}
-
-ssize_t readlinkat(int dirfd, const char *restrict path, char *restrict buf, size_t len)
-{
-	REAL(readlinkat, ssize_t(*)(int, const char *, char *, size_t));
-	REDIRECT(path);
-	return real_readlinkat(dirfd, path, buf, len);
-}
-
-char *realpath(const char *restrict path, char *restrict resolved)
-{
-	char *ret;
-
-	REAL(realpath, char *(*)(const char *, char *));
-	REDIRECT(path);
-	ret = real_realpath(path, resolved);
-	if (ret && rp_)
-		mock_path_unredirect(ret);
-	return ret;
-}
-
-char *canonicalize_file_name(const char *path)
-{
-	char *ret;
-
-	REAL(canonicalize_file_name, char *(*)(const char *));
-	REDIRECT(path);
-	ret = real_canonicalize_file_name(path);
-	if (ret && rp_)
-		mock_path_unredirect(ret);
-	return ret;
-}
-
-typedef int (*glob_err)(const char *, int);
-int glob(const char *restrict pattern, int flags, glob_err errfunc, glob_t *restrict g)
-{
-	int ret;
-
-	REAL(glob, int (*)(const char *, int, glob_err, glob_t *));
-	REDIRECT(pattern);
-	ret = real_glob(pattern, flags, errfunc, g);
-	if (rp_ && g->gl_pathv)
-		for (size_t i = 0; i < g->gl_pathc; i++)
-			mock_path_unredirect(g->gl_pathv[g->gl_offs + i]);
-	return ret;
-}
-
-int glob64(const char *restrict pattern, int flags, glob_err errfunc, glob64_t *restrict g)
-{
-	int ret;
-
-	REAL(glob64, int (*)(const char *, int, glob_err, glob64_t *));
-	REDIRECT(pattern);
-	ret = real_glob64(pattern, flags, errfunc, g);
-	if (rp_ && g->gl_pathv)
-		for (size_t i = 0; i < g->gl_pathc; i++)
-			mock_path_unredirect(g->gl_pathv[g->gl_offs + i]);
-	return ret;
 }

@@ -443,6 +443,7 @@ int vfio_mock_load_scenario(const char *json)
 	struct json_object *root;
 	int ret;
 
+	mock_ensure_init(); /* VFIO_MOCK_SCENARIO first, so it cannot replace this one later */
 	if (!json) {
 		fprintf(stderr, "vfio-mock: scenario: NULL\n");
 		return -1;

@@ -40,9 +40,12 @@ static void add_prefix(const char *p)
 
 const char *mock_path_redirect(const char *path, char *buf, size_t len)
 {
-	if (!path || path[0] != '/' || !__atomic_load_n(&active, __ATOMIC_ACQUIRE))
+	if (!path || path[0] != '/')
 		return NULL;
 	if (strncmp(path, "/sys/", 5) && strncmp(path, "/dev/vfio", 9))
+		return NULL;
+	mock_ensure_init();
+	if (!__atomic_load_n(&active, __ATOMIC_ACQUIRE))
 		return NULL;
 	for (unsigned i = 0; i < nprefixes; i++) {
 		size_t n = prefix_len[i];
