@@ -27,8 +27,8 @@ static fpga_result pin_children(const struct fw_handle *h, uint64_t wsid)
 		const struct fw_handle *c = fw_handle_lookup(h->children[i]);
 		r = c ? a->fpgaPinBuffer(c->plugin_handle, buf, len, ioaddr) : FPGA_EXCEPTION;
 		if (r != FPGA_OK) {
-			fw_err("%s: pinning buffer 0x%llx into child AFU %u failed: %s", a->plugin.path,
-			       (unsigned long long)ioaddr, i, fpgaErrStr(r));
+			fw_err("%s: pinning buffer 0x%llx into child AFU %u failed: %s",
+			       a->plugin.path, (unsigned long long)ioaddr, i, fpgaErrStr(r));
 			break;
 		}
 	}

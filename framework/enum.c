@@ -90,7 +90,8 @@ static bool wrap_range(const opae_api_adapter_table *a, fpga_token *tokens, uint
 		struct fw_ptoken *pt;
 
 		if (!raw) {
-			fw_err("%s: fpgaEnumerate reported a token it did not write", a->plugin.path);
+			fw_err("%s: fpgaEnumerate reported a token it did not write",
+			       a->plugin.path);
 			continue;
 		}
 		pt = fw_ptoken_new(a, raw);

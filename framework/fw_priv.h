@@ -93,7 +93,7 @@ struct fw_handle {
 	fpga_handle plugin_handle;
 	const opae_api_adapter_table *adapter;
 	struct fw_ptoken *pt; /* the token it was opened from (one reference) */
-	void *parent;           /* id of the parent handle, NULL for top level */
+	void *parent;         /* id of the parent handle, NULL for top level */
 	uint32_t num_children;
 	void *children[FW_MAX_CHILDREN]; /* ids of child handles, closed with us */
 };
@@ -161,6 +161,11 @@ fpga_result fw_handle_open(struct fw_ptoken *pt, fpga_handle parent, fpga_handle
 		return fwd_h_->adapter->fn(fwd_h_->plugin_handle, ##__VA_ARGS__);                  \
 	} while (0)
 
+/* ---- children.c ---- */
+/* Probe the accelerator behind h (id parent_id) for child AFUs and open
+ * them into h->children. */
+fpga_result fw_children_open(struct fw_handle *h, fpga_handle parent_id);
+
 /* ---- event.c ---- */
 void fw_events_destroy_all(void);
 
@@ -178,6 +183,38 @@ void fw_props_unlock(struct _fpga_properties *p);
 fpga_result fw_props_set_parent(struct _fpga_properties *p, fpga_token parent);
 /* Drop p's parent (and the id it owns). */
 void fw_props_clear_parent(struct _fpga_properties *p);
+
+/* ---- cfg.c: OPAE's configuration file ---- */
+/* One row of the plugin table: a PCI ID pattern and what to load for it. */
+struct fw_cfg_row {
+	uint16_t vendor, device;
+	uint16_t subvendor, subdevice; /* 0xffff = any */
+	char *module;
+	char *config; /* the plugin entry's "configuration", compact JSON */
+	char *name;   /* "configuration X, device Y", for messages */
+	bool detected;
+	char detected_at[32]; /* the first PCI function that matched */
+};
+
+struct fw_cfg {
+	char *path;
+	struct fw_cfg_row *rows; /* in "configs" order */
+	size_t nrows;
+};
+
+/* The file to read: 0 and its path in out, 1 when there is none, -1 when
+ * the explicit one is unusable (reported). */
+int fw_cfg_find(const char *explicit_path, char *out, size_t len);
+/* Read and parse path into c (every mistake reported, broken entries
+ * skipped); -1 when the whole file is unusable. Free c with fw_cfg_free. */
+int fw_cfg_load(const char *path, struct fw_cfg *c);
+int fw_cfg_parse(struct fw_cfg *c, const char *text, size_t len);
+void fw_cfg_drop_rows(struct fw_cfg *c, size_t from);
+void fw_cfg_free(struct fw_cfg *c);
+
+/* ---- pci_detect.c ---- */
+/* Mark the rows whose IDs match a function under /sys/bus/pci/devices. */
+void fw_pci_detect(struct fw_cfg *c);
 
 /* ---- init.c ---- */
 extern bool fw_config_loaded;

@@ -64,6 +64,8 @@ static fpga_result handle_close_tree(struct fw_handle *h)
 FW_API fpga_result fpgaOpen(fpga_token token, fpga_handle *handle, int flags)
 {
 	struct fw_ptoken *pt;
+	struct fw_handle *h;
+	fpga_handle id;
 	fpga_result r;
 
 	if (!handle)
@@ -75,9 +77,22 @@ FW_API fpga_result fpgaOpen(fpga_token token, fpga_handle *handle, int flags)
 	pt = fw_token_ref(token);
 	if (!pt)
 		return FPGA_INVALID_PARAM;
-	r = fw_handle_open(pt, NULL, NULL, flags, handle);
+	r = fw_handle_open(pt, NULL, NULL, flags, &id);
 	fw_ptoken_put(pt);
-	return r;
+	if (r != FPGA_OK)
+		return r;
+	/* The id is not the caller's yet: nobody else can see the children
+	 * being added. A child that cannot be opened fails the whole open. */
+	h = fw_handle_lookup(id);
+	r = fw_children_open(h, id);
+	if (r != FPGA_OK) {
+		h = objtab_claim(&fw_handles, id);
+		if (h)
+			handle_close_tree(h);
+		return r;
+	}
+	*handle = id;
+	return FPGA_OK;
 }
 
 FW_API fpga_result fpgaClose(fpga_handle handle)
@@ -101,8 +116,8 @@ FW_API fpga_result fpgaReset(fpga_handle handle)
 	FW_FORWARD_HANDLE(fpgaReset);
 }
 
-FW_API fpga_result fpgaGetChildren(fpga_handle handle, uint32_t max_children,
-                                   fpga_handle *children, uint32_t *num_children)
+FW_API fpga_result fpgaGetChildren(fpga_handle handle, uint32_t max_children, fpga_handle *children,
+                                   uint32_t *num_children)
 {
 	const struct fw_handle *h = fw_handle_lookup(handle);
 

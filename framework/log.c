@@ -41,12 +41,12 @@ static void log_setup(void)
 			log_fd = open(file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 		if (log_fd < 0) {
 			char line[256];
-			int n = snprintf(line, sizeof(line),
-			                 "libopae-c: LIBOPAE_LOGFILE %s: %s; logging to the console\n",
-			                 file,
-			                 file[0] == '/' && strncmp(file, "/tmp/", 5)
-			                     ? "absolute paths must be under /tmp/"
-			                     : strerror(errno));
+			int n = snprintf(
+			    line, sizeof(line),
+			    "libopae-c: LIBOPAE_LOGFILE %s: %s; logging to the console\n", file,
+			    file[0] == '/' && strncmp(file, "/tmp/", 5)
+			        ? "absolute paths must be under /tmp/"
+			        : strerror(errno));
 			if (n > 0 && write(STDERR_FILENO, line, (size_t)n) < 0) {
 				/* nowhere left to say it */
 			}

@@ -10,8 +10,8 @@
 
 static struct objtab_slot *slot_at(struct objtab *t, uint32_t idx)
 {
-	unsigned char *chunk = atomic_load_explicit(&t->chunks[idx / OBJTAB_CHUNK_SLOTS],
-	                                             memory_order_acquire);
+	unsigned char *chunk =
+	    atomic_load_explicit(&t->chunks[idx / OBJTAB_CHUNK_SLOTS], memory_order_acquire);
 	return (struct objtab_slot *)(chunk + (size_t)(idx % OBJTAB_CHUNK_SLOTS) * t->slot_size);
 }
 
@@ -107,9 +107,8 @@ void *objtab_claim_next(struct objtab *t, uint32_t *cursor)
 		struct objtab_slot *s = slot_at(t, *cursor);
 		uint64_t id = atomic_load_explicit(&s->id, memory_order_acquire);
 
-		if (id && atomic_compare_exchange_strong_explicit(&s->id, &id, 0,
-		                                                  memory_order_acq_rel,
-		                                                  memory_order_relaxed))
+		if (id && atomic_compare_exchange_strong_explicit(
+		              &s->id, &id, 0, memory_order_acq_rel, memory_order_relaxed))
 			found = s;
 	}
 	pthread_mutex_unlock(&t->lock);

@@ -34,8 +34,9 @@ static unsigned int load_seq;
  * search; an absolute or relative path works there). */
 static void *open_module(const char *module, char *why, size_t whylen)
 {
-	static const char *const dirs[] = {FW_INSTALL_PREFIX "/lib64/opae", FW_INSTALL_PREFIX "/lib/opae",
-	                                   "/usr/lib64/opae", "/usr/lib/opae"};
+	static const char *const dirs[] = {FW_INSTALL_PREFIX "/lib64/opae",
+	                                   FW_INSTALL_PREFIX "/lib/opae", "/usr/lib64/opae",
+	                                   "/usr/lib/opae"};
 	char path[4096];
 	void *dl;
 

@@ -97,10 +97,8 @@ PROP_FIELD(DeviceID, SCOPE_ANY, FPGA_PROPERTY_DEVICEID, uint16_t, device_id)
 PROP_FIELD(ObjectID, SCOPE_ANY, FPGA_PROPERTY_OBJECTID, uint64_t, object_id)
 PROP_FIELD(NumErrors, SCOPE_ANY, FPGA_PROPERTY_NUM_ERRORS, uint32_t, num_errors)
 PROP_FIELD(Interface, SCOPE_ANY, FPGA_PROPERTY_INTERFACE, fpga_interface, interface)
-PROP_FIELD(SubsystemVendorID, SCOPE_ANY, FPGA_PROPERTY_SUB_VENDORID, uint16_t,
-           subsystem_vendor_id)
-PROP_FIELD(SubsystemDeviceID, SCOPE_ANY, FPGA_PROPERTY_SUB_DEVICEID, uint16_t,
-           subsystem_device_id)
+PROP_FIELD(SubsystemVendorID, SCOPE_ANY, FPGA_PROPERTY_SUB_VENDORID, uint16_t, subsystem_vendor_id)
+PROP_FIELD(SubsystemDeviceID, SCOPE_ANY, FPGA_PROPERTY_SUB_DEVICEID, uint16_t, subsystem_device_id)
 PROP_FIELD(NumSlots, SCOPE_DEVICE, FPGA_PROPERTY_NUM_SLOTS, uint32_t, u.fpga.num_slots)
 PROP_FIELD(BBSID, SCOPE_DEVICE, FPGA_PROPERTY_BBSID, uint64_t, u.fpga.bbs_id)
 PROP_FIELD(BBSVersion, SCOPE_DEVICE, FPGA_PROPERTY_BBSVERSION, fpga_version, u.fpga.bbs_version)
@@ -197,14 +195,14 @@ FW_API fpga_result fpgaPropertiesSetParent(fpga_properties prop, fpga_token pare
 	{                                                                                          \
 		(void)prop;                                                                        \
 		(void)out;                                                                         \
-		fw_msg("fpgaPropertiesGet" #Name ": not supported");                              \
+		fw_msg("fpgaPropertiesGet" #Name ": not supported");                               \
 		return FPGA_NOT_SUPPORTED;                                                         \
 	}                                                                                          \
 	FW_API fpga_result fpgaPropertiesSet##Name(fpga_properties prop, type value)               \
 	{                                                                                          \
 		(void)prop;                                                                        \
 		(void)value;                                                                       \
-		fw_msg("fpgaPropertiesSet" #Name ": not supported");                              \
+		fw_msg("fpgaPropertiesSet" #Name ": not supported");                               \
 		return FPGA_NOT_SUPPORTED;                                                         \
 	}
 

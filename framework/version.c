@@ -11,17 +11,17 @@
 #endif
 
 static const char *const result_text[] = {
-	[FPGA_OK] = "success",
-	[FPGA_INVALID_PARAM] = "invalid parameter",
-	[FPGA_BUSY] = "resource busy",
-	[FPGA_EXCEPTION] = "exception",
-	[FPGA_NOT_FOUND] = "not found",
-	[FPGA_NO_MEMORY] = "no memory",
-	[FPGA_NOT_SUPPORTED] = "not supported",
-	[FPGA_NO_DRIVER] = "no driver available",
-	[FPGA_NO_DAEMON] = "no fpga daemon running",
-	[FPGA_NO_ACCESS] = "insufficient privileges",
-	[FPGA_RECONF_ERROR] = "reconfiguration error",
+    [FPGA_OK] = "success",
+    [FPGA_INVALID_PARAM] = "invalid parameter",
+    [FPGA_BUSY] = "resource busy",
+    [FPGA_EXCEPTION] = "exception",
+    [FPGA_NOT_FOUND] = "not found",
+    [FPGA_NO_MEMORY] = "no memory",
+    [FPGA_NOT_SUPPORTED] = "not supported",
+    [FPGA_NO_DRIVER] = "no driver available",
+    [FPGA_NO_DAEMON] = "no fpga daemon running",
+    [FPGA_NO_ACCESS] = "insufficient privileges",
+    [FPGA_RECONF_ERROR] = "reconfiguration error",
 };
 
 FW_API const char *fpgaErrStr(fpga_result e)

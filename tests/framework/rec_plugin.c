@@ -367,7 +367,6 @@ static fpga_result rec_unmap(fpga_handle h, uint32_t n)
 	return mmio_check(h, n, 0, 8);
 }
 
-
 static fpga_result rec_prepare_buffer(fpga_handle h, uint64_t len, void **buf, uint64_t *wsid,
                                       int flags)
 {

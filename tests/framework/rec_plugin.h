@@ -62,23 +62,23 @@ enum rec_call {
 
 struct rec_state {
 	unsigned int calls[REC_NCALLS]; /* counters: access with REC_LOAD/REC_ADD */
-	char config[256];   /* last configuration string ("(null)" for NULL) */
-	uint8_t bus;        /* PCI bus of every token */
-	uint16_t device_id; /* PCI device id of every token */
+	char config[256];               /* last configuration string ("(null)" for NULL) */
+	uint8_t bus;                    /* PCI bus of every token */
+	uint16_t device_id;             /* PCI device id of every token */
 	/* Controls, set by tests before the call concerned. */
-	uint32_t ndevices;               /* cards reported (default 1) */
-	int enumerate_result;            /* fpga_result returned by fpgaEnumerate */
-	int store_raw_parent;            /* GetProperties stores a raw parent token */
-	int fail_open;                   /* fpgaOpen returns this if non-zero */
+	uint32_t ndevices;    /* cards reported (default 1) */
+	int enumerate_result; /* fpga_result returned by fpgaEnumerate */
+	int store_raw_parent; /* GetProperties stores a raw parent token */
+	int fail_open;        /* fpgaOpen returns this if non-zero */
 	/* Observations. */
 	int live_tokens, live_handles, live_events, live_buffers, live_objects;
-	void *last_filter_parent;        /* raw parent seen in a filter */
-	void *last_open_parent;          /* *handle on entry of the last fpgaOpen */
+	void *last_filter_parent; /* raw parent seen in a filter */
+	void *last_open_parent;   /* *handle on entry of the last fpgaOpen */
 	int last_open_flags;
 	uint32_t last_event_flags;
 	uint32_t last_mmio_num;
 	uint64_t last_offset;
-	uint64_t pin_ioaddr, pin_len;    /* last PinBuffer arguments */
+	uint64_t pin_ioaddr, pin_len;     /* last PinBuffer arguments */
 	uint64_t mmio[REC_MMIO_SIZE / 8]; /* registers shared by all handles */
 };
 

@@ -21,8 +21,16 @@ std::vector<Call> token_calls()
 	if (!prop)
 		fpgaGetProperties(nullptr, &prop); // a valid one, kept for the process
 	return {
-	    {"fpgaOpen", [](void *t) { fpga_handle h; return fpgaOpen(t, &h, 0); }},
-	    {"fpgaCloneToken", [](void *t) { fpga_token c; return fpgaCloneToken(t, &c); }},
+	    {"fpgaOpen",
+	     [](void *t) {
+		     fpga_handle h;
+		     return fpgaOpen(t, &h, 0);
+	     }},
+	    {"fpgaCloneToken",
+	     [](void *t) {
+		     fpga_token c;
+		     return fpgaCloneToken(t, &c);
+	     }},
 	    {"fpgaDestroyToken", [](void *t) { return fpgaDestroyToken(&t); }},
 	    {"fpgaGetProperties",
 	     [](void *t) {
@@ -36,7 +44,11 @@ std::vector<Call> token_calls()
 		     return r;
 	     }},
 	    {"fpgaUpdateProperties", [](void *t) { return fpgaUpdateProperties(t, prop); }},
-	    {"fpgaReadError", [](void *t) { uint64_t v; return fpgaReadError(t, 0, &v); }},
+	    {"fpgaReadError",
+	     [](void *t) {
+		     uint64_t v;
+		     return fpgaReadError(t, 0, &v);
+	     }},
 	    {"fpgaClearError", [](void *t) { return fpgaClearError(t, 0); }},
 	    {"fpgaClearAllErrors", [](void *t) { return fpgaClearAllErrors(t); }},
 	    {"fpgaGetErrorInfo",
@@ -83,7 +95,9 @@ std::vector<Call> handle_calls()
 		     return fpgaPrepareBuffer(h, 64, &b, &w, 0);
 	     }},
 	    {"fpgaPrepareBuffer(probe)",
-	     [](void *h) { return fpgaPrepareBuffer(h, 0, nullptr, nullptr, FPGA_BUF_PREALLOCATED); }},
+	     [](void *h) {
+		     return fpgaPrepareBuffer(h, 0, nullptr, nullptr, FPGA_BUF_PREALLOCATED);
+	     }},
 	    {"fpgaReleaseBuffer", [](void *h) { return fpgaReleaseBuffer(h, 1); }},
 	    {"fpgaGetIOAddress", [](void *h) { return fpgaGetIOAddress(h, 1, &v); }},
 	    {"fpgaBindSVA",
@@ -91,7 +105,8 @@ std::vector<Call> handle_calls()
 		     uint32_t p;
 		     return fpgaBindSVA(h, &p);
 	     }},
-	    {"fpgaAssignPortToInterface", [](void *h) { return fpgaAssignPortToInterface(h, 0, 0, 0); }},
+	    {"fpgaAssignPortToInterface",
+	     [](void *h) { return fpgaAssignPortToInterface(h, 0, 0, 0); }},
 	    {"fpgaReconfigureSlot",
 	     [](void *h) {
 		     uint8_t b[4] = {};
@@ -277,7 +292,8 @@ struct BadObjects : FwTest {
 			before[i] = REC_LOAD(st->calls[i]);
 		for (auto &c : calls)
 			for (auto &b : bad_for(own_live, own_stale)) {
-				EXPECT_EQ(c.second(b.second), FPGA_INVALID_PARAM) << c.first << "(" << b.first << ")";
+				EXPECT_EQ(c.second(b.second), FPGA_INVALID_PARAM)
+				    << c.first << "(" << b.first << ")";
 			}
 		// No bad value reached the plugin.
 		for (int i = 0; i < REC_NCALLS; i++) {
@@ -305,7 +321,8 @@ TEST_F(BadObjects, Handles)
 	check(handle_calls(), h, stale[1]);
 	// A token of this plugin with a bad handle, and the reverse.
 	for (auto &b : bad_for(h, stale[1])) {
-		EXPECT_EQ(fpgaAssignToInterface(b.second, tok, 0, 0), FPGA_INVALID_PARAM) << b.first;
+		EXPECT_EQ(fpgaAssignToInterface(b.second, tok, 0, 0), FPGA_INVALID_PARAM)
+		    << b.first;
 	}
 	for (auto &b : bad_for(tok, stale[0])) {
 		EXPECT_EQ(fpgaReleaseFromInterface(h, b.second), FPGA_INVALID_PARAM) << b.first;
@@ -316,13 +333,16 @@ TEST_F(BadObjects, EventHandles)
 {
 	check(event_calls(), eh, stale[2]);
 	for (auto &b : bad_for(eh, stale[2])) {
-		EXPECT_EQ(fpgaRegisterEvent(h, FPGA_EVENT_INTERRUPT, b.second, 0), FPGA_INVALID_PARAM)
+		EXPECT_EQ(fpgaRegisterEvent(h, FPGA_EVENT_INTERRUPT, b.second, 0),
+		          FPGA_INVALID_PARAM)
 		    << b.first;
-		EXPECT_EQ(fpgaUnregisterEvent(h, FPGA_EVENT_INTERRUPT, b.second), FPGA_INVALID_PARAM)
+		EXPECT_EQ(fpgaUnregisterEvent(h, FPGA_EVENT_INTERRUPT, b.second),
+		          FPGA_INVALID_PARAM)
 		    << b.first;
 	}
 	for (auto &b : bad_for(h, stale[1])) {
-		EXPECT_EQ(fpgaRegisterEvent(b.second, FPGA_EVENT_INTERRUPT, eh, 0), FPGA_INVALID_PARAM)
+		EXPECT_EQ(fpgaRegisterEvent(b.second, FPGA_EVENT_INTERRUPT, eh, 0),
+		          FPGA_INVALID_PARAM)
 		    << b.first;
 	}
 }
@@ -342,7 +362,8 @@ TEST_F(BadObjects, PropertiesEntryPoints)
 			continue;
 		fpga_properties p = b.second;
 		EXPECT_EQ(fpgaPropertiesGetBus(p, &bus), FPGA_INVALID_PARAM) << b.first;
-		EXPECT_EQ(fpgaPropertiesSetObjectType(p, FPGA_DEVICE), FPGA_INVALID_PARAM) << b.first;
+		EXPECT_EQ(fpgaPropertiesSetObjectType(p, FPGA_DEVICE), FPGA_INVALID_PARAM)
+		    << b.first;
 		EXPECT_EQ(fpgaClearProperties(p), FPGA_INVALID_PARAM) << b.first;
 		EXPECT_EQ(fpgaUpdateProperties(tok, p), FPGA_INVALID_PARAM) << b.first;
 		if (p) {

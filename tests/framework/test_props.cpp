@@ -124,13 +124,15 @@ TEST_F(Props, TypeSpecificFieldsNeedTheMatchingObjectType)
 		EXPECT_EQ(f.set(q), FPGA_INVALID_PARAM);
 		EXPECT_EQ(f.get(q, &same), FPGA_INVALID_PARAM);
 		// The other object type: refused.
-		ASSERT_EQ(fpgaPropertiesSetObjectType(q, f.scope == 1 ? FPGA_ACCELERATOR : FPGA_DEVICE),
-		          FPGA_OK);
+		ASSERT_EQ(
+		    fpgaPropertiesSetObjectType(q, f.scope == 1 ? FPGA_ACCELERATOR : FPGA_DEVICE),
+		    FPGA_OK);
 		EXPECT_EQ(f.set(q), FPGA_INVALID_PARAM);
 		EXPECT_EQ(f.get(q, &same), FPGA_INVALID_PARAM);
 		// The right one: accepted.
-		ASSERT_EQ(fpgaPropertiesSetObjectType(q, f.scope == 1 ? FPGA_DEVICE : FPGA_ACCELERATOR),
-		          FPGA_OK);
+		ASSERT_EQ(
+		    fpgaPropertiesSetObjectType(q, f.scope == 1 ? FPGA_DEVICE : FPGA_ACCELERATOR),
+		    FPGA_OK);
 		EXPECT_EQ(f.set(q), FPGA_OK);
 		EXPECT_EQ(f.get(q, &same), FPGA_OK);
 		EXPECT_TRUE(same);
