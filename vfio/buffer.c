@@ -32,18 +32,6 @@ static int log2_of(uint64_t p)
 	return __builtin_ctzll(p);
 }
 
-static void human(uint64_t n, char *buf, size_t len)
-{
-	if (n >= SZ_1G && !(n % SZ_1G))
-		snprintf(buf, len, "%llu GiB", (unsigned long long)(n / SZ_1G));
-	else if (n >= 0x100000 && !(n % 0x100000))
-		snprintf(buf, len, "%llu MiB", (unsigned long long)(n >> 20));
-	else if (n >= 1024 && !(n % 1024))
-		snprintf(buf, len, "%llu KiB", (unsigned long long)(n >> 10));
-	else
-		snprintf(buf, len, "%llu bytes", (unsigned long long)n);
-}
-
 /* Memory for a buffer of `size` (already 4 KiB rounded): the documented page
  * kind first, then each smaller kind. Fills b->map_len and b->page_size. */
 static void *buffer_memory(struct vfio_state *s, uint64_t size, struct buf_rec *b)
@@ -67,12 +55,10 @@ static void *buffer_memory(struct vfio_state *s, uint64_t size, struct buf_rec *
 			if (pg < want) {
 				char a[32], c[32];
 
-				human(want, a, sizeof(a));
-				human(pg, c, sizeof(c));
 				vlog_debug(s->name,
 				           "allocate: no free %s huge page, using %s pages "
 				           "(contiguous in IOVA through the IOMMU)",
-				           a, c);
+				           log_size(want, a, sizeof(a)), log_size(pg, c, sizeof(c)));
 			}
 			b->map_len = len;
 			b->page_size = pg;
@@ -82,55 +68,13 @@ static void *buffer_memory(struct vfio_state *s, uint64_t size, struct buf_rec *
 			int e = errno;
 			char a[32];
 
-			human(len, a, sizeof(a));
-			vlog_err(s->name, e, "allocate: mmap of %s", a);
+			vlog_err(s->name, e, "allocate: mmap of %s", log_size(len, a, sizeof(a)));
 			errno = e;
 			return NULL;
 		}
 	}
 	errno = ENOMEM;
 	return NULL;
-}
-
-static int dma_map(struct opae_vfio *v, struct vfio_state *s, void *p, uint64_t iova, uint64_t len)
-{
-	struct vfio_iommu_type1_dma_map m = {
-	    .argsz = sizeof(m),
-	    .flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
-	    .vaddr = (uint64_t)(uintptr_t)p,
-	    .iova = iova,
-	    .size = len,
-	};
-
-	if (ioctl(v->cont_fd, VFIO_IOMMU_MAP_DMA, &m)) {
-		int e = errno;
-		char a[32];
-
-		human(len, a, sizeof(a));
-		vlog_err(s->name, e, "VFIO_IOMMU_MAP_DMA (iova 0x%llx, %s)",
-		         (unsigned long long)iova, a);
-		return -e;
-	}
-	s->dma_used++;
-	return 0;
-}
-
-static int dma_unmap(struct opae_vfio *v, struct vfio_state *s, uint64_t iova, uint64_t len)
-{
-	struct vfio_iommu_type1_dma_unmap u = {.argsz = sizeof(u), .iova = iova, .size = len};
-
-	if (ioctl(v->cont_fd, VFIO_IOMMU_UNMAP_DMA, &u)) {
-		int e = errno;
-		char a[32];
-
-		human(len, a, sizeof(a));
-		vlog_err(s->name, e, "VFIO_IOMMU_UNMAP_DMA (iova 0x%llx, %s)",
-		         (unsigned long long)iova, a);
-		return -e;
-	}
-	if (s->dma_used)
-		s->dma_used--;
-	return 0;
 }
 
 static int unmap_memory(struct vfio_state *s, struct buf_rec *b)
@@ -148,7 +92,7 @@ static int unmap_memory(struct vfio_state *s, struct buf_rec *b)
 
 int buffer_destroy(struct opae_vfio *v, struct vfio_state *s, struct buf_rec *b, int force)
 {
-	int e = dma_unmap(v, s, b->pub.buffer_iova, b->pub.buffer_size);
+	int e = iommu_unmap(v, s, b->pub.buffer_iova, b->pub.buffer_size);
 
 	if (e && !force)
 		return e; /* still mapped: the device may still use it, keep it */
@@ -215,20 +159,12 @@ OPAE_VFIO_EXPORT int opae_vfio_buffer_allocate_ex(struct opae_vfio *v, size_t *s
 	}
 
 	pthread_mutex_lock(&v->lock);
-	if (pre && buftab_find(&s->tab, *buf)) {
+	if (pre && buftab_find(&s->tab, buf_key(*buf))) {
 		/* one record per address: a second mapping could never be freed */
 		vlog_err(s->name, EEXIST, "allocate: PREALLOCATED buffer %p is already mapped",
 			 (void *)*buf);
 		e = -EEXIST;
 		code = BUF_EINVAL;
-		goto out_rec;
-	}
-	if (s->dma_used >= s->dma_limit) {
-		vlog_err(
-		    s->name, ENOSPC,
-		    "VFIO_IOMMU_MAP_DMA: all %u DMA mapping entries of the container are in use",
-		    s->dma_limit);
-		e = -ENOSPC;
 		goto out_rec;
 	}
 	if (pre) {
@@ -248,12 +184,11 @@ OPAE_VFIO_EXPORT int opae_vfio_buffer_allocate_ex(struct opae_vfio *v, size_t *s
 	if (e) {
 		char a[32];
 
-		human(len, a, sizeof(a));
-		vlog_err(s->name, -e, "allocate: reserving %s of IOVA", a);
+		vlog_err(s->name, -e, "allocate: reserving %s of IOVA", log_size(len, a, sizeof(a)));
 		goto out_mem;
 	}
 	b->iova_len = len;
-	e = dma_map(v, s, p, at, len);
+	e = iommu_map(v, s, p, at, len);
 	if (e)
 		goto out_iova;
 	if (!pre && madvise(p, b->map_len, MADV_DONTFORK)) {
@@ -265,10 +200,10 @@ OPAE_VFIO_EXPORT int opae_vfio_buffer_allocate_ex(struct opae_vfio *v, size_t *s
 	b->pub.buffer_size = len;
 	b->pub.buffer_iova = at;
 	b->pub.flags = flags;
-	e = buftab_insert(&s->tab, b);
+	e = buftab_insert(&s->tab, buf_key(p), b);
 	if (e) {
 		code = BUF_ETRACK;
-		dma_unmap(v, s, at, len);
+		iommu_unmap(v, s, at, len);
 		goto out_iova;
 	}
 	pthread_mutex_unlock(&v->lock);
@@ -301,7 +236,7 @@ OPAE_VFIO_EXPORT struct opae_vfio_buffer *opae_vfio_buffer_info(struct opae_vfio
 		return NULL;
 	}
 	pthread_mutex_lock(&v->lock);
-	b = buftab_find(&s->tab, vaddr);
+	b = buftab_find(&s->tab, buf_key(vaddr));
 	pthread_mutex_unlock(&v->lock);
 	if (!b) {
 		errno = ENOENT;
@@ -321,7 +256,7 @@ OPAE_VFIO_EXPORT int opae_vfio_buffer_free(struct opae_vfio *v, uint8_t *buf)
 		return 1;
 	}
 	pthread_mutex_lock(&v->lock);
-	b = buftab_find(&s->tab, buf);
+	b = buftab_find(&s->tab, buf_key(buf));
 	if (!b) {
 		pthread_mutex_unlock(&v->lock);
 		vlog_err(s->name, ENOENT, "free: %p is not the start of a buffer", (void *)buf);
@@ -329,13 +264,13 @@ OPAE_VFIO_EXPORT int opae_vfio_buffer_free(struct opae_vfio *v, uint8_t *buf)
 		return 3;
 	}
 	/* unmap first: if the kernel refuses, the buffer stays whole and tracked */
-	e = dma_unmap(v, s, b->pub.buffer_iova, b->pub.buffer_size);
+	e = iommu_unmap(v, s, b->pub.buffer_iova, b->pub.buffer_size);
 	if (e) {
 		pthread_mutex_unlock(&v->lock);
 		errno = -e;
 		return 4;
 	}
-	buftab_remove(&s->tab, buf);
+	buftab_remove(&s->tab, buf_key(buf));
 	iova_release(&s->iova, b->pub.buffer_iova, b->iova_len);
 	if (!(b->pub.flags & OPAE_VFIO_BUF_PREALLOCATED))
 		e = unmap_memory(s, b);

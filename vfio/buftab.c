@@ -1,8 +1,8 @@
 /* buftab.c - open-addressing hash table of buffer records (see buftab.h):
  * linear probing, at most half full, deletion by backward shift (no
  * tombstones, so lookups stay short however many frees happen). Keys are
- * page-aligned addresses: the low 12 bits are dropped before a Fibonacci
- * multiplicative hash. Starts small (not OPAE's fixed 152 KiB) and doubles. */
+ * page-aligned addresses (bit 0 may tag them): the low 12 bits are dropped
+ * before a Fibonacci multiplicative hash. Starts small (not OPAE's fixed 152 KiB) and doubles. */
 #include <errno.h>
 #include <stdlib.h>
 
@@ -10,9 +10,9 @@
 
 #define BUFTAB_MIN_SLOTS 64
 
-static size_t slot_of(uintptr_t key, size_t nslots)
+static size_t slot_of(uint64_t key, size_t nslots)
 {
-	uint64_t k = (uint64_t)key >> 12;
+	uint64_t k = key >> 12;
 
 	k *= 0x9e3779b97f4a7c15ull;
 	return (size_t)(k >> 32) & (nslots - 1);
@@ -36,7 +36,7 @@ void buftab_destroy(struct buftab *t)
 	t->cursor = 0;
 }
 
-static void place(struct buftab_slot *slots, size_t nslots, uintptr_t key, struct buf_rec *b)
+static void place(struct buftab_slot *slots, size_t nslots, uint64_t key, struct buf_rec *b)
 {
 	size_t i = slot_of(key, nslots);
 
@@ -63,10 +63,8 @@ static int buftab_grow(struct buftab *t)
 	return 0;
 }
 
-int buftab_insert(struct buftab *t, struct buf_rec *b)
+int buftab_insert(struct buftab *t, uint64_t key, struct buf_rec *b)
 {
-	uintptr_t key = (uintptr_t)b->pub.buffer_ptr;
-
 	if (!t->slots || !key)
 		return t->slots ? -EINVAL : -ENOMEM;
 	if ((t->count + 1) * 2 > t->nslots && buftab_grow(t))
@@ -77,7 +75,7 @@ int buftab_insert(struct buftab *t, struct buf_rec *b)
 	return 0;
 }
 
-static size_t find_slot(const struct buftab *t, uintptr_t key, int *found)
+static size_t find_slot(const struct buftab *t, uint64_t key, int *found)
 {
 	size_t i = slot_of(key, t->nslots);
 
@@ -92,14 +90,14 @@ static size_t find_slot(const struct buftab *t, uintptr_t key, int *found)
 	return i;
 }
 
-struct buf_rec *buftab_find(const struct buftab *t, const void *key)
+struct buf_rec *buftab_find(const struct buftab *t, uint64_t key)
 {
 	int found;
 	size_t i;
 
 	if (!t->slots || !key)
 		return NULL;
-	i = find_slot(t, (uintptr_t)key, &found);
+	i = find_slot(t, key, &found);
 	return found ? t->slots[i].rec : NULL;
 }
 
@@ -126,7 +124,7 @@ static void remove_at(struct buftab *t, size_t i)
 	t->count--;
 }
 
-struct buf_rec *buftab_remove(struct buftab *t, const void *key)
+struct buf_rec *buftab_remove(struct buftab *t, uint64_t key)
 {
 	struct buf_rec *b;
 	int found;
@@ -134,7 +132,7 @@ struct buf_rec *buftab_remove(struct buftab *t, const void *key)
 
 	if (!t->slots || !key)
 		return NULL;
-	i = find_slot(t, (uintptr_t)key, &found);
+	i = find_slot(t, key, &found);
 	if (!found)
 		return NULL;
 	b = t->slots[i].rec;

@@ -1,5 +1,6 @@
-/* buftab.h - the table of live DMA buffers of one device, keyed by the exact
- * user address: open addressing, O(1) expected insert/find/remove, grows by doubling. */
+/* buftab.h - a table of DMA mapping records keyed by a non-zero 64-bit value
+ * (a buffer's exact user address, or a pin's IOVA): open addressing, O(1)
+ * expected insert/find/remove, grows by doubling. */
 #ifndef VFIO_BUFTAB_H
 #define VFIO_BUFTAB_H
 
@@ -20,7 +21,7 @@ struct buf_rec {
 /* The key sits in the slot, so a lookup touches one cache line of the table
  * and not the record. */
 struct buftab_slot {
-	uintptr_t key; /* 0 = empty (a buffer never starts at address 0) */
+	uint64_t key; /* 0 = empty */
 	struct buf_rec *rec;
 };
 
@@ -34,11 +35,12 @@ struct buftab {
 int buftab_init(struct buftab *t);
 void buftab_destroy(struct buftab *t); /* frees the slots, not the records */
 
-/* 0, or -ENOMEM (the table is unchanged). The key must not be present. */
-int buftab_insert(struct buftab *t, struct buf_rec *b);
-struct buf_rec *buftab_find(const struct buftab *t, const void *key);
+/* 0, -EINVAL (key 0) or -ENOMEM (the table is unchanged). The key must not
+ * be present. */
+int buftab_insert(struct buftab *t, uint64_t key, struct buf_rec *b);
+struct buf_rec *buftab_find(const struct buftab *t, uint64_t key);
 /* Unlink and return the record with this key, or NULL. */
-struct buf_rec *buftab_remove(struct buftab *t, const void *key);
+struct buf_rec *buftab_remove(struct buftab *t, uint64_t key);
 /* Unlink and return any record, or NULL when empty (for close). */
 struct buf_rec *buftab_pop(struct buftab *t);
 

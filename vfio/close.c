@@ -27,7 +27,10 @@ void close_teardown(struct opae_vfio *v)
 		return;
 	while ((b = buftab_pop(&s->tab)))
 		buffer_destroy(v, s, b, 1);
+	while ((b = buftab_pop(&s->pins)))
+		buffer_destroy(v, s, b, 1);
 	buftab_destroy(&s->tab);
+	buftab_destroy(&s->pins);
 	if (v->device.device_fd >= 0)
 		irq_teardown_all(v, s);
 	region_unmap_all(v);

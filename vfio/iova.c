@@ -285,35 +285,35 @@ int iova_add_free(struct iova_space *s, uint64_t start, uint64_t len)
 	return 0;
 }
 
-void iova_carve(struct iova_space *s, uint64_t start, uint64_t len)
+int iova_carve(struct iova_space *s, uint64_t first, uint64_t last)
 {
-	uint64_t end = start + len;
-
-	if (spare_ensure(s, 1))
-		return;
+	if (first > last)
+		return -EINVAL;
 	for (;;) {
-		struct iova_node *n = find_le(s->root, end - 1);
-		uint64_t ns, ne;
+		struct iova_node *n, *m;
+		uint64_t ns, nlast;
 
-		if (!n || n->start + n->len <= start)
-			return;
+		/* a split needs a node: get it before anything changes */
+		if (spare_ensure(s, 1))
+			return -ENOMEM;
+		n = find_le(s->root, last);
+		if (!n || n->start + n->len - 1 < first)
+			return 0;
 		ns = n->start;
-		ne = n->start + n->len;
+		nlast = n->start + n->len - 1;
 		s->root = tr_remove(s->root, ns);
 		n->l = n->r = NULL;
-		if (ne > end) {
-			insert_range(s, n, end, ne - end);
-			n = NULL;
+		m = n;
+		if (nlast > last) {
+			insert_range(s, m, last + 1, nlast - last);
+			m = NULL;
 		}
-		if (ns < start) {
-			struct iova_node *m = n ? n : spare_get(s);
-
-			if (m)
-				insert_range(s, m, ns, start - ns);
-			n = NULL;
+		if (ns < first) {
+			insert_range(s, m ? m : spare_get(s), ns, first - ns);
+			m = NULL;
 		}
-		if (n)
-			spare_put(s, n);
+		if (m)
+			spare_put(s, m);
 	}
 }
 
@@ -350,10 +350,31 @@ static struct iova_node *find_fit(struct iova_node *t, uint64_t len, uint64_t al
 	return find_fit(t->r, len, align, at);
 }
 
+/* Take [at, at+len) out of free node n (which holds it); the pieces left on
+ * either side stay free. The spare pool holds a node for the split. */
+static void take(struct iova_space *s, struct iova_node *n, uint64_t at, uint64_t len)
+{
+	uint64_t ns = n->start, ne = n->start + n->len;
+
+	s->root = tr_remove(s->root, ns);
+	n->l = n->r = NULL;
+	if (at > ns) {
+		insert_range(s, n, ns, at - ns);
+		n = NULL;
+	}
+	if (at + len < ne) {
+		insert_range(s, n ? n : spare_get(s), at + len, ne - (at + len));
+		n = NULL;
+	}
+	s->nlive++;
+	if (n)
+		spare_put(s, n);
+}
+
 int iova_reserve(struct iova_space *s, uint64_t len, uint64_t align, uint64_t *out)
 {
 	struct iova_node *n;
-	uint64_t at = 0, ns, ne;
+	uint64_t at = 0;
 
 	if (!len || !align || (align & (align - 1)))
 		return -EINVAL;
@@ -363,25 +384,70 @@ int iova_reserve(struct iova_space *s, uint64_t len, uint64_t align, uint64_t *o
 	n = find_fit(s->root, len, align, &at);
 	if (!n)
 		return -ENOSPC;
-	ns = n->start;
-	ne = n->start + n->len;
-	s->root = tr_remove(s->root, ns);
-	n->l = n->r = NULL;
-	if (at > ns) {
-		insert_range(s, n, ns, at - ns);
-		n = NULL;
-	}
-	if (at + len < ne) {
-		struct iova_node *m = n ? n : spare_get(s);
-
-		insert_range(s, m, at + len, ne - (at + len));
-		n = NULL;
-	}
-	s->nlive++;
-	if (n)
-		spare_put(s, n);
+	take(s, n, at, len);
 	*out = at;
 	return 0;
+}
+
+int iova_reserve_at(struct iova_space *s, uint64_t start, uint64_t len)
+{
+	struct iova_node *n;
+
+	if (!len || start + len - 1 < start)
+		return -EINVAL;
+	if (spare_ensure(s, s->nlive + 2))
+		return -ENOMEM;
+	n = find_le(s->root, start);
+	if (!n || start + len - 1 > n->start + n->len - 1)
+		return -EBUSY;
+	take(s, n, start, len);
+	return 0;
+}
+
+static void collect(const struct iova_node *t, struct iova_range_list *out)
+{
+	if (!t)
+		return;
+	collect(t->l, out);
+	if (out->n < out->cap) {
+		out->r[out->n].start = t->start;
+		out->r[out->n].len = t->len;
+	}
+	out->n++;
+	collect(t->r, out);
+}
+
+int iova_free_ranges(const struct iova_space *s, struct iova_range_list *out)
+{
+	size_t n;
+
+	iova_free_bytes(s, &n);
+	out->n = 0;
+	out->cap = n;
+	out->r = n ? malloc(n * sizeof(*out->r)) : NULL;
+	if (n && !out->r)
+		return -ENOMEM;
+	collect(s->root, out);
+	return 0;
+}
+
+int iova_intersect(struct iova_space *s, const struct iova_range_list *keep)
+{
+	uint64_t next = 0; /* first address not yet looked at */
+	size_t i;
+	int e;
+
+	for (i = 0; i < keep->n; i++) {
+		if (keep->r[i].start > next) {
+			e = iova_carve(s, next, keep->r[i].start - 1);
+			if (e)
+				return e;
+		}
+		next = keep->r[i].start + keep->r[i].len;
+		if (!next) /* the range reached the top of the space */
+			return 0;
+	}
+	return iova_carve(s, next, UINT64_MAX);
 }
 
 void iova_release(struct iova_space *s, uint64_t start, uint64_t len)

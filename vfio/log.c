@@ -75,6 +75,27 @@ int log_appendf(char *buf, size_t cap, size_t *used, const char *fmt, ...)
 	return r;
 }
 
+const char *log_size(uint64_t n, char *buf, size_t len)
+{
+	static const struct {
+		unsigned shift;
+		const char *unit;
+	} units[] = {{30, "GiB"}, {20, "MiB"}, {10, "KiB"}};
+	size_t i;
+
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		uint64_t u = 1ull << units[i].shift;
+
+		if (n >= u && !(n % u)) {
+			snprintf(buf, len, "%llu %s", (unsigned long long)(n >> units[i].shift),
+			         units[i].unit);
+			return buf;
+		}
+	}
+	snprintf(buf, len, "%llu bytes", (unsigned long long)n);
+	return buf;
+}
+
 void vlog(enum vlog_level level, const char *dev, int err, const char *fmt, ...)
 {
 	int saved = errno;

@@ -5,6 +5,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 enum vlog_level { VLOG_ERROR = 0, VLOG_INFO = 1, VLOG_DEBUG = 2 };
 
@@ -27,5 +28,8 @@ int log_appendf(char *buf, size_t cap, size_t *used, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 int log_vappendf(char *buf, size_t cap, size_t *used, const char *fmt, va_list ap)
     __attribute__((format(printf, 4, 0)));
+
+/* "8 KiB", "2 MiB", "1 GiB" or "12345 bytes" into buf; returns buf. */
+const char *log_size(uint64_t n, char *buf, size_t len);
 
 #endif

@@ -9,6 +9,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "rc.h"
 #include "vfio_priv.h"
 
 /* Return codes of open (errno carries the precise cause). 2 stays "group
@@ -70,6 +71,11 @@ static int open_container(struct opae_vfio *v, struct vfio_state *s)
 	return 0;
 }
 
+static void group_path(int group, char *buf, size_t len)
+{
+	snprintf(buf, len, "/dev/vfio/%d", group);
+}
+
 /* Returns 0 or an open code; errno set. */
 static int open_group(struct opae_vfio *v, struct vfio_state *s, int group)
 {
@@ -77,7 +83,7 @@ static int open_group(struct opae_vfio *v, struct vfio_state *s, int group)
 	char path[64], why[512];
 	int e;
 
-	snprintf(path, sizeof(path), "/dev/vfio/%d", group);
+	group_path(group, path, sizeof(path));
 	v->group.group_device = strdup(path);
 	if (!v->group.group_device) {
 		errno = ENOMEM;
@@ -209,20 +215,21 @@ static int iova_setup(struct opae_vfio *v, struct vfio_state *s)
 	struct opae_vfio_iova_range *r;
 
 	for (r = v->cont_ranges; r; r = r->next) {
-		uint64_t len = r->end - r->start + 1;
+		/* the last page of the 64-bit space is never used, so no range
+		 * end wraps to 0 */
+		uint64_t end = r->end > VFIO_IOVA_TOP ? VFIO_IOVA_TOP : r->end;
 		int e;
 
-		if (len == 0) /* the whole 64-bit space: drop the last page */
-			len = r->end - r->start;
-		e = iova_add_free(&s->iova, r->start, len);
+		if (r->start > end)
+			continue;
+		e = iova_add_free(&s->iova, r->start, end - r->start + 1);
 		if (e == -ENOMEM)
 			return e;
 		if (e)
 			vlog_info(s->name, "IOVA window [0x%llx, 0x%llx] overlaps another, ignored",
 			          (unsigned long long)r->start, (unsigned long long)r->end);
 	}
-	iova_carve(&s->iova, 0, VFIO_IOVA_GUARD);
-	return 0;
+	return iova_carve(&s->iova, 0, VFIO_IOVA_GUARD - 1);
 }
 
 /* `secure`: token required (secure_open), even when the caller passed NULL. */
@@ -267,7 +274,7 @@ static int vfio_open_common(struct opae_vfio *v, const char *pciaddr, const char
 		errno = ENOMEM;
 		return OPEN_ENOMEM;
 	}
-	if (buftab_init(&s->tab))
+	if (buftab_init(&s->tab) || buftab_init(&s->pins))
 		return fail(v, OPEN_ENOMEM, ENOMEM);
 	v->cont_device = strdup("/dev/vfio/vfio");
 	v->cont_pciaddr = strdup(pciaddr);
@@ -307,4 +314,35 @@ OPAE_VFIO_EXPORT int opae_vfio_secure_open(struct opae_vfio *v, const char *pcia
                                            const char *token)
 {
 	return vfio_open_common(v, pciaddr, token, 1);
+}
+
+/* OPAE 2.12+: is the device's group free to open? Opens and closes the group
+ * (there is no other way to ask vfio), so it can race with an open elsewhere. */
+OPAE_VFIO_EXPORT int opae_vfio_dev_busy(const char *pciaddr)
+{
+	char path[64];
+	int group = -1, fd, e;
+
+	if (!sysfs_valid_pciaddr(pciaddr)) {
+		vlog_err(pciaddr ? pciaddr : "(null)", EINVAL,
+		         "dev_busy: PCI address must look like 0000:00:03.0");
+		errno = EINVAL;
+		return RC_BUSY_BADARG;
+	}
+	e = sysfs_find_group(pciaddr, &group);
+	if (e) {
+		errno = -e;
+		return RC_BUSY_NODEV;
+	}
+	group_path(group, path, sizeof(path));
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		e = errno;
+		vlog_debug(pciaddr, "dev_busy: open %s: %s", path, strerror(e));
+		errno = e;
+		return RC_BUSY;
+	}
+	if (close(fd))
+		vlog_err(pciaddr, errno, "dev_busy: close of %s", path);
+	return RC_OK;
 }

@@ -21,6 +21,9 @@
 /* IOVA below this is never handed out: a device writing to a stray zero or
  * small address faults in the IOMMU instead of corrupting a buffer. */
 #define VFIO_IOVA_GUARD 0x10000ull
+/* Highest usable IOVA: the last page of the 64-bit space stays unused, so
+ * the end of a free range never wraps to 0. */
+#define VFIO_IOVA_TOP 0xffffffffffffefffull
 
 /* Used when the kernel reports no IOVA range capability (before Linux 5.4):
  * the x86 layout, everything below 512 GiB except the MSI window. */
@@ -53,11 +56,23 @@ struct vfio_state {
 	uint32_t dma_limit; /* kernel DMA mapping entries we may use */
 	uint32_t dma_used;
 	struct iova_space iova;
-	struct buftab tab;
+	struct buftab tab;  /* allocated buffers, keyed by user address */
+	struct buftab pins; /* opae_vfio_buffer_map ranges, keyed by pin_key(iova) */
 	struct region_desc *rdesc; /* [device.device_num_regions] */
 	struct irq_state *irqs;    /* [device.device_num_irqs] */
 	uint32_t nirqs;
 };
+
+static inline uint64_t buf_key(const void *p)
+{
+	return (uint64_t)(uintptr_t)p;
+}
+
+/* IOVAs are page aligned; bit 0 makes IOVA 0 a valid (non-zero) key. */
+static inline uint64_t pin_key(uint64_t iova)
+{
+	return iova | 1;
+}
 
 static inline struct vfio_state *vfio_state_of(struct opae_vfio *v)
 {
@@ -90,6 +105,12 @@ void region_unmap_all(struct opae_vfio *v);
 /* irq.c */
 int irq_setup_all(struct opae_vfio *v, struct vfio_state *s);
 void irq_teardown_all(struct opae_vfio *v, struct vfio_state *s);
+
+/* iommu.c */
+/* VFIO_IOMMU_MAP_DMA (read + write) / VFIO_IOMMU_UNMAP_DMA of one range,
+ * counting the container's DMA entries. 0 or -errno (logged). */
+int iommu_map(struct opae_vfio *v, struct vfio_state *s, void *p, uint64_t iova, uint64_t len);
+int iommu_unmap(struct opae_vfio *v, struct vfio_state *s, uint64_t iova, uint64_t len);
 
 /* buffer.c */
 /* Unmap and free one buffer; 0 or -errno (record freed regardless when

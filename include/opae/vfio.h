@@ -14,10 +14,12 @@
 #ifndef OPAE_VFIO_H
 #define OPAE_VFIO_H
 
+/* OPAE's header brings these in, and programs written for it rely on that. */
 #include <linux/vfio.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -120,6 +122,18 @@ int opae_vfio_open(struct opae_vfio *v, const char *pciaddr);
  * "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx") to the kernel. */
 int opae_vfio_secure_open(struct opae_vfio *v, const char *pciaddr, const char *token);
 
+/* OPAE 2.12+: 0 if the device's IOMMU group can be opened now (it is then
+ * closed again), non-zero if it is busy or cannot be opened (errno says why:
+ * EBUSY in use, by this process too; EACCES; ENODEV not a vfio-pci device;
+ * EINVAL malformed address). Needs no struct opae_vfio. */
+int opae_vfio_dev_busy(const char *pciaddr);
+
+/* OPAE 2.12+: restrict v's free IOVA space to what is also free in new_v, so
+ * an IOVA allocated in v can then be mapped in new_v too (one IOVA for a
+ * buffer shared by the containers of a parent and its child AFUs). Live
+ * buffers of v are not moved. Non-zero with errno on failure. */
+int opae_vfio_apply_group_constraint(struct opae_vfio *new_v, struct opae_vfio *v);
+
 /* Find mapped region `index`. Returns 0 and fills the optional outputs, or
  * non-zero (outputs untouched) if v is NULL or the region is not mapped. */
 int opae_vfio_region_get(struct opae_vfio *v, uint32_t index, uint8_t **ptr, size_t *size);
@@ -142,6 +156,18 @@ struct opae_vfio_buffer *opae_vfio_buffer_info(struct opae_vfio *v, uint8_t *vad
 /* Unmap and free the buffer that starts at buf. Non-zero (nothing changed)
  * for an unknown or interior pointer. */
 int opae_vfio_buffer_free(struct opae_vfio *v, uint8_t *buf);
+
+/* OPAE 2.12+: DMA-map the caller's memory [buf, buf+size) read/write at the
+ * caller's IOVA. buf, size and iova must be page aligned, and the IOVA range
+ * must be free IOVA space of v (inside the kernel's windows, above the 64 KiB
+ * guard, not used by another buffer or mapping): it is then reserved, so
+ * allocations never collide with it. The memory stays the caller's.
+ * opae_vfio_buffer_info() does not list it; opae_vfio_close() unmaps it. */
+int opae_vfio_buffer_map(struct opae_vfio *v, size_t size, uint8_t *buf, uint64_t iova);
+
+/* OPAE 2.12+: undo opae_vfio_buffer_map(v, size, buf, iova). Non-zero (and
+ * nothing changed) unless exactly that range was mapped by buffer_map. */
+int opae_vfio_buffer_unmap(struct opae_vfio *v, size_t size, uint64_t iova);
 
 /* Route vector `subindex` of IRQ index `index` (VFIO_PCI_*_IRQ_INDEX) to
  * event_fd (owned by the caller). */

@@ -115,7 +115,7 @@ static double bookkeeping_ns(unsigned live, unsigned iters)
 		iova_reserve(&sp, 4096, 4096, &recs[i].pub.buffer_iova);
 		iova_reserve(&sp, 4096, 4096, &hole);
 		recs[i].pub.buffer_ptr = (uint8_t *)(uintptr_t)(0x7f0000000000ull + 0x1000ull * i);
-		buftab_insert(&t, &recs[i]);
+		buftab_insert(&t, (uint64_t)(uintptr_t)recs[i].pub.buffer_ptr, &recs[i]);
 		if (i % 2)
 			iova_release(&sp, hole, 4096);
 	}
@@ -127,10 +127,10 @@ static double bookkeeping_ns(unsigned live, unsigned iters)
 		iova_reserve(&sp, 4096, 4096, &iova);
 		/* a fresh address each time, as mmap gives */
 		b->pub.buffer_ptr = (uint8_t *)(uintptr_t)(0x7e0000000000ull + 0x1000ull * i);
-		buftab_insert(&t, b);
-		if (buftab_find(&t, b->pub.buffer_ptr) != b)
+		buftab_insert(&t, (uint64_t)(uintptr_t)b->pub.buffer_ptr, b);
+		if (buftab_find(&t, (uint64_t)(uintptr_t)b->pub.buffer_ptr) != b)
 			return -1;
-		buftab_remove(&t, b->pub.buffer_ptr);
+		buftab_remove(&t, (uint64_t)(uintptr_t)b->pub.buffer_ptr);
 		iova_release(&sp, iova, 4096);
 	}
 	t1 = now_ns();

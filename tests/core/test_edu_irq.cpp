@@ -7,32 +7,6 @@
 
 #include "core_test_util.h"
 
-enum {
-	EDU_IRQ_STATUS = 0x24,
-	EDU_IRQ_RAISE = 0x60,
-	EDU_IRQ_ACK = 0x64,
-	EDU_DMA_SRC = 0x80,
-	EDU_DMA_DST = 0x88,
-	EDU_DMA_CNT = 0x90,
-	EDU_DMA_CMD = 0x98,
-	EDU_WINDOW = 0x40000,
-};
-
-static bool edu_dma(uint8_t *bar, uint64_t src, uint64_t dst, uint64_t cnt, uint64_t cmd)
-{
-	wr64(bar, EDU_DMA_SRC, src);
-	wr64(bar, EDU_DMA_DST, dst);
-	wr64(bar, EDU_DMA_CNT, cnt);
-	wr64(bar, EDU_DMA_CMD, cmd | 1);
-	auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-	while (rd64(bar, EDU_DMA_CMD) & 1) {
-		if (std::chrono::steady_clock::now() > until)
-			return false;
-		std::this_thread::sleep_for(std::chrono::milliseconds(1));
-	}
-	return true;
-}
-
 TEST_F(CoreTest, EduDmaRoundTripThroughLibraryBuffers)
 {
 	open_default();

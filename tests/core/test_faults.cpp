@@ -2,6 +2,7 @@
 // allocate, free, the IRQ calls and close fails in turn (EIO); afterwards
 // nothing may be left behind and v must be usable or cleanly closed.
 #include <functional>
+#include <sys/mman.h>
 #include <sys/eventfd.h>
 
 #include "core_test_util.h"
@@ -186,4 +187,69 @@ TEST(FaultSweep, Close)
 	    },
 	    [](struct opae_vfio *v, int) { EXPECT_EQ(-1, v->cont_fd); });
 	close(g_efd);
+}
+
+TEST(FaultSweep, DevBusy)
+{
+	sweep(
+	    "dev_busy", [](struct opae_vfio *) {},
+	    [](struct opae_vfio *) { return opae_vfio_dev_busy(EDU_ADDR); },
+	    [](struct opae_vfio *, int r) {
+		    if (r) {
+			    EXPECT_EQ(2, r);
+			    EXPECT_EQ(EIO, errno) << "errno of the failing step";
+		    }
+		    check_clean("dev_busy", 0);
+		    EXPECT_EQ(0, opae_vfio_dev_busy(EDU_ADDR));
+	    });
+}
+
+static uint8_t *g_mem;
+static const uint64_t PIN_IOVA = 0x100000;
+
+TEST(FaultSweep, BufferMap)
+{
+	g_mem = (uint8_t *)mmap(nullptr, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+	                        -1, 0);
+	ASSERT_NE(MAP_FAILED, (void *)g_mem);
+	sweep(
+	    "buffer_map", open_ok,
+	    [](struct opae_vfio *v) { return opae_vfio_buffer_map(v, 8192, g_mem, PIN_IOVA); },
+	    [](struct opae_vfio *v, int r) {
+		    if (r) {
+			    EXPECT_EQ(EIO, errno) << "errno of the failing step";
+			    EXPECT_EQ(0u, vfio_mock_dma_maps(v->cont_fd, nullptr, 0));
+			    // nothing is left reserved or tracked
+			    EXPECT_EQ(3, opae_vfio_buffer_unmap(v, 8192, PIN_IOVA));
+			    ASSERT_EQ(0, opae_vfio_buffer_map(v, 8192, g_mem, PIN_IOVA));
+		    }
+		    ASSERT_EQ(0, opae_vfio_buffer_unmap(v, 8192, PIN_IOVA));
+		    check_usable(v);
+	    });
+	munmap(g_mem, 8192);
+}
+
+TEST(FaultSweep, BufferUnmap)
+{
+	g_mem = (uint8_t *)mmap(nullptr, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+	                        -1, 0);
+	ASSERT_NE(MAP_FAILED, (void *)g_mem);
+	sweep(
+	    "buffer_unmap",
+	    [](struct opae_vfio *v) {
+		    open_ok(v);
+		    ASSERT_EQ(0, opae_vfio_buffer_map(v, 8192, g_mem, PIN_IOVA));
+	    },
+	    [](struct opae_vfio *v) { return opae_vfio_buffer_unmap(v, 8192, PIN_IOVA); },
+	    [](struct opae_vfio *v, int r) {
+		    if (r) {
+			    // refused before anything changed: still mapped, unmappable
+			    EXPECT_EQ(EIO, errno);
+			    EXPECT_EQ(1u, vfio_mock_dma_maps(v->cont_fd, nullptr, 0));
+			    EXPECT_EQ(0, opae_vfio_buffer_unmap(v, 8192, PIN_IOVA));
+		    }
+		    EXPECT_EQ(0u, vfio_mock_dma_maps(v->cont_fd, nullptr, 0));
+		    check_usable(v);
+	    });
+	munmap(g_mem, 8192);
 }

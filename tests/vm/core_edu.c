@@ -35,6 +35,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <opae/vfio.h>
@@ -305,6 +306,42 @@ static void check_intx(struct opae_vfio *v, int efd)
 	opae_vfio_irq_unmask(v, VFIO_PCI_INTX_IRQ_INDEX, 0);
 }
 
+/* OPAE 2.12's buffer_map/unmap: caller memory at a caller IOVA, which edu
+ * reaches; after unmap the same DMA is blocked and the memory is untouched. */
+static void check_pin(struct opae_vfio *v)
+{
+	const uint64_t at = 0x800000; /* free, and within edu's 28-bit reach */
+	uint8_t *mem = mmap(NULL, BUF_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+	                    -1, 0);
+	int rc, ok;
+
+	if (mem == MAP_FAILED) {
+		check(0, "mmap: %s", strerror(errno));
+		return;
+	}
+	for (size_t i = 0; i < BUF_SIZE; i++)
+		mem[i] = i < DMA_LEN ? (uint8_t)(i * 13 + 5) : 0;
+	errno = 0;
+	rc = opae_vfio_buffer_map(v, BUF_SIZE, mem, at);
+	check(rc == 0, "opae_vfio_buffer_map(caller memory at IOVA 0x%" PRIx64 ") (%s)", at,
+	      rc ? strerror(errno) : "ok");
+	/* there and back through the pinned IOVA: first half -> edu -> second half */
+	check(edu_dma(at, EDU_DMA_WINDOW, DMA_LEN, 0) == 0 &&
+	          edu_dma(EDU_DMA_WINDOW, at + DMA_LEN, DMA_LEN, EDU_DMA_TO_RAM) == 0,
+	      "DMA pinned memory -> edu -> pinned memory completed");
+	ok = memcmp(mem, mem + DMA_LEN, DMA_LEN) == 0;
+	check(ok, "the device read and wrote the pinned memory through the IOVA");
+	check(opae_vfio_buffer_unmap(v, BUF_SIZE, at + BUF_SIZE) != 0,
+	      "opae_vfio_buffer_unmap of an IOVA that was not mapped fails");
+	rc = opae_vfio_buffer_unmap(v, BUF_SIZE, at);
+	check(rc == 0, "opae_vfio_buffer_unmap (%s)", rc ? strerror(errno) : "ok");
+	memset(mem, 0x22, BUF_SIZE);
+	edu_dma(EDU_DMA_WINDOW, at, DMA_LEN, EDU_DMA_TO_RAM);
+	check(mem[0] == 0x22 && mem[DMA_LEN - 1] == 0x22,
+	      "after unmap the device's DMA no longer reaches the memory");
+	munmap(mem, BUF_SIZE);
+}
+
 static void check_free(struct opae_vfio *v, struct dma_buf *a, struct dma_buf *b)
 {
 	int rc;
@@ -318,6 +355,28 @@ static void check_free(struct opae_vfio *v, struct dma_buf *a, struct dma_buf *b
 	check(opae_vfio_buffer_free(v, b->ptr) == 0, "opae_vfio_buffer_free(b) succeeds");
 }
 
+/* After close: every fd of the struct is -1, nothing is listed,
+ * region_get refuses the struct with EINVAL, and the process holds exactly
+ * `fds` fds. */
+static void check_closed(struct opae_vfio *v, int fds, const char *what)
+{
+	uint8_t *ptr = NULL;
+	size_t size = 0;
+	int rc, err, now;
+
+	check(v->cont_fd == -1 && v->group.group_fd == -1 && v->device.device_fd == -1 &&
+	          !v->device.regions && !v->device.irqs,
+	      "%s: the struct is closed (fds -1, no regions, no IRQs)", what);
+	errno = 0;
+	rc = opae_vfio_region_get(v, 0, &ptr, &size);
+	err = errno;
+	check(rc == 1 && err == EINVAL && !ptr && !size,
+	      "%s: region_get(0) then fails with 1/EINVAL (rc %d, %s)", what, rc, strerror(err));
+	now = count_fds();
+	check(fds >= 0 && now == fds,
+	      "%s: %d fds open, want %d (as before the open, + the eventfd)", what, now, fds);
+}
+
 int main(int argc, char **argv)
 {
 	struct opae_vfio v;
@@ -325,7 +384,7 @@ int main(int argc, char **argv)
 	char bdf[NAME_MAX + 1] = "";
 	size_t size = 0;
 	uint8_t *ptr = NULL;
-	int fds_before, fds_after, efd, have_bufs = 0;
+	int fds_before, fds_after, efd, have_bufs = 0, rc, err;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	memset(&v, 0, sizeof(v));
@@ -337,6 +396,7 @@ int main(int argc, char **argv)
 	info("device %s", bdf);
 
 	fds_before = count_fds();
+	check(opae_vfio_dev_busy(bdf) == 0, "opae_vfio_dev_busy(%s) before open: free", bdf);
 	errno = 0;
 	if (opae_vfio_open(&v, bdf)) {
 		check(0, "opae_vfio_open(%s): %s", bdf, strerror(errno));
@@ -344,6 +404,11 @@ int main(int argc, char **argv)
 		return summary("core_edu");
 	}
 	check(1, "opae_vfio_open(%s)", bdf);
+	errno = 0;
+	rc = opae_vfio_dev_busy(bdf);
+	err = errno;
+	check(rc != 0 && err == EBUSY, "opae_vfio_dev_busy(%s) while open: busy (rc %d, %s)", bdf,
+	      rc, strerror(err));
 
 	if (opae_vfio_region_get(&v, 0, &ptr, &size) || !ptr) {
 		check(0, "opae_vfio_region_get(0): BAR0 not mapped");
@@ -373,13 +438,15 @@ int main(int argc, char **argv)
 		check_intx(&v, efd);
 	}
 
-	if (have_bufs)
+	if (have_bufs) {
+		check_pin(&v);
 		check_free(&v, &a, &b);
+	}
 
 	opae_vfio_close(&v);
-	check(1, "opae_vfio_close");
+	check_closed(&v, fds_before + (efd >= 0), "opae_vfio_close");
 	opae_vfio_close(&v);
-	check(1, "opae_vfio_close a second time is harmless");
+	check_closed(&v, fds_before + (efd >= 0), "opae_vfio_close a second time");
 
 	/* A closed struct is reusable, and the kernel must have seen the group
 	 * and device released (a leaked group fd makes this open fail EBUSY). */

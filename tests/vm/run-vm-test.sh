@@ -9,11 +9,14 @@
 #   --vm-arg ARG    passed to run-in-vm.sh before the program (repeatable),
 #                   e.g. --vm-arg --ivshmem --vm-arg 1M
 #
-#   exit 0          the program passed in the VM (and printed a line matching
-#                   REGEX, when given: guards against a program that exits 0
-#                   without having run its checks)
+#   exit 0          the program passed in the VM (and printed a line that is
+#                   exactly REGEX (grep -x), when given: guards against a
+#                   program that exits 0 without having run its checks)
 #   exit N (77)     SKIP: the VM harness is missing or could not start a VM.
-#                   A visible "SKIP: NAME: reason" line says why.
+#                   A visible "SKIP: NAME: reason" line says why. With CI=true
+#                   a skip is a failure instead (exit 1, "FAIL: NAME: reason"):
+#                   CI must never be green because the real kernel was not
+#                   tried (same policy as tests/ci_skip.sh).
 #   exit 1          the program failed, timed out, or the VM died while the
 #                   program was running (e.g. QEMU aborted on a bad DMA).
 #
@@ -48,13 +51,14 @@ done
 program=$1
 shift
 
-skip() {
-	echo "SKIP: $name: $*"
-	exit "$skip_code"
-}
 fail() {
 	echo "FAIL: $name: $*"
 	exit 1
+}
+skip() {
+	[[ ${CI:-} != true ]] || fail "$* (CI=true: a skipped test is a failure in CI)"
+	echo "SKIP: $name: $*"
+	exit "$skip_code"
 }
 
 [[ -n $runner && -x $runner ]] ||
@@ -73,8 +77,8 @@ echo "== $name: run-in-vm.sh exit status $rc after $((SECONDS - start)) s"
 
 case $rc in
 0)
-	if [[ -n $expect ]] && ! grep -Eq -- "$expect" "$log"; then
-		fail "exit 0 but no output line matches '$expect'"
+	if [[ -n $expect ]] && ! grep -Eqx -- "$expect" "$log"; then
+		fail "exit 0 but no output line is exactly '$expect'"
 	fi
 	exit 0
 	;;
