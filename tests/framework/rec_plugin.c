@@ -123,7 +123,7 @@ static int filter_match(fpga_properties f, const fpga_token_header *h)
 		return 0;
 	if (fpgaPropertiesGetParent(f, &parent) == FPGA_OK) {
 		const fpga_token_header *p = parent;
-		st.last_filter_parent = parent;
+		REC_SET(st.last_filter_parent, parent);
 		if (h->objtype != FPGA_ACCELERATOR || p->objtype != FPGA_DEVICE ||
 		    p->bus != h->bus || p->device != h->device)
 			return 0;
@@ -235,10 +235,12 @@ static fpga_result rec_open(fpga_token token, fpga_handle *handle, int flags)
 	struct rec_handle *h;
 
 	CALL(REC_OPEN);
-	st.last_open_parent = *handle;
-	st.last_open_flags = flags;
+	REC_SET(st.last_open_parent, *handle);
+	REC_SET(st.last_open_flags, flags);
 	if (st.fail_open)
 		return (fpga_result)st.fail_open;
+	if (st.fail_child_open && (flags & FPGA_OPEN_HAS_PARENT_AFU))
+		return (fpga_result)st.fail_child_open;
 	if (!t)
 		return FPGA_INVALID_PARAM;
 	h = calloc(1, sizeof(*h));
@@ -294,8 +296,8 @@ static fpga_result rec_reset(fpga_handle handle)
 static fpga_result mmio_check(fpga_handle handle, uint32_t mmio_num, uint64_t offset,
                               unsigned int width)
 {
-	st.last_mmio_num = mmio_num;
-	st.last_offset = offset;
+	REC_SET(st.last_mmio_num, mmio_num);
+	REC_SET(st.last_offset, offset);
 	if (!h_of(handle) || mmio_num != 0 || offset % width || offset + width > REC_MMIO_SIZE)
 		return FPGA_INVALID_PARAM;
 	return FPGA_OK;
@@ -438,8 +440,8 @@ static fpga_result rec_pin_buffer(fpga_handle h, void *buf, uint64_t len, uint64
 {
 	(void)buf;
 	CALL(REC_PIN_BUFFER);
-	st.pin_ioaddr = ioaddr;
-	st.pin_len = len;
+	REC_SET(st.pin_ioaddr, ioaddr);
+	REC_SET(st.pin_len, len);
 	return h_of(h) ? FPGA_OK : FPGA_INVALID_PARAM;
 }
 
@@ -508,7 +510,7 @@ static fpga_result rec_register_event(fpga_handle h, fpga_event_type type, fpga_
 {
 	(void)type;
 	CALL(REC_REGISTER_EVENT);
-	st.last_event_flags = flags;
+	REC_SET(st.last_event_flags, flags);
 	return h_of(h) && eh ? FPGA_OK : FPGA_INVALID_PARAM;
 }
 
@@ -561,7 +563,7 @@ static fpga_result rec_set_user_clock(fpga_handle h, uint64_t hi, uint64_t lo, i
 {
 	(void)flags;
 	CALL(REC_SET_USER_CLOCK);
-	st.last_offset = hi * 1000 + lo;
+	REC_SET(st.last_offset, hi * 1000 + lo);
 	return h_of(h) ? FPGA_OK : FPGA_INVALID_PARAM;
 }
 

@@ -70,6 +70,7 @@ struct rec_state {
 	int enumerate_result; /* fpga_result returned by fpgaEnumerate */
 	int store_raw_parent; /* GetProperties stores a raw parent token */
 	int fail_open;        /* fpgaOpen returns this if non-zero */
+	int fail_child_open;  /* ... only with FPGA_OPEN_HAS_PARENT_AFU */
 	/* Observations. */
 	int live_tokens, live_handles, live_events, live_buffers, live_objects;
 	void *last_filter_parent; /* raw parent seen in a filter */
@@ -92,6 +93,7 @@ struct rec_state {
 /* Counters are updated from several threads (C and C++ alike). */
 #define REC_LOAD(x)   __atomic_load_n(&(x), __ATOMIC_RELAXED)
 #define REC_ADD(x, n) __atomic_fetch_add(&(x), (n), __ATOMIC_RELAXED)
+#define REC_SET(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
 
 typedef struct rec_state *(*rec_state_fn)(void);
 
