@@ -16,6 +16,10 @@
 
 #include "mock_internal.h"
 
+/* The libc names interposed here are, with vfio_mock_*, all the library
+ * exports; everything else is hidden (check: mock.exports). */
+#pragma GCC visibility push(default)
+
 #define REAL(name, type_unused)                                                                    \
 	static __typeof__(name) *real_##name;                                                      \
 	if (!real_##name)                                                                          \

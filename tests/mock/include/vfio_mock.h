@@ -27,6 +27,9 @@
 extern "C" {
 #endif
 
+/* The control API is exported; the rest of the mock is hidden. */
+#pragma GCC visibility push(default)
+
 /* Replace the whole simulated world with the scenario in `json` (the JSON
  * text itself, or, if it does not start with '{', a file path). Every mock
  * object still open is forgotten (its fds keep working as plain fds).
@@ -106,6 +109,8 @@ struct vfio_mock_device_state {
 	unsigned resets;       /* VFIO_DEVICE_RESET calls */
 };
 int vfio_mock_device_state(const char *pciaddr, struct vfio_mock_device_state *out);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }
