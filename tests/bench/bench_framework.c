@@ -7,7 +7,7 @@
  *   - fpgaGetProperties(NULL) + fpgaDestroyProperties vs malloc + free;
  *   - fpgaGetProperties(token) + fpgaDestroyProperties vs the plugin's
  *     GetProperties + fpgaDestroyProperties.
- * The plugin does nothing (bench_plugin.c). Each figure is the best of
+ * The plugin does nothing (bench_fw_plugin.c). Each figure is the best of
  * ROUNDS rounds (the machine is shared; the minimum is the least disturbed).
  * Prints figures; never fails on timing.
  *
