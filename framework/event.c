@@ -157,11 +157,7 @@ FW_API fpga_result fpgaUnregisterEvent(fpga_handle handle, fpga_event_type event
 	return r;
 }
 
-void fw_events_destroy_all(void)
+void fw_event_release_claimed(void *obj)
 {
-	uint32_t cursor = 0;
-	struct fw_event *e;
-
-	while ((e = objtab_claim_next(&fw_events, &cursor)))
-		event_release(e);
+	event_release(obj);
 }

@@ -313,11 +313,7 @@ FW_API fpga_result fpgaObjectGetName(fpga_object obj, char *name, size_t max_len
 	return FPGA_NOT_SUPPORTED;
 }
 
-void fw_objects_destroy_all(void)
+void fw_object_release_claimed(void *obj)
 {
-	uint32_t cursor = 0;
-	struct fw_object *o;
-
-	while ((o = objtab_claim_next(&fw_objects, &cursor)))
-		object_release(o);
+	object_release(obj);
 }

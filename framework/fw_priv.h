@@ -131,8 +131,6 @@ fpga_token fw_token_alias(fpga_token id);
 /* A new id for the wrapped FPGA_DEVICE token that contains the plugin
  * token hdr (same PCI segment/bus/device); NULL if none is held. */
 fpga_token fw_token_find_parent(const fpga_token_header *hdr);
-/* Kill every token id still alive (fpgaFinalize). */
-void fw_tokens_destroy_all(void);
 
 /* ---- handle.c ---- */
 /* The live handle named by id, or NULL. No lock, no reference: the MMIO
@@ -141,7 +139,6 @@ static inline struct fw_handle *fw_handle_lookup(fpga_handle id)
 {
 	return (struct fw_handle *)objtab_lookup(&fw_handles, id);
 }
-void fw_handles_close_all(void);
 /* Open pt through its plugin into a new handle id (*out). parent is the
  * parent handle's id for a child AFU (plugin_parent its plugin handle, handed
  * to the plugin's fpgaOpen with FPGA_OPEN_HAS_PARENT_AFU), else NULL. */
@@ -166,11 +163,13 @@ fpga_result fw_handle_open(struct fw_ptoken *pt, fpga_handle parent, fpga_handle
  * them into h->children. */
 fpga_result fw_children_open(struct fw_handle *h, fpga_handle parent_id);
 
-/* ---- event.c ---- */
-void fw_events_destroy_all(void);
-
-/* ---- forward.c ---- */
-void fw_objects_destroy_all(void);
+/* Release a claimed object of each kind (fpgaFinalize drains the tables
+ * with these: handles are closed, event handles and sysobjects destroyed,
+ * token ids dropped, each through the owning plugin). */
+void fw_handle_release_claimed(void *obj);
+void fw_event_release_claimed(void *obj);
+void fw_object_release_claimed(void *obj);
+void fw_token_release_claimed(void *obj);
 
 /* ---- props.c ---- */
 /* fpgaGetProperties(NULL, ...): a fresh, empty, registered object. */

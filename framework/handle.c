@@ -129,18 +129,11 @@ FW_API fpga_result fpgaGetChildren(fpga_handle handle, uint32_t max_children, fp
 	return FPGA_OK;
 }
 
-void fw_handles_close_all(void)
+void fw_handle_release_claimed(void *obj)
 {
-	uint32_t cursor = 0;
-	struct fw_handle *h;
-	unsigned int n = 0;
+	struct fw_handle *h = obj;
 
-	/* Children are claimed like any handle; their parents then skip them. */
-	while ((h = objtab_claim_next(&fw_handles, &cursor))) {
-		h->num_children = 0;
-		handle_release(h);
-		n++;
-	}
-	if (n)
-		fw_msg("fpgaFinalize: closed %u handles the program left open", n);
+	/* Children are drained like any handle: their parent skips them. */
+	h->num_children = 0;
+	handle_release(h);
 }

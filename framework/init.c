@@ -96,15 +96,24 @@ FW_API fpga_result fpgaInitialize(const char *config_file)
 	return failures ? FPGA_EXCEPTION : FPGA_OK;
 }
 
+/* Release what the program left in table t, through the owning plugins. */
+static void drain(struct objtab *t, void (*release)(void *obj))
+{
+	unsigned int n = objtab_drain(t, release);
+
+	if (n)
+		fw_msg("fpgaFinalize: released %u %s(s) the program left", n, t->what);
+}
+
 FW_API fpga_result fpgaFinalize(void)
 {
 	int failures;
 
 	pthread_mutex_lock(&fw_init_lock);
-	fw_handles_close_all();
-	fw_events_destroy_all();
-	fw_objects_destroy_all();
-	fw_tokens_destroy_all();
+	drain(&fw_handles, fw_handle_release_claimed);
+	drain(&fw_events, fw_event_release_claimed);
+	drain(&fw_objects, fw_object_release_claimed);
+	drain(&fw_tokens, fw_token_release_claimed);
 	failures = fw_plugins_unload();
 	fw_config_loaded = false;
 	pthread_mutex_unlock(&fw_init_lock);

@@ -98,7 +98,8 @@ void objtab_free(struct objtab *t, void *obj)
 	pthread_mutex_unlock(&t->lock);
 }
 
-void *objtab_claim_next(struct objtab *t, uint32_t *cursor)
+/* Claim the next live object at or after *cursor. */
+static void *claim_next(struct objtab *t, uint32_t *cursor)
 {
 	struct objtab_slot *found = NULL;
 
@@ -113,6 +114,20 @@ void *objtab_claim_next(struct objtab *t, uint32_t *cursor)
 	}
 	pthread_mutex_unlock(&t->lock);
 	return found;
+}
+
+unsigned int objtab_drain(struct objtab *t, void (*release)(void *obj))
+{
+	uint32_t cursor = 0;
+	unsigned int n = 0;
+	void *obj;
+
+	/* The lock is not held while release runs (it calls into plugins). */
+	while ((obj = claim_next(t, &cursor))) {
+		release(obj);
+		n++;
+	}
+	return n;
 }
 
 void *objtab_find(struct objtab *t, bool (*fn)(void *obj, void *arg), void *arg)

@@ -61,8 +61,9 @@ void *objtab_claim(struct objtab *t, const void *value);
 /* Return a claimed or never-published slot to the free list. */
 void objtab_free(struct objtab *t, void *obj);
 
-/* Claim the next live object at or after *cursor (for tear-down). */
-void *objtab_claim_next(struct objtab *t, uint32_t *cursor);
+/* Claim every live object and hand it to release (tear-down); returns how
+ * many there were. */
+unsigned int objtab_drain(struct objtab *t, void (*release)(void *obj));
 
 /* Call fn on every live object, under the table lock (fn must not call
  * back into the table). Stops when fn returns true; returns that object. */

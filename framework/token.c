@@ -141,19 +141,12 @@ fpga_token fw_token_find_parent(const fpga_token_header *hdr)
 	return id;
 }
 
-void fw_tokens_destroy_all(void)
+void fw_token_release_claimed(void *obj)
 {
-	uint32_t cursor = 0;
-	struct fw_token *t;
-	unsigned int n = 0;
+	struct fw_token *t = obj;
 
-	while ((t = objtab_claim_next(&fw_tokens, &cursor))) {
-		fw_ptoken_put(t->pt);
-		objtab_free(&fw_tokens, t);
-		n++;
-	}
-	if (n)
-		fw_dbg("fpgaFinalize: destroyed %u token ids still held", n);
+	fw_ptoken_put(t->pt);
+	objtab_free(&fw_tokens, t);
 }
 
 FW_API fpga_result fpgaCloneToken(fpga_token src, fpga_token *dst)

@@ -66,8 +66,9 @@ class FwTest : public ::testing::Test
 		toks.clear();
 	}
 
-	// The first accelerator token of bus `bus`, or nullptr.
-	fpga_token accelerator_on(uint8_t bus)
+	// The first accelerator token of bus `bus` (and PCI device `dev` if
+	// given), or nullptr.
+	fpga_token accelerator_on(uint8_t bus, int dev = -1)
 	{
 		fpga_properties f = nullptr;
 		fpga_token t = nullptr;
@@ -75,6 +76,9 @@ class FwTest : public ::testing::Test
 		EXPECT_EQ(fpgaGetProperties(nullptr, &f), FPGA_OK);
 		EXPECT_EQ(fpgaPropertiesSetObjectType(f, FPGA_ACCELERATOR), FPGA_OK);
 		EXPECT_EQ(fpgaPropertiesSetBus(f, bus), FPGA_OK);
+		if (dev >= 0) {
+			EXPECT_EQ(fpgaPropertiesSetDevice(f, (uint8_t)dev), FPGA_OK);
+		}
 		EXPECT_EQ(fpgaEnumerate(&f, 1, &t, 1, &n), FPGA_OK);
 		EXPECT_EQ(fpgaDestroyProperties(&f), FPGA_OK);
 		return n ? t : nullptr;

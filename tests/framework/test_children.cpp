@@ -19,7 +19,7 @@ struct Children : FwTest {
 		ASSERT_NE(st, nullptr);
 		st->ndevices = 3;
 		std::memset(st->mmio, 0, sizeof(st->mmio));
-		parent_tok = accelerator_on_device(0);
+		parent_tok = accelerator_on(st->bus, 0);
 	}
 	void TearDown() override
 	{
@@ -29,18 +29,6 @@ struct Children : FwTest {
 		EXPECT_EQ(REC_LOAD(st->live_handles), 0);
 		EXPECT_EQ(REC_LOAD(st->live_tokens), 0);
 		FwTest::TearDown();
-	}
-	fpga_token accelerator_on_device(uint8_t dev)
-	{
-		fpga_properties f = nullptr;
-		fpga_token t = nullptr;
-		uint32_t n = 0;
-		EXPECT_EQ(fpgaGetProperties(nullptr, &f), FPGA_OK);
-		EXPECT_EQ(fpgaPropertiesSetObjectType(f, FPGA_ACCELERATOR), FPGA_OK);
-		EXPECT_EQ(fpgaPropertiesSetDevice(f, dev), FPGA_OK);
-		EXPECT_EQ(fpgaEnumerate(&f, 1, &t, 1, &n), FPGA_OK);
-		EXPECT_EQ(fpgaDestroyProperties(&f), FPGA_OK);
-		return t;
 	}
 	// The AFU header of the parent: DFH v1 with parameter blocks; the
 	// parameter at `at` lists the GUIDs of cards in `cards`.
