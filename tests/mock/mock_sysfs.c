@@ -130,7 +130,7 @@ static int link_at(const char *target, const char *fmt, ...)
 static void pci_root_of(const char *addr, char *out, size_t len)
 {
 	/* "dddd:bb:dd.f" -> "pcidddd:bb" */
-	snprintf(out, len, "pci%.7s", addr);
+	snprintf(out, len, "pci%.*s", (int)(strlen(addr) - 5), addr); /* minus ":dd.f" */
 }
 
 static int build_device(struct mock_dev *d)
