@@ -40,8 +40,10 @@ static const struct {
     {FD_DEVICE, VFIO_DEVICE_FEATURE, "VFIO_DEVICE_FEATURE"},
 };
 
-static const char *const plain_kinds[] = {"open",   "ioctl", "mmap_bar", "mmap_huge",
-                                          "munmap", "pread", "pwrite",   "any"};
+static const char *const plain_kinds[] = {
+    "open", "ioctl", "mmap_bar", "mmap_huge", "munmap", "pread", "pwrite", "any",
+    /* close of a VFIO fd; libc calls counted and failed only for injection */
+    "close", "readlink", "mmap_anon", "munmap_anon", "madvise"};
 
 static struct {
 	const char *name;
@@ -123,6 +125,22 @@ int mock_fault_check(const char *kind, const char *name)
 		}
 	}
 	return 0;
+}
+
+/* Fault check for a call that is otherwise libc's (sysfs readlink, anonymous
+ * mmap/munmap, madvise): 0, or the errno to fail with. Counts only while a
+ * scenario is loaded. Takes the world lock itself. */
+int mock_fault_passthrough(const char *kind);
+int mock_fault_passthrough(const char *kind)
+{
+	int err;
+
+	if (!__atomic_load_n(&mock_w.loaded, __ATOMIC_ACQUIRE))
+		return 0;
+	mock_lock();
+	err = mock_fault_check(kind, NULL);
+	mock_unlock();
+	return err;
 }
 
 void mock_faults_reset(void)

@@ -42,6 +42,8 @@ static int set_errno(int err)
 	return -1;
 }
 
+int mock_fault_passthrough(const char *kind); /* mock_faults.c */
+
 /* open of /dev/vfio/vfio or /dev/vfio/N: returns fd, or -errno; 1 = not ours */
 static int vfio_open(const char *path, int flags)
 {
@@ -184,9 +186,12 @@ int __openat64_2(int dirfd, const char *path, int flags)
 	return do_open(dirfd, path, flags, 0, 1);
 }
 
+/* An injected "close" failure of a VFIO fd releases the fd all the same and
+ * then reports the error, as Linux does (close never leaves the fd open). */
 int close(int fd)
 {
 	struct mock_fd *f;
+	int err = 0, ret;
 
 	mock_resolve();
 	f = mock_fd_lookup(fd);
@@ -195,6 +200,7 @@ int close(int fd)
 		mock_lock();
 		f = mock_fd_lookup(fd);
 		if (f) {
+			err = mock_fault_check("close", NULL);
 			switch (f->kind) {
 			case FD_CONTAINER: {
 				struct mock_container *c = f->obj;
@@ -214,7 +220,8 @@ int close(int fd)
 		}
 		mock_unlock();
 	}
-	return mock_real.close(fd);
+	ret = mock_real.close(fd);
+	return err ? set_errno(err) : ret;
 }
 
 int ioctl(int fd, unsigned long req, ...)
@@ -345,6 +352,14 @@ void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 		mock_unlock();
 		return ret;
 	}
+	if (flags & MAP_ANONYMOUS) {
+		int err = mock_fault_passthrough("mmap_anon");
+
+		if (err) {
+			errno = err;
+			return MAP_FAILED;
+		}
+	}
 	return mock_real.mmap(addr, len, prot, flags, fd, off);
 }
 
@@ -365,15 +380,28 @@ pid_t fork(void)
 	return pid;
 }
 
+/* munmap of a BAR or huge page mapping is the mock's ("munmap"); of anything
+ * else libc's, with "munmap_anon" faults while a scenario is loaded. */
 int munmap(void *addr, size_t len)
 {
-	int handled = 0, ret;
+	int handled = 0, ret, err;
 
 	mock_resolve();
-	if (!__atomic_load_n(&mock_tracked_maps, __ATOMIC_ACQUIRE))
-		return mock_real.munmap(addr, len);
-	ret = mock_munmap_tracked(addr, len, &handled);
-	if (handled)
-		return ret;
-	return mock_real.munmap(addr, len);
+	if (__atomic_load_n(&mock_tracked_maps, __ATOMIC_ACQUIRE)) {
+		ret = mock_munmap_tracked(addr, len, &handled);
+		if (handled)
+			return ret;
+	}
+	err = mock_fault_passthrough("munmap_anon");
+	return err ? set_errno(err) : mock_real.munmap(addr, len);
+}
+
+/* Only for "madvise" fault injection. */
+int madvise(void *addr, size_t len, int advice)
+{
+	int err;
+
+	REAL(madvise, int (*)(void *, size_t, int));
+	err = mock_fault_passthrough("madvise");
+	return err ? set_errno(err) : real_madvise(addr, len, advice);
 }

@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <errno.h>
 #include <dlfcn.h>
 #include <glob.h>
 #include <limits.h>
@@ -128,17 +129,34 @@ int faccessat(int dirfd, const char *path, int mode, int flags)
 	return real_faccessat(dirfd, path, mode, flags);
 }
 
+int mock_fault_passthrough(const char *kind); /* mock_faults.c */
+
+/* "readlink" faults apply to links of the fake sysfs only. */
 ssize_t readlink(const char *restrict path, char *restrict buf, size_t len)
 {
+	int err;
+
 	REAL(readlink, ssize_t(*)(const char *, char *, size_t));
 	REDIRECT(path);
+	err = rp_ ? mock_fault_passthrough("readlink") : 0;
+	if (err) {
+		errno = err;
+		return -1;
+	}
 	return real_readlink(path, buf, len);
 }
 
 ssize_t readlinkat(int dirfd, const char *restrict path, char *restrict buf, size_t len)
 {
+	int err;
+
 	REAL(readlinkat, ssize_t(*)(int, const char *, char *, size_t));
 	REDIRECT(path);
+	err = rp_ ? mock_fault_passthrough("readlink") : 0;
+	if (err) {
+		errno = err;
+		return -1;
+	}
 	return real_readlinkat(dirfd, path, buf, len);
 }
 

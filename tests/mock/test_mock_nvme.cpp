@@ -8,6 +8,10 @@
 #include <chrono>
 #include <thread>
 
+extern "C" {
+#include "models/nvme.h"
+}
+
 namespace
 {
 
@@ -27,17 +31,8 @@ enum : unsigned {
 	PG_LIST = 48
 };
 
-struct Sqe {
-	uint8_t opcode, flags;
-	uint16_t cid;
-	uint32_t nsid;
-	uint64_t rsvd, mptr, prp1, prp2;
-	uint32_t cdw10, cdw11, cdw12, cdw13, cdw14, cdw15;
-};
-struct Cqe {
-	uint32_t dw0, dw1;
-	uint16_t sq_head, sq_id, cid, status;
-};
+using Sqe = nvme_sqe; // the model's own layouts (models/nvme.h)
+using Cqe = nvme_cqe;
 static_assert(sizeof(Sqe) == 64 && sizeof(Cqe) == 16, "NVMe entry sizes");
 
 struct Queue {
@@ -142,7 +137,7 @@ class Nvme : public MockTest
 		c.cid = next_cid++;
 		memcpy(page(q.sq_page) + q.tail * 64, &c, 64);
 		q.tail = (uint16_t)((q.tail + 1) % (q.sq_size ? q.sq_size : q.size));
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		__asm__ __volatile__("" ::: "memory"); // SQE before the doorbell (x86 store order)
 		wr32(0x1000 + 8 * q.qid, q.tail);
 	}
 	Result reap(Queue &q, int timeout_ms = 5000, bool ring = true)

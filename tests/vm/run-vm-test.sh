@@ -20,6 +20,10 @@
 #   exit 1          the program failed, timed out, or the VM died while the
 #                   program was running (e.g. QEMU aborted on a bad DMA).
 #
+# A VM that could not start is tried a second time before it counts as a skip.
+# The guest gets no_timer_check: under load TCG can fail the kernel's IO-APIC
+# timer check ("timer doesn't work through Interrupt-remapped IO-APIC").
+#
 # run-in-vm.sh exits 125 for any "no status from the guest". That covers
 # infrastructure failures (apt, kernel, QEMU start, module load, binding) but
 # also a VM that dies under the program. Only the former is a SKIP: the guest
@@ -68,12 +72,34 @@ skip() {
 log=$(mktemp "${TMPDIR:-/tmp}/run-vm-test.XXXXXX")
 trap 'rm -f "$log"' EXIT
 
-echo "== $name: $runner --timeout $timeout ${vm_args[*]} $program $*"
-start=$SECONDS
-# Show the output live (ctest captures it) and keep a copy to classify 125.
-"$runner" --timeout "$timeout" "${vm_args[@]}" "$program" "$@" 2>&1 | tee "$log"
-rc=${PIPESTATUS[0]}
-echo "== $name: run-in-vm.sh exit status $rc after $((SECONDS - start)) s"
+# The reason a 125 is the infrastructure's (the program never started), or
+# nothing when the program was running.
+infra_reason() {
+	if grep -q '^== vm: insmod .* failed' "$log"; then
+		echo "the guest could not load the vfio modules (infrastructure)"
+	elif grep -q '^== vm: binding .* to vfio-pci failed' "$log"; then
+		echo "the guest could not bind edu to vfio-pci (infrastructure)"
+	elif ! grep -q '^== vm: kernel ' "$log"; then
+		reason=$(grep -E 'run-in-vm.sh: (error|VM ended)' "$log" | tail -n 1)
+		echo "QEMU/VM could not start: ${reason:-run-in-vm.sh exit 125}"
+	fi
+}
+
+# An infrastructure failure is tried once more (a TCG guest on a loaded
+# machine sometimes panics at boot) before it counts as a SKIP.
+for attempt in 1 2; do
+	echo "== $name: $runner --timeout $timeout --append no_timer_check ${vm_args[*]} $program $*"
+	start=$SECONDS
+	# Show the output live (ctest captures it) and keep a copy to classify 125.
+	"$runner" --timeout "$timeout" --append no_timer_check "${vm_args[@]}" "$program" "$@" 2>&1 |
+		tee "$log"
+	rc=${PIPESTATUS[0]}
+	echo "== $name: run-in-vm.sh exit status $rc after $((SECONDS - start)) s"
+	why=
+	((rc == 125)) && why=$(infra_reason)
+	[[ -n $why && $attempt == 1 ]] || break
+	echo "== $name: $why; trying once more"
+done
 
 case $rc in
 0)
@@ -86,14 +112,7 @@ case $rc in
 	fail "timed out: the VM was killed after ${timeout} s"
 	;;
 125)
-	if grep -q '^== vm: insmod .* failed' "$log"; then
-		skip "the guest could not load the vfio modules (infrastructure)"
-	elif grep -q '^== vm: binding .* to vfio-pci failed' "$log"; then
-		skip "the guest could not bind edu to vfio-pci (infrastructure)"
-	elif ! grep -q '^== vm: kernel ' "$log"; then
-		reason=$(grep -E 'run-in-vm.sh: (error|VM ended)' "$log" | tail -n 1)
-		skip "QEMU/VM could not start: ${reason:-run-in-vm.sh exit 125}"
-	fi
+	[[ -z $why ]] || skip "$why"
 	fail "the VM died while the program was running (no exit status from the guest)"
 	;;
 *)

@@ -47,6 +47,12 @@ void vfio_mock_reset(void);
  *   "mmap_huge"     anonymous MAP_HUGETLB mmap
  *   "munmap"        munmap of a BAR mapping or a huge page mapping
  *   "pread" "pwrite" on a device fd
+ *   "close"         close of a VFIO fd (the fd is released anyway, as on Linux)
+ *   "readlink"      readlink/readlinkat of a fake sysfs link
+ *   "mmap_anon"     anonymous mmap without MAP_HUGETLB   } while a scenario
+ *   "munmap_anon"   munmap of memory that is not a BAR   } is loaded (else
+ *                   or huge page mapping                  } libc's, uncounted)
+ *   "madvise"       madvise                               }
  *   "any"           any of the above
  * The Nth call (1-based, counted from now) of that kind fails with `err`
  * (a positive errno) without side effects. Several faults may be armed.

@@ -165,12 +165,12 @@ static void fail_fatal(struct nvme *n)
 static int post(struct nvme *n, struct nvme_cq *cq, const struct nvme_sqe *c, uint16_t sqid,
                 uint16_t sq_head, uint16_t status, uint32_t dw0)
 {
-	uint64_t at = cq->dma + (uint64_t)cq->tail * 16;
-	uint32_t head[3] = {dw0, 0, (uint32_t)sq_head | (uint32_t)sqid << 16};
-	uint32_t tail = (uint32_t)c->cid | (uint32_t)((status << 1) | cq->phase) << 16;
+	uint64_t at = cq->dma + (uint64_t)cq->tail * sizeof(struct nvme_cqe);
+	struct nvme_cqe e = {.dw0 = dw0, .sq_head = sq_head, .sq_id = sqid, .cid = c->cid};
 
-	if (mock_dma_write(n->dev, at, head, sizeof(head)) ||
-	    mock_dma_write(n->dev, at + 12, &tail, sizeof(tail)))
+	e.status = (uint16_t)(status << 1 | cq->phase);
+	/* everything but the last dword first: the host polls the phase bit */
+	if (mock_dma_write(n->dev, at, &e, 12) || mock_dma_write(n->dev, at + 12, &e.cid, 4))
 		return -1;
 	if (++cq->tail == cq->size) {
 		cq->tail = 0;

@@ -42,6 +42,12 @@ struct nvme_sqe {
 	uint32_t cdw10, cdw11, cdw12, cdw13, cdw14, cdw15;
 };
 
+struct nvme_cqe {
+	uint32_t dw0, dw1;
+	uint16_t sq_head, sq_id, cid;
+	uint16_t status; /* bit 0 phase tag, 15:1 status field */
+};
+
 struct nvme_sq {
 	int live;
 	uint64_t dma; /* IOVA of entry 0 (physically contiguous queue) */
