@@ -25,17 +25,17 @@ static volatile uint8_t *mmio_at(struct pl_handle *s, const char *call, uint32_t
 	const char *addr = s->dev->pci.addr;
 
 	if (num >= s->nspaces) {
-		vlog_err(addr, 0, "%s: mmio_num %" PRIu32 " but the %s has %u MMIO space(s)", call, num,
+		log_err(addr, 0, "%s: mmio_num %" PRIu32 " but the %s has %u MMIO space(s)", call, num,
 		         s->token->hdr.objtype == FPGA_DEVICE ? "FPGA device" : "accelerator",
 		         s->nspaces);
 		return NULL;
 	}
 	if (offset % width) {
-		vlog_err(addr, 0, "%s: offset 0x%" PRIx64 " is not %u-byte aligned", call, offset, width);
+		log_err(addr, 0, "%s: offset 0x%" PRIx64 " is not %u-byte aligned", call, offset, width);
 		return NULL;
 	}
 	if (offset > s->space[num].size || width > s->space[num].size - offset) {
-		vlog_err(addr, 0, "%s: offset 0x%" PRIx64 " + %u is outside MMIO space %" PRIu32
+		log_err(addr, 0, "%s: offset 0x%" PRIx64 " + %u is outside MMIO space %" PRIu32
 		                  " (0x%" PRIx64 " bytes)",
 		         call, offset, width, num, s->space[num].size);
 		return NULL;
@@ -48,7 +48,7 @@ static struct pl_handle *enter(fpga_handle h, const char *call, unsigned *shard)
 	struct pl_handle *s = handle_enter(h, shard);
 
 	if (!s)
-		vlog_err("-", 0, "%s: not an open handle", call);
+		log_err("-", 0, "%s: not an open handle", call);
 	return s;
 }
 
@@ -91,7 +91,7 @@ fpga_result pl_read_mmio32(fpga_handle h, uint32_t mmio_num, uint64_t offset, ui
 	volatile uint32_t *p;
 
 	if (!value) {
-		vlog_err("-", 0, "fpgaReadMMIO32: value pointer is NULL");
+		log_err("-", 0, "fpgaReadMMIO32: value pointer is NULL");
 		return FPGA_INVALID_PARAM;
 	}
 	if (!(s = enter(h, "fpgaReadMMIO32", &shard)))
@@ -111,7 +111,7 @@ fpga_result pl_read_mmio64(fpga_handle h, uint32_t mmio_num, uint64_t offset, ui
 	volatile uint64_t *p;
 
 	if (!value) {
-		vlog_err("-", 0, "fpgaReadMMIO64: value pointer is NULL");
+		log_err("-", 0, "fpgaReadMMIO64: value pointer is NULL");
 		return FPGA_INVALID_PARAM;
 	}
 	if (!(s = enter(h, "fpgaReadMMIO64", &shard)))
@@ -144,7 +144,7 @@ fpga_result pl_write_mmio512(fpga_handle h, uint32_t mmio_num, uint64_t offset, 
 	volatile uint8_t *p;
 
 	if (!value) {
-		vlog_err("-", 0, "fpgaWriteMMIO512: value pointer is NULL");
+		log_err("-", 0, "fpgaWriteMMIO512: value pointer is NULL");
 		return FPGA_INVALID_PARAM;
 	}
 	if (!(s = enter(h, "fpgaWriteMMIO512", &shard)))
@@ -159,7 +159,7 @@ fpga_result pl_write_mmio512(fpga_handle h, uint32_t mmio_num, uint64_t offset, 
 		return FPGA_OK;
 	}
 #endif
-	vlog_err(s->dev->pci.addr, 0, "fpgaWriteMMIO512: this CPU has no AVX-512 (one 64-byte store)");
+	log_err(s->dev->pci.addr, 0, "fpgaWriteMMIO512: this CPU has no AVX-512 (one 64-byte store)");
 	handle_leave(s, shard);
 	return FPGA_NOT_SUPPORTED;
 }

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
+#include <linux/pci_regs.h>
 #include <json-c/json.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -240,7 +241,7 @@ int vfio_mock_device_state(const char *pciaddr, struct vfio_mock_device_state *o
 		out->irq_index_enabled = d->irq_type;
 		out->irq_vectors = d->irq_type < 0 ? 0 : d->num_ctx;
 		out->intx_masked = d->intx_masked;
-		out->command = (uint16_t)(d->config[4] | d->config[5] << 8);
+		out->command = (uint16_t)(d->config[PCI_COMMAND] | d->config[PCI_COMMAND + 1] << 8);
 		out->resets = d->resets;
 	}
 	mock_unlock();

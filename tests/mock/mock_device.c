@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <linux/pci_regs.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -181,7 +182,7 @@ void mock_dev_opened(struct mock_dev *d)
 	if (d->open_count++)
 		return;
 	/* vfio_pci_core_enable: pci_enable_device turns on memory decoding */
-	d->config[4] |= 0x02;
+	d->config[PCI_COMMAND] |= PCI_COMMAND_MEMORY;
 }
 
 static void dev_reset(struct mock_dev *d)
@@ -200,7 +201,8 @@ void mock_dev_closed(struct mock_dev *d)
 		return;
 	/* vfio_pci_core_disable: IRQs off, bus master off, reset if possible */
 	mock_irq_disable_all(d);
-	d->config[4] &= (uint8_t)~0x07;
+	d->config[PCI_COMMAND] &=
+	    (uint8_t)~(PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
 	if (d->cfg.reset)
 		dev_reset(d);
 }
@@ -379,7 +381,7 @@ static ssize_t bar_rw(struct mock_dev *d, unsigned bar, uint8_t *buf, size_t n, 
 
 	if (!size || pos >= size)
 		return -EINVAL;
-	if (!(d->config[4] & 0x02))
+	if (!(d->config[PCI_COMMAND] & PCI_COMMAND_MEMORY))
 		return -EIO; /* memory decoding off (vfio_pci_core_do_io_rw) */
 	if (n > size - pos)
 		n = size - pos;

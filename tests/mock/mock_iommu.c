@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <linux/pci_regs.h>
 #include <search.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -52,9 +53,13 @@ void mock_container_track(struct mock_container *c)
 		}
 }
 
+/* vfio_mock_short_unmap: the nth VFIO_IOMMU_UNMAP_DMA from now (0 = none). */
+static unsigned short_unmap_nth;
+
 /* A new scenario: every container is forgotten with its mappings. */
 void mock_containers_forget_all(void)
 {
+	short_unmap_nth = 0;
 	for (int i = 0; i < MAX_CONTAINERS; i++)
 		if (containers[i]) {
 			tdestroy(containers[i]->dma_root, dma_free);
@@ -171,7 +176,7 @@ static int unmap_dma(struct mock_container *c, struct vfio_iommu_type1_dma_unmap
 	const size_t minsz = offsetof(struct vfio_iommu_type1_dma_unmap, size) + sizeof(um->size);
 	uint64_t pg = min_pgsize(), iova = um->iova, size = um->size, unmapped = 0;
 	int all = !!(um->flags & VFIO_DMA_UNMAP_FLAG_ALL);
-	struct mock_dma *m;
+	struct mock_dma *m, *keep = NULL;
 
 	if (um->argsz < minsz || um->flags & ~(VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP |
 	                                       VFIO_DMA_UNMAP_FLAG_VADDR | VFIO_DMA_UNMAP_FLAG_ALL))
@@ -202,9 +207,21 @@ static int unmap_dma(struct mock_container *c, struct vfio_iommu_type1_dma_unmap
 		if (m && m->iova < iova)
 			goto done;
 	}
+	if (short_unmap_nth && !--short_unmap_nth) {
+		/* injected: one mapping of the range stays, and the size reported
+		 * is what really went (vfio_mock_short_unmap) */
+		keep = find(c, iova, size == UINT64_MAX ? UINT64_MAX - iova : size);
+		if (keep)
+			tdelete(keep, &c->dma_root, cmp_range);
+	}
 	while ((m = find(c, iova, size == UINT64_MAX ? UINT64_MAX - iova : size))) {
 		unmapped += m->size;
 		remove_dma(c, m);
+	}
+	if (keep && !tsearch(keep, &c->dma_root, cmp_range)) {
+		unmapped += keep->size; /* out of memory: it is gone after all */
+		free(keep);
+		c->ndma--;
 	}
 done:
 	um->size = unmapped;
@@ -453,6 +470,14 @@ unsigned vfio_mock_iommu_faults(struct vfio_mock_iommu_fault *out, unsigned max)
 	return n;
 }
 
+int vfio_mock_short_unmap(unsigned nth)
+{
+	mock_lock();
+	short_unmap_nth = nth;
+	mock_unlock();
+	return 0;
+}
+
 void vfio_mock_clear_iommu_faults(void)
 {
 	mock_lock();
@@ -516,7 +541,7 @@ static int dma(struct mock_dev *d, uint64_t iova, void *buf, size_t len, int wri
 	int need = write ? VFIO_DMA_MAP_FLAG_WRITE : VFIO_DMA_MAP_FLAG_READ;
 	uint64_t pos;
 
-	if (!(d->config[4] & 0x4))
+	if (!(d->config[PCI_COMMAND] & PCI_COMMAND_MASTER))
 		return -2; /* bus mastering off: dropped */
 	if (!len)
 		return 0;

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/pci_regs.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -38,7 +39,7 @@ static void efd_put(int *efd)
 
 static int intx_deliverable(struct mock_dev *d)
 {
-	return !(d->config[5] & 0x04); /* COMMAND.INTx disable */
+	return !(d->config[PCI_COMMAND + 1] & (PCI_COMMAND_INTX_DISABLE >> 8));
 }
 
 /* vfio_intx_handler: an asserted, unmasked line masks and signals */

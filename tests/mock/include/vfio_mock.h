@@ -93,6 +93,12 @@ struct vfio_mock_iommu_fault {
 unsigned vfio_mock_iommu_faults(struct vfio_mock_iommu_fault *out, unsigned max);
 void vfio_mock_clear_iommu_faults(void);
 
+/* The nth VFIO_IOMMU_UNMAP_DMA from now (1-based; 0 cancels) leaves one
+ * mapping of its range in place and reports the bytes it did unmap: a short
+ * unmap, which the real kernel reports when the range and its records
+ * disagree. A new scenario cancels it. Returns 0. */
+int vfio_mock_short_unmap(unsigned nth);
+
 /* Snapshot of a container's IOMMU mappings (for tests of the core). Returns
  * the number of mappings in the container behind `container_fd` (or in all
  * containers when container_fd is -1), writing at most `max`. */
