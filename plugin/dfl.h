@@ -4,7 +4,7 @@
  * The walker only loads (never stores), checks every offset against the BAR
  * length before reading, stops after DFL_MAX_FEATURES headers per list and
  * refuses a header visited twice, so a hostile list ends in an error naming
- * the BAR, the offset and the reason. Facts: opae-facts.md 4.2.
+ * the BAR, the offset and the reason. Facts: docs/references.md §3.
  */
 #ifndef PLUGIN_DFL_H
 #define PLUGIN_DFL_H

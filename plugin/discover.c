@@ -201,7 +201,7 @@ int discover_read(const char *addr, struct pl_pci *p)
 	for (int i = 0; i < 4; i++) {
 		r = read_num(addr, id_files[i], 16, &v);
 		if (r || v < 0 || v > 0xffff) {
-			vlog_debug(addr, "sysfs: cannot read %s", id_files[i]);
+			log_debug(addr, "sysfs: cannot read %s", id_files[i]);
 			return r ? r : -EINVAL;
 		}
 		p->ids[i] = (uint16_t)v;

@@ -198,7 +198,7 @@ fpga_result pl_enumerate(const fpga_properties *filters, uint32_t num_filters, f
 	fpga_result r = FPGA_OK;
 
 	if (!num_matches || (max_tokens && !tokens) || (num_filters && !filters)) {
-		vlog_err("-", 0, "fpgaEnumerate: %s", !num_matches ? "num_matches is NULL"
+		log_err("-", 0, "fpgaEnumerate: %s", !num_matches ? "num_matches is NULL"
 		                                      : num_filters && !filters ? "filters is NULL"
 		                                                                : "tokens is NULL");
 		return FPGA_INVALID_PARAM;
@@ -209,7 +209,7 @@ fpga_result pl_enumerate(const fpga_properties *filters, uint32_t num_filters, f
 			return FPGA_NO_MEMORY;
 		for (uint32_t i = 0; i < num_filters; i++) {
 			if (!filters[i] || read_filter(filters[i], &f[i]) != FPGA_OK) {
-				vlog_err("-", 0, "fpgaEnumerate: filter %u is not a properties object", i);
+				log_err("-", 0, "fpgaEnumerate: filter %u is not a properties object", i);
 				free(f);
 				return FPGA_INVALID_PARAM;
 			}
@@ -260,7 +260,7 @@ fpga_result pl_clone_token(fpga_token src, fpga_token *dst)
 	struct pl_token *t = token_check(src), *c;
 
 	if (!t || !dst) {
-		vlog_err("-", 0, "fpgaCloneToken: %s", t ? "destination is NULL" : "not a token of this plugin");
+		log_err("-", 0, "fpgaCloneToken: %s", t ? "destination is NULL" : "not a token of this plugin");
 		return FPGA_INVALID_PARAM;
 	}
 	c = token_clone(t);
@@ -275,7 +275,7 @@ fpga_result pl_destroy_token(fpga_token *token)
 	struct pl_token *t = token ? token_check(*token) : NULL;
 
 	if (!t) {
-		vlog_err("-", 0, "fpgaDestroyToken: not a live token of this plugin");
+		log_err("-", 0, "fpgaDestroyToken: not a live token of this plugin");
 		return FPGA_INVALID_PARAM;
 	}
 	token_free(t);

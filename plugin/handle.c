@@ -164,7 +164,7 @@ static struct pl_obj *identify_opened(struct pl_dev *dev)
 			n++;
 		}
 	if (n != 1) {
-		vlog_err(dev->pci.addr, 0, "fpgaOpen: the device has %u accelerators now that it "
+		log_err(dev->pci.addr, 0, "fpgaOpen: the device has %u accelerators now that it "
 		                           "could be identified; enumerate again",
 		         n);
 		return NULL;
@@ -184,7 +184,7 @@ static fpga_result map_spaces(struct pl_handle *s, const struct pl_obj *o)
 
 		if (opae_vfio_region_get(&s->session->v, sp->bar, &ptr, &size) || sp->off > size ||
 		    size - sp->off < sp->size) {
-			vlog_err(addr, 0, "fpgaOpen: BAR %u is not mapped or smaller than MMIO space %u "
+			log_err(addr, 0, "fpgaOpen: BAR %u is not mapped or smaller than MMIO space %u "
 			                  "(0x%llx + 0x%llx bytes)",
 			         sp->bar, i, (unsigned long long)sp->off, (unsigned long long)sp->size);
 			return FPGA_EXCEPTION;
@@ -210,14 +210,14 @@ static fpga_result check_afu(struct pl_handle *s, struct pl_obj *o)
 	if (s->dev->rule.kind != CFG_KIND_DFL || o->type != FPGA_ACCELERATOR)
 		return FPGA_OK;
 	if (s->port && (dfl_read64(s->port, PORT_CONTROL) & PORT_CTL_SOFT_RESET)) {
-		vlog_info(s->dev->pci.addr, "fpgaOpen: port %d is held in reset: releasing it", o->port);
+		log_info(s->dev->pci.addr, "fpgaOpen: port %d is held in reset: releasing it", o->port);
 		if (dfl_port_reset(s->port, s->dev->pci.addr, 0))
 			return FPGA_EXCEPTION;
 	}
 	dfl_guid_from_regs(dfl_read64(s->space[0].base, DFL_GUID_H),
 	                   dfl_read64(s->space[0].base, DFL_GUID_L), guid);
 	if (memcmp(guid, o->guid, 16)) {
-		vlog_err(s->dev->pci.addr, 0, "fpgaOpen: the AFU's GUID changed since enumeration "
+		log_err(s->dev->pci.addr, 0, "fpgaOpen: the AFU's GUID changed since enumeration "
 		                              "(reprogrammed?); enumerate again");
 		return FPGA_NOT_FOUND;
 	}
@@ -243,33 +243,33 @@ fpga_result pl_open(fpga_token token, fpga_handle *handle, int flags)
 	uint64_t gen;
 
 	if (!t || !handle) {
-		vlog_err("-", 0, "fpgaOpen: %s", t ? "handle pointer is NULL" : "not a token of this plugin");
+		log_err("-", 0, "fpgaOpen: %s", t ? "handle pointer is NULL" : "not a token of this plugin");
 		return FPGA_INVALID_PARAM;
 	}
 	if (flags & ~(FPGA_OPEN_SHARED | FPGA_OPEN_HAS_PARENT_AFU)) {
-		vlog_err(t->addr, 0, "fpgaOpen: unknown flags 0x%x", (unsigned)flags);
+		log_err(t->addr, 0, "fpgaOpen: unknown flags 0x%x", (unsigned)flags);
 		return FPGA_INVALID_PARAM;
 	}
 	if (flags & FPGA_OPEN_HAS_PARENT_AFU) {
-		vlog_err(t->addr, 0, "fpgaOpen: child AFUs (FPGA_OPEN_HAS_PARENT_AFU) are not supported");
+		log_err(t->addr, 0, "fpgaOpen: child AFUs (FPGA_OPEN_HAS_PARENT_AFU) are not supported");
 		return FPGA_NOT_SUPPORTED;
 	}
 	pthread_mutex_lock(&pl_reg.lock);
 	dev = registry_find(t->addr);
 	if (!dev || !dev->present || !dev->claimed) {
-		vlog_err(t->addr, 0, "fpgaOpen: the device is no longer bound to vfio-pci");
+		log_err(t->addr, 0, "fpgaOpen: the device is no longer bound to vfio-pci");
 		r = FPGA_NOT_FOUND;
 		goto out;
 	}
 	if (!t->unidentified) {
 		o = find_obj(dev, t);
 		if (!o) {
-			vlog_err(t->addr, 0, "fpgaOpen: the device changed since enumeration; enumerate again");
+			log_err(t->addr, 0, "fpgaOpen: the device changed since enumeration; enumerate again");
 			r = FPGA_NOT_FOUND;
 			goto out;
 		}
 		if (o->exclusive || (o->opens && !(flags & FPGA_OPEN_SHARED))) {
-			vlog_err(t->addr, 0, "fpgaOpen: already open in this process%s",
+			log_err(t->addr, 0, "fpgaOpen: already open in this process%s",
 			         o->exclusive ? " (exclusively)" : "; open with FPGA_OPEN_SHARED to share it");
 			r = FPGA_BUSY;
 			goto out;
@@ -332,7 +332,7 @@ fpga_result pl_close(fpga_handle h)
 
 	if (!s || !atomic_compare_exchange_strong(&s->state, &open,
 	                                          state_word(id >> SLOT_BITS, PH_CLOSING))) {
-		vlog_err("-", 0, "fpgaClose: not an open handle (closed already?)");
+		log_err("-", 0, "fpgaClose: not an open handle (closed already?)");
 		return FPGA_INVALID_PARAM;
 	}
 	/* calls that entered before the exchange finish; later ones fail */
@@ -363,7 +363,7 @@ fpga_result pl_reset(fpga_handle h)
 	fpga_result r;
 
 	if (!s) {
-		vlog_err("-", 0, "fpgaReset: not an open handle");
+		log_err("-", 0, "fpgaReset: not an open handle");
 		return FPGA_INVALID_PARAM;
 	}
 	if (s->token->hdr.objtype == FPGA_DEVICE)

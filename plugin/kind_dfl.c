@@ -18,7 +18,7 @@ static int dfl_identify(struct pl_dev *dev, const struct dfl_bars *bars)
 	unsigned n = 0;
 
 	if (dfl_scan(bars, dev->rule.dfl_bar, &card, &err)) {
-		vlog_err(dev->pci.addr, 0,
+		log_err(dev->pci.addr, 0,
 		         "DFL walk: BAR %u offset 0x%llx: %s; the device is skipped until it is rebound",
 		         err.bar, (unsigned long long)err.offset, err.reason);
 		return -EPROTO;
@@ -54,11 +54,11 @@ static int dfl_identify(struct pl_dev *dev, const struct dfl_bars *bars)
 		o->port_off = a->port_offset;
 		o->num_irqs = a->port >= 0 ? a->num_irqs : dev->pci.num_vectors;
 		if (a->in_reset)
-			vlog_info(dev->pci.addr, "port %d is held in reset; it is released when opened",
+			log_info(dev->pci.addr, "port %d is held in reset; it is released when opened",
 			          a->port);
 	}
 	dev->nobjs = n;
-	vlog_debug(dev->pci.addr, "DFL: %s, %u accelerator(s), %u feature headers",
+	log_debug(dev->pci.addr, "DFL: %s, %u accelerator(s), %u feature headers",
 	           card.has_fme ? "FME" : "no FME", card.nafus, card.num_features);
 	return 0;
 }
@@ -96,14 +96,14 @@ int dfl_port_reset(volatile uint8_t *port, const char *addr, int assert_first)
 	if (assert_first) {
 		*ctl = *ctl | PORT_CTL_SOFT_RESET;
 		if (wait_ack(port, 1)) {
-			vlog_err(addr, ETIMEDOUT,
+			log_err(addr, ETIMEDOUT,
 			         "port reset: PORT_CONTROL never acknowledged the soft reset (bit 4)");
 			return -ETIMEDOUT;
 		}
 	}
 	*ctl = *ctl & ~PORT_CTL_SOFT_RESET;
 	if (wait_ack(port, 0)) {
-		vlog_err(addr, ETIMEDOUT,
+		log_err(addr, ETIMEDOUT,
 		         "port reset: the reset acknowledgement (bit 4) stayed set after release");
 		return -ETIMEDOUT;
 	}

@@ -24,7 +24,7 @@ static int plain_identify(struct pl_dev *dev, const struct dfl_bars *bars)
 		if (!wanted)
 			continue;
 		if (!dev->pci.bar_len[b])
-			vlog_err(dev->pci.addr, 0,
+			log_err(dev->pci.addr, 0,
 			         "devices[%u].mmio_bars: BAR %u is not a memory BAR of this device; "
 			         "it is left out",
 			         dev->rule.index, b);

@@ -25,17 +25,17 @@ static volatile uint8_t *mmio_at(struct pl_handle *s, const char *call, uint32_t
 	const char *addr = s->dev->pci.addr;
 
 	if (num >= s->nspaces) {
-		vlog_err(addr, 0, "%s: mmio_num %" PRIu32 " but the %s has %u MMIO space(s)", call, num,
+		log_err(addr, 0, "%s: mmio_num %" PRIu32 " but the %s has %u MMIO space(s)", call, num,
 		         s->token->hdr.objtype == FPGA_DEVICE ? "FPGA device" : "accelerator",
 		         s->nspaces);
 		return NULL;
 	}
 	if (offset % width) {
-		vlog_err(addr, 0, "%s: offset 0x%" PRIx64 " is not %u-byte aligned", call, offset, width);
+		log_err(addr, 0, "%s: offset 0x%" PRIx64 " is not %u-byte aligned", call, offset, width);
 		return NULL;
 	}
 	if (offset > s->space[num].size || width > s->space[num].size - offset) {
-		vlog_err(addr, 0, "%s: offset 0x%" PRIx64 " + %u is outside MMIO space %" PRIu32
+		log_err(addr, 0, "%s: offset 0x%" PRIx64 " + %u is outside MMIO space %" PRIu32
 		                  " (0x%" PRIx64 " bytes)",
 		         call, offset, width, num, s->space[num].size);
 		return NULL;
@@ -48,7 +48,7 @@ static struct pl_handle *enter(fpga_handle h, const char *call, unsigned *shard)
 	struct pl_handle *s = handle_enter(h, shard);
 
 	if (!s)
-		vlog_err("-", 0, "%s: not an open handle", call);
+		log_err("-", 0, "%s: not an open handle", call);
 	return s;
 }
 
@@ -62,13 +62,19 @@ static fpga_result bad(struct pl_handle *s, unsigned shard)
 	return r;
 }
 
-#define MMIO_ACCESS(name, call, type, stmt)                                                        \
+/* One checked access of `type`: `out` is the caller's value pointer (reads)
+ * or 1 (writes), `stmt` the access through p. */
+#define MMIO_ACCESS(name, call, type, out, stmt)                                                   \
 	fpga_result name                                                                           \
 	{                                                                                          \
 		unsigned shard;                                                                    \
 		struct pl_handle *s;                                                               \
 		volatile type *p;                                                                  \
                                                                                                    \
+		if (!(out)) {                                                                      \
+			log_err("-", 0, call ": value pointer is NULL");                          \
+			return FPGA_INVALID_PARAM;                                                 \
+		}                                                                                  \
 		if (!(s = enter(h, call, &shard)))                                                 \
 			return FPGA_INVALID_PARAM;                                                 \
 		p = (volatile type *)mmio_at(s, call, mmio_num, offset, sizeof(type));             \
@@ -80,49 +86,13 @@ static fpga_result bad(struct pl_handle *s, unsigned shard)
 	}
 
 MMIO_ACCESS(pl_write_mmio32(fpga_handle h, uint32_t mmio_num, uint64_t offset, uint32_t value),
-            "fpgaWriteMMIO32", uint32_t, *p = value)
+            "fpgaWriteMMIO32", uint32_t, 1, *p = value)
 MMIO_ACCESS(pl_write_mmio64(fpga_handle h, uint32_t mmio_num, uint64_t offset, uint64_t value),
-            "fpgaWriteMMIO64", uint64_t, *p = value)
-
-fpga_result pl_read_mmio32(fpga_handle h, uint32_t mmio_num, uint64_t offset, uint32_t *value)
-{
-	unsigned shard;
-	struct pl_handle *s;
-	volatile uint32_t *p;
-
-	if (!value) {
-		vlog_err("-", 0, "fpgaReadMMIO32: value pointer is NULL");
-		return FPGA_INVALID_PARAM;
-	}
-	if (!(s = enter(h, "fpgaReadMMIO32", &shard)))
-		return FPGA_INVALID_PARAM;
-	p = (volatile uint32_t *)mmio_at(s, "fpgaReadMMIO32", mmio_num, offset, 4);
-	if (!p)
-		return bad(s, shard);
-	*value = *p;
-	handle_leave(s, shard);
-	return FPGA_OK;
-}
-
-fpga_result pl_read_mmio64(fpga_handle h, uint32_t mmio_num, uint64_t offset, uint64_t *value)
-{
-	unsigned shard;
-	struct pl_handle *s;
-	volatile uint64_t *p;
-
-	if (!value) {
-		vlog_err("-", 0, "fpgaReadMMIO64: value pointer is NULL");
-		return FPGA_INVALID_PARAM;
-	}
-	if (!(s = enter(h, "fpgaReadMMIO64", &shard)))
-		return FPGA_INVALID_PARAM;
-	p = (volatile uint64_t *)mmio_at(s, "fpgaReadMMIO64", mmio_num, offset, 8);
-	if (!p)
-		return bad(s, shard);
-	*value = *p;
-	handle_leave(s, shard);
-	return FPGA_OK;
-}
+            "fpgaWriteMMIO64", uint64_t, 1, *p = value)
+MMIO_ACCESS(pl_read_mmio32(fpga_handle h, uint32_t mmio_num, uint64_t offset, uint32_t *value),
+            "fpgaReadMMIO32", uint32_t, value, *value = *p)
+MMIO_ACCESS(pl_read_mmio64(fpga_handle h, uint32_t mmio_num, uint64_t offset, uint64_t *value),
+            "fpgaReadMMIO64", uint64_t, value, *value = *p)
 
 #if defined(__x86_64__)
 /* One 64-byte store. The compiler barriers keep it where the caller put it
@@ -144,7 +114,7 @@ fpga_result pl_write_mmio512(fpga_handle h, uint32_t mmio_num, uint64_t offset, 
 	volatile uint8_t *p;
 
 	if (!value) {
-		vlog_err("-", 0, "fpgaWriteMMIO512: value pointer is NULL");
+		log_err("-", 0, "fpgaWriteMMIO512: value pointer is NULL");
 		return FPGA_INVALID_PARAM;
 	}
 	if (!(s = enter(h, "fpgaWriteMMIO512", &shard)))
@@ -159,7 +129,7 @@ fpga_result pl_write_mmio512(fpga_handle h, uint32_t mmio_num, uint64_t offset, 
 		return FPGA_OK;
 	}
 #endif
-	vlog_err(s->dev->pci.addr, 0, "fpgaWriteMMIO512: this CPU has no AVX-512 (one 64-byte store)");
+	log_err(s->dev->pci.addr, 0, "fpgaWriteMMIO512: this CPU has no AVX-512 (one 64-byte store)");
 	handle_leave(s, shard);
 	return FPGA_NOT_SUPPORTED;
 }

@@ -42,20 +42,20 @@ static int load_config(const char *json, struct cfg **out)
 	int rc;
 
 	if (file) {
-		vlog_info("-", "device list from " CONFIG_ENV "=%s", file);
+		log_info("-", "device list from " CONFIG_ENV "=%s", file);
 		rc = cfg_load_file(file, out, err, sizeof(err));
 	} else {
 		rc = cfg_parse(json, "configuration", out, err, sizeof(err));
 	}
 	if (rc) {
-		vlog_err("-", 0, "%s; the plugin claims no device", err);
+		log_err("-", 0, "%s; the plugin claims no device", err);
 		return -1;
 	}
 	if (!(*out)->has_list) {
 		cfg_free(*out);
 		if (cfg_defaults(out))
 			return -1;
-		vlog_debug("-", "no \"devices\" list: claiming Intel FPGA PF/VF ids as DFL cards");
+		log_debug("-", "no \"devices\" list: claiming Intel FPGA PF/VF ids as DFL cards");
 	}
 	return 0;
 }
@@ -107,17 +107,17 @@ __attribute__((visibility("default"))) int opae_plugin_configure(opae_api_adapte
 	size_t size;
 
 	if (!adapter) {
-		vlog_err("-", 0, "opae_plugin_configure: adapter table is NULL");
+		log_err("-", 0, "opae_plugin_configure: adapter table is NULL");
 		return 1;
 	}
 	if (fw_resolve(missing, sizeof(missing))) {
-		vlog_err("-", 0, "opae_plugin_configure: the framework has no %s (is this an OPAE "
+		log_err("-", 0, "opae_plugin_configure: the framework has no %s (is this an OPAE "
 		                 "libopae-c?)",
 		         missing);
 		return 1;
 	}
 	if (pl_fw.GetOPAECVersion(&v) != FPGA_OK || !(size = opae_adapter_table_size(v))) {
-		vlog_err("-", 0, "opae_plugin_configure: OPAE framework version %u.%u.%u is not "
+		log_err("-", 0, "opae_plugin_configure: OPAE framework version %u.%u.%u is not "
 		                 "supported (this plugin knows the 2.x adapter layouts)",
 		         v.major, v.minor, v.patch);
 		return 1;
@@ -132,7 +132,7 @@ __attribute__((visibility("default"))) int opae_plugin_configure(opae_api_adapte
 	handle_setup_fences();
 	fill_table(&mine);
 	copy_table(adapter, &mine, size);
-	vlog_debug("-", "configured for OPAE %u.%u.%u (%zu-byte adapter table), %u device rule(s)",
+	log_debug("-", "configured for OPAE %u.%u.%u (%zu-byte adapter table), %u device rule(s)",
 	           v.major, v.minor, v.patch, size, cfg->ndevices);
 	return 0;
 }

@@ -18,7 +18,7 @@
 
 #include "config.h"
 #include "dfl.h"
-#include "log.h" /* the core's vlog(): one voice for the whole .so */
+#include "log.h" /* the core's log_line(): one voice for the whole .so */
 
 #define PL_TOKEN_MAGIC 0x6f7666696f6b6e21ULL /* "ovfiokn!" */
 #define PL_MAX_SPACES  DFL_NUM_BARS         /* MMIO spaces per accelerator */

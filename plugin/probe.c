@@ -18,7 +18,7 @@
 
 static int fail(struct pl_probe *p, const char *addr, const char *step, int err)
 {
-	vlog_debug(addr, "probe: %s: %s", step, strerror(err));
+	log_debug(addr, "probe: %s: %s", step, strerror(err));
 	probe_close(p);
 	return -err;
 }
@@ -52,7 +52,7 @@ static void map_bars(struct pl_probe *p, const struct pl_pci *pci)
 			continue;
 		m = mmap(NULL, ri.size, PROT_READ, MAP_SHARED, p->dev, (off_t)ri.offset);
 		if (m == MAP_FAILED) {
-			vlog_debug(pci->addr, "probe: BAR %u cannot be mapped: %s", i, strerror(errno));
+			log_debug(pci->addr, "probe: BAR %u cannot be mapped: %s", i, strerror(errno));
 			continue;
 		}
 		p->bars.base[i] = m;

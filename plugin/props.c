@@ -78,7 +78,7 @@ static fpga_result create_filled(const struct pl_token *t, int state, fpga_prope
 		return r;
 	r = fill(p, t, state);
 	if (r != FPGA_OK) {
-		vlog_err(t->addr, 0, "properties: the framework refused a field (fpga_result %d)", r);
+		log_err(t->addr, 0, "properties: the framework refused a field (fpga_result %d)", r);
 		pl_fw.DestroyProperties(&p);
 		return r;
 	}
@@ -103,7 +103,7 @@ fpga_result pl_get_properties(fpga_token token, fpga_properties *prop)
 	struct pl_token *t = token_check(token);
 
 	if (!t || !prop) {
-		vlog_err("-", 0, "fpgaGetProperties: %s", t ? "prop is NULL" : "not a token of this plugin");
+		log_err("-", 0, "fpgaGetProperties: %s", t ? "prop is NULL" : "not a token of this plugin");
 		return FPGA_INVALID_PARAM;
 	}
 	return create_filled(t, state_of(t), prop);
@@ -115,7 +115,7 @@ fpga_result pl_update_properties(fpga_token token, fpga_properties prop)
 	fpga_result r;
 
 	if (!t || !prop) {
-		vlog_err("-", 0, "fpgaUpdateProperties: %s",
+		log_err("-", 0, "fpgaUpdateProperties: %s",
 		         t ? "prop is NULL" : "not a token of this plugin");
 		return FPGA_INVALID_PARAM;
 	}
@@ -130,12 +130,12 @@ fpga_result pl_get_properties_from_handle(fpga_handle handle, fpga_properties *p
 	fpga_result r;
 
 	if (!prop) {
-		vlog_err("-", 0, "fpgaGetPropertiesFromHandle: prop is NULL");
+		log_err("-", 0, "fpgaGetPropertiesFromHandle: prop is NULL");
 		return FPGA_INVALID_PARAM;
 	}
 	s = handle_enter(handle, &shard);
 	if (!s) {
-		vlog_err("-", 0, "fpgaGetPropertiesFromHandle: not an open handle");
+		log_err("-", 0, "fpgaGetPropertiesFromHandle: not an open handle");
 		return FPGA_INVALID_PARAM;
 	}
 	/* the handle's own object is held by this process */

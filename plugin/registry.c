@@ -89,7 +89,7 @@ int registry_rescan(void)
 	unsigned i, j;
 
 	if (n < 0) {
-		vlog_err("-", -n, "sysfs: reading /sys/bus/pci/drivers/vfio-pci");
+		log_err("-", -n, "sysfs: reading /sys/bus/pci/drivers/vfio-pci");
 		return n;
 	}
 	for (i = 0; i < pl_reg.ndevs; i++)
@@ -101,7 +101,7 @@ int registry_rescan(void)
 			d->present = 1;
 			if (d->bind_id == b[k].bind_id || in_use(d))
 				continue;
-			vlog_debug(d->pci.addr, "rebound to vfio-pci: learning it again");
+			log_debug(d->pci.addr, "rebound to vfio-pci: learning it again");
 			if (learn(d, b[k].addr, b[k].bind_id))
 				d->present = 0;
 			continue;
@@ -117,7 +117,7 @@ int registry_rescan(void)
 		}
 		d->present = 1;
 		if (d->claimed)
-			vlog_debug(d->pci.addr, "claimed by devices[%u] (%s)", d->rule.index,
+			log_debug(d->pci.addr, "claimed by devices[%u] (%s)", d->rule.index,
 			           d->rule.kind == CFG_KIND_DFL ? "dfl" : "plain");
 	}
 	free(b);
@@ -126,7 +126,7 @@ int registry_rescan(void)
 		struct pl_dev *d = pl_reg.devs[i];
 
 		if (!d->present && !in_use(d)) {
-			vlog_debug(d->pci.addr, "no longer bound to vfio-pci");
+			log_debug(d->pci.addr, "no longer bound to vfio-pci");
 			free(d);
 			continue;
 		}
@@ -179,7 +179,7 @@ void registry_identify(struct pl_dev *d)
 		 * Enumeration presents one it knows and never sets one. */
 		token = session_known_vf_token(d);
 		if (!*token) {
-			vlog_debug(d->pci.addr,
+			log_debug(d->pci.addr,
 			           "identify: VF of vfio-pci PF %s and no VF token known yet; "
 			           "listed unidentified until opened",
 			           d->pci.physfn);
@@ -190,7 +190,7 @@ void registry_identify(struct pl_dev *d)
 	d->unknown_busy = r == -EBUSY;
 	if (r) {
 		if (r != -EBUSY)
-			vlog_info(d->pci.addr, "identify: cannot look into the device (%s); listed "
+			log_info(d->pci.addr, "identify: cannot look into the device (%s); listed "
 			                       "unidentified",
 			          strerror(-r));
 		return;

@@ -167,10 +167,10 @@ fpga_result session_get(struct pl_dev *dev, struct pl_session **out)
 	if (r == FPGA_BUSY && *conf) {
 		/* the PF is held elsewhere: with a configured token the VF
 		 * opens if the holder set the same one */
-		vlog_debug(dev->pci.addr, "PF %s is in use elsewhere; presenting the configured VF token",
+		log_debug(dev->pci.addr, "PF %s is in use elsewhere; presenting the configured VF token",
 		           pf->pci.addr);
 	} else if (r != FPGA_OK) {
-		vlog_err(dev->pci.addr, 0, "open: its PF %s (vfio-pci) could not be opened to share a VF token",
+		log_err(dev->pci.addr, 0, "open: its PF %s (vfio-pci) could not be opened to share a VF token",
 		         pf->pci.addr);
 		return r;
 	}
@@ -205,20 +205,20 @@ fpga_result session_device_reset(struct pl_handle *h)
 
 	pthread_mutex_lock(&pl_reg.lock);
 	if (s->refs != 1) {
-		vlog_err(addr, 0, "fpgaReset: other handles (or VFs of this PF) use the device; a "
+		log_err(addr, 0, "fpgaReset: other handles (or VFs of this PF) use the device; a "
 		                  "function reset would disturb them");
 		r = FPGA_BUSY;
 	} else if (h->dev->pci.numvfs) {
-		vlog_err(addr, 0, "fpgaReset: the PF has %u VFs enabled; a function reset would "
+		log_err(addr, 0, "fpgaReset: the PF has %u VFs enabled; a function reset would "
 		                  "reset them too",
 		         h->dev->pci.numvfs);
 		r = FPGA_BUSY;
 	} else if (ioctl(s->v.device.device_fd, VFIO_DEVICE_GET_INFO, &info) ||
 	           !(info.flags & VFIO_DEVICE_FLAGS_RESET)) {
-		vlog_err(addr, 0, "fpgaReset: the device has no function reset (VFIO_DEVICE_RESET)");
+		log_err(addr, 0, "fpgaReset: the device has no function reset (VFIO_DEVICE_RESET)");
 		r = FPGA_NOT_SUPPORTED;
 	} else if (ioctl(s->v.device.device_fd, VFIO_DEVICE_RESET)) {
-		vlog_err(addr, errno, "fpgaReset: VFIO_DEVICE_RESET");
+		log_err(addr, errno, "fpgaReset: VFIO_DEVICE_RESET");
 		r = FPGA_EXCEPTION;
 	}
 	pthread_mutex_unlock(&pl_reg.lock);

@@ -27,7 +27,7 @@
 
 #define PROG "vfio_nlb0"
 
-/* DFL (opae-facts 4.2) */
+/* DFL (docs/references.md §3) */
 #define FME_GUID_H       0xBFAF2AE94A5246E3ULL
 #define FME_GUID_L       0x82FE38F0F9E17764ULL
 #define NLB0_GUID_H      0xD8424DC4A4A3C413ULL
@@ -41,7 +41,7 @@
 #define PORT_RESET_ACK   (1ULL << 4)
 #define PR_FEATURE_ID    5
 
-/* NLB0 registers (opae-facts 5.1) */
+/* NLB0 registers (docs/references.md §4) */
 #define NLB_DSM_BASE  0x110
 #define NLB_SRC_ADDR  0x120
 #define NLB_DST_ADDR  0x128

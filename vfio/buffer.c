@@ -1,14 +1,15 @@
 /* buffer.c - DMA buffers: memory (huge pages when the size asks for them,
- * smaller pages when the pool is empty), an IOVA reservation, the IOMMU
- * mapping and the record in the buffer table; lookup and release. */
+ * smaller pages when the pool is empty), an IOVA reservation and the IOMMU
+ * mapping (both from iommu.c), the record in the buffer table; lookup and
+ * release. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "rc.h"
 #include "vfio_priv.h"
 
 #ifndef MAP_HUGE_SHIFT
@@ -18,9 +19,6 @@
 #define SZ_4K 0x1000ull
 #define SZ_2M 0x200000ull
 #define SZ_1G 0x40000000ull
-
-/* Allocation return codes (OPAE's where it has one). */
-enum { BUF_EINVAL = 1, BUF_EZERO = 2, BUF_EMAP = 4, BUF_ETRACK = 5 };
 
 static uint64_t round_up(uint64_t x, uint64_t a)
 {
@@ -32,7 +30,7 @@ static int log2_of(uint64_t p)
 	return __builtin_ctzll(p);
 }
 
-/* Memory for a buffer of `size` (already 4 KiB rounded): the documented page
+/* Memory for a buffer of `size` (already rounded to the mapping granule): the documented page
  * kind first, then each smaller kind. Fills b->map_len and b->page_size. */
 static void *buffer_memory(struct vfio_state *s, uint64_t size, struct buf_rec *b)
 {
@@ -55,7 +53,7 @@ static void *buffer_memory(struct vfio_state *s, uint64_t size, struct buf_rec *
 			if (pg < want) {
 				char a[32], c[32];
 
-				vlog_debug(s->name,
+				log_debug(s->name,
 				           "allocate: no free %s huge page, using %s pages "
 				           "(contiguous in IOVA through the IOMMU)",
 				           log_size(want, a, sizeof(a)), log_size(pg, c, sizeof(c)));
@@ -68,7 +66,7 @@ static void *buffer_memory(struct vfio_state *s, uint64_t size, struct buf_rec *
 			int e = errno;
 			char a[32];
 
-			vlog_err(s->name, e, "allocate: mmap of %s", log_size(len, a, sizeof(a)));
+			log_err(s->name, e, "allocate: mmap of %s", log_size(len, a, sizeof(a)));
 			errno = e;
 			return NULL;
 		}
@@ -77,37 +75,35 @@ static void *buffer_memory(struct vfio_state *s, uint64_t size, struct buf_rec *
 	return NULL;
 }
 
+/* munmap fails only for a range that is not a mapping: a second try would
+ * fail the same way, so it is reported, once. */
 static int unmap_memory(struct vfio_state *s, struct buf_rec *b)
 {
-	/* the length actually mapped: whole huge pages (the reference leaks them) */
-	if (munmap(b->pub.buffer_ptr, b->map_len) && munmap(b->pub.buffer_ptr, b->map_len)) {
+	/* the length actually mapped: whole huge pages (OPAE leaks their rest) */
+	if (munmap(b->pub.buffer_ptr, b->map_len)) {
 		int e = errno;
 
-		vlog_err(s->name, e, "munmap of buffer %p (0x%zx bytes)", (void *)b->pub.buffer_ptr,
-		         b->map_len);
+		log_err(s->name, e, "munmap of buffer %p (0x%zx bytes)", (void *)b->pub.buffer_ptr,
+		        b->map_len);
 		return -e;
 	}
 	return 0;
 }
 
-int buffer_destroy(struct opae_vfio *v, struct vfio_state *s, struct buf_rec *b, int force)
+void buffer_release_all(struct opae_vfio *v, struct vfio_state *s)
 {
-	int e = iommu_unmap(v, s, b->pub.buffer_iova, b->pub.buffer_size);
+	struct buf_rec *b;
 
-	if (e && !force)
-		return e; /* still mapped: the device may still use it, keep it */
-	/* the IOVA is reusable only if it is really unmapped (or the container
-	 * is going away) */
-	if (!e || force)
-		iova_release(&s->iova, b->pub.buffer_iova, b->iova_len);
-	if (!(b->pub.flags & OPAE_VFIO_BUF_PREALLOCATED)) {
-		int m = unmap_memory(s, b);
-
-		if (!e)
-			e = m;
+	(void)v;
+	while ((b = buftab_pop(&s->tab))) {
+		if (!(b->pub.flags & OPAE_VFIO_BUF_PREALLOCATED))
+			unmap_memory(s, b);
+		free(b);
 	}
-	free(b);
-	return e;
+	while ((b = buftab_pop(&s->pins)))
+		free(b); /* the caller's memory */
+	buftab_destroy(&s->tab);
+	buftab_destroy(&s->pins);
 }
 
 OPAE_VFIO_EXPORT int opae_vfio_buffer_allocate(struct opae_vfio *v, size_t *size, uint8_t **buf,
@@ -120,57 +116,59 @@ OPAE_VFIO_EXPORT int opae_vfio_buffer_allocate_ex(struct opae_vfio *v, size_t *s
                                                   uint64_t *iova, int flags)
 {
 	struct vfio_state *s = vfio_state_of(v);
-	int pre = flags & OPAE_VFIO_BUF_PREALLOCATED;
-	uint64_t len, at = 0, align;
+	bool pre = flags & OPAE_VFIO_BUF_PREALLOCATED;
+	uint64_t len, at = 0;
+	enum opae_vfio_rc rc = RC_BUF_MAP;
 	struct buf_rec *b;
+	char a[32];
 	void *p;
-	int e, code = BUF_EMAP;
+	int e;
 
 	if (!s || !size || (pre && (!buf || !*buf)) || (flags & ~OPAE_VFIO_BUF_PREALLOCATED)) {
-		vlog_err(s ? s->name : "-", EINVAL, "allocate: %s",
-		         !s                                      ? "device not open"
-		         : !size                                 ? "size is NULL"
-		         : (flags & ~OPAE_VFIO_BUF_PREALLOCATED) ? "unknown flags"
-		                                                 : "PREALLOCATED without a buffer");
+		log_err(s ? s->name : "-", EINVAL, "allocate: %s",
+		        !s                                      ? "device not open"
+		        : !size                                 ? "size is NULL"
+		        : (flags & ~OPAE_VFIO_BUF_PREALLOCATED) ? "unknown flags"
+		                                                : "PREALLOCATED without a buffer");
 		errno = EINVAL;
-		return BUF_EINVAL;
+		return RC_BUF_BADARG;
 	}
 	if (!*size) {
-		vlog_err(s->name, EINVAL, "allocate: size 0");
+		log_err(s->name, EINVAL, "allocate: size 0");
 		errno = EINVAL;
-		return BUF_EZERO;
+		return RC_BUF_ZERO;
 	}
 	if (*size > (1ull << 46)) {
-		vlog_err(s->name, ENOMEM, "allocate: %zu bytes is beyond any IOVA window", *size);
+		log_err(s->name, ENOMEM, "allocate: %zu bytes is beyond any IOVA window", *size);
 		errno = ENOMEM;
-		return BUF_EMAP;
+		return RC_BUF_MAP;
 	}
-	if (pre && ((uintptr_t)*buf & (SZ_4K - 1))) {
-		vlog_err(s->name, EINVAL, "allocate: PREALLOCATED buffer %p is not page aligned",
-		         (void *)*buf);
+	if (pre && ((uintptr_t)*buf & (s->map_align - 1))) {
+		log_err(s->name, EINVAL, "allocate: PREALLOCATED buffer %p is not aligned to 0x%llx",
+		        (void *)*buf, (unsigned long long)s->map_align);
 		errno = EINVAL;
-		return BUF_EINVAL;
+		return RC_BUF_BADARG;
 	}
-	len = round_up(*size, SZ_4K);
+	len = round_up(*size, s->map_align);
 	b = calloc(1, sizeof(*b));
 	if (!b) {
 		errno = ENOMEM;
-		return BUF_ETRACK;
+		return RC_BUF_TRACK;
 	}
 
 	pthread_mutex_lock(&v->lock);
 	if (pre && buftab_find(&s->tab, buf_key(*buf))) {
 		/* one record per address: a second mapping could never be freed */
-		vlog_err(s->name, EEXIST, "allocate: PREALLOCATED buffer %p is already mapped",
-			 (void *)*buf);
+		log_err(s->name, EEXIST, "allocate: PREALLOCATED buffer %p is already mapped",
+		        (void *)*buf);
 		e = -EEXIST;
-		code = BUF_EINVAL;
+		rc = RC_BUF_BADARG;
 		goto out_rec;
 	}
 	if (pre) {
 		p = *buf;
 		b->map_len = len;
-		b->page_size = SZ_4K;
+		b->page_size = s->map_align;
 	} else {
 		p = buffer_memory(s, len, b);
 		if (!p) {
@@ -178,13 +176,12 @@ OPAE_VFIO_EXPORT int opae_vfio_buffer_allocate_ex(struct opae_vfio *v, size_t *s
 			goto out_rec;
 		}
 	}
+	b->pub.buffer_ptr = p;
 	/* natural alignment for huge pages lets the IOMMU use large pages too */
-	align = b->page_size;
-	e = iova_reserve(&s->iova, len, align, &at);
+	e = iova_reserve(&s->iova, len, b->page_size > s->map_align ? b->page_size : s->map_align,
+	                 &at);
 	if (e) {
-		char a[32];
-
-		vlog_err(s->name, -e, "allocate: reserving %s of IOVA", log_size(len, a, sizeof(a)));
+		log_err(s->name, -e, "allocate: reserving %s of IOVA", log_size(len, a, sizeof(a)));
 		goto out_mem;
 	}
 	b->iova_len = len;
@@ -194,15 +191,15 @@ OPAE_VFIO_EXPORT int opae_vfio_buffer_allocate_ex(struct opae_vfio *v, size_t *s
 	if (!pre && madvise(p, b->map_len, MADV_DONTFORK)) {
 		/* a forked child touching the pages would break the DMA mapping of
 		 * the parent (copy-on-write); not fatal */
-		vlog_info(s->name, "allocate: madvise(MADV_DONTFORK): %s", strerror(errno));
+		log_info(s->name, "allocate: madvise(MADV_DONTFORK): %s", strerror(errno));
 	}
-	b->pub.buffer_ptr = p;
 	b->pub.buffer_size = len;
 	b->pub.buffer_iova = at;
 	b->pub.flags = flags;
 	e = buftab_insert(&s->tab, buf_key(p), b);
 	if (e) {
-		code = BUF_ETRACK;
+		log_err(s->name, -e, "allocate: buffer table");
+		rc = RC_BUF_TRACK;
 		iommu_unmap(v, s, at, len);
 		goto out_iova;
 	}
@@ -212,18 +209,18 @@ OPAE_VFIO_EXPORT int opae_vfio_buffer_allocate_ex(struct opae_vfio *v, size_t *s
 		*buf = p;
 	if (iova)
 		*iova = at;
-	return 0;
+	return RC_OK;
 
 out_iova:
 	iova_release(&s->iova, at, len);
 out_mem:
-	if (!pre && munmap(p, b->map_len))
-		vlog_err(s->name, errno, "allocate: munmap after failure");
+	if (!pre)
+		unmap_memory(s, b);
 out_rec:
 	pthread_mutex_unlock(&v->lock);
 	free(b);
 	errno = -e;
-	return code;
+	return rc;
 }
 
 OPAE_VFIO_EXPORT struct opae_vfio_buffer *opae_vfio_buffer_info(struct opae_vfio *v, uint8_t *vaddr)
@@ -245,40 +242,61 @@ OPAE_VFIO_EXPORT struct opae_vfio_buffer *opae_vfio_buffer_info(struct opae_vfio
 	return &b->pub;
 }
 
-OPAE_VFIO_EXPORT int opae_vfio_buffer_free(struct opae_vfio *v, uint8_t *buf)
+int buffer_release(struct opae_vfio *v, struct vfio_state *s, struct buftab *t, uint64_t key,
+                   size_t size)
 {
-	struct vfio_state *s = vfio_state_of(v);
 	struct buf_rec *b;
+	char a[32];
 	int e;
 
-	if (!s) {
-		errno = EINVAL;
-		return 1;
-	}
 	pthread_mutex_lock(&v->lock);
-	b = buftab_find(&s->tab, buf_key(buf));
-	if (!b) {
+	b = buftab_find(t, key);
+	if (!b || (size && b->pub.buffer_size != size)) {
 		pthread_mutex_unlock(&v->lock);
-		vlog_err(s->name, ENOENT, "free: %p is not the start of a buffer", (void *)buf);
-		errno = ENOENT;
-		return 3;
+		if (b)
+			log_err(s->name, EINVAL, "IOVA 0x%llx was mapped with %s, not %zu bytes",
+			        (unsigned long long)b->pub.buffer_iova,
+			        log_size(b->pub.buffer_size, a, sizeof(a)), size);
+		return b ? -EMSGSIZE : -ENOENT;
 	}
-	/* unmap first: if the kernel refuses, the buffer stays whole and tracked */
+	/* unmap first: if the kernel refuses (or unmaps less than the range),
+	 * the record stays whole and tracked, and its IOVA is not reused */
 	e = iommu_unmap(v, s, b->pub.buffer_iova, b->pub.buffer_size);
 	if (e) {
 		pthread_mutex_unlock(&v->lock);
-		errno = -e;
-		return 4;
+		return e;
 	}
-	buftab_remove(&s->tab, buf_key(buf));
+	buftab_remove(t, key);
 	iova_release(&s->iova, b->pub.buffer_iova, b->iova_len);
 	if (!(b->pub.flags & OPAE_VFIO_BUF_PREALLOCATED))
-		e = unmap_memory(s, b);
+		e = unmap_memory(s, b); /* gone from the IOMMU and the table: memory left */
 	pthread_mutex_unlock(&v->lock);
 	free(b);
-	if (e) {
-		errno = -e;
-		return 4;
+	return e;
+}
+
+int buffer_release_rc(int e)
+{
+	errno = e == -EBADFD || e == -EMSGSIZE ? EINVAL : -e;
+	switch (e) {
+	case 0:
+		return RC_OK;
+	case -EBADFD:
+	case -EMSGSIZE:
+		return RC_FREE_BADARG;
+	case -ENOENT:
+		return RC_FREE_NOTFOUND;
+	default:
+		return RC_FREE_UNMAP;
 	}
-	return 0;
+}
+
+OPAE_VFIO_EXPORT int opae_vfio_buffer_free(struct opae_vfio *v, uint8_t *buf)
+{
+	struct vfio_state *s = vfio_state_of(v);
+	int e = s ? buffer_release(v, s, &s->tab, buf_key(buf), 0) : -EBADFD;
+
+	if (e == -ENOENT)
+		log_err(s->name, ENOENT, "free: %p is not the start of a buffer", (void *)buf);
+	return buffer_release_rc(e);
 }

@@ -1,10 +1,9 @@
 /* close.c - opae_vfio_close and the teardown shared with failed opens:
- * buffers, IRQs, regions, device, group, container, private state. */
+ * buffers and pins, IRQs, regions, device, group, container, private state,
+ * each module undoing its own part, in reverse order of open. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <unistd.h>
 
 #include "vfio_priv.h"
 
@@ -19,41 +18,23 @@ void close_reset_fields(struct opae_vfio *v)
 void close_teardown(struct opae_vfio *v)
 {
 	struct vfio_state *s = vfio_state_of(v);
-	struct opae_vfio_iova_range *r;
-	struct buf_rec *b;
 	int saved = errno;
 
 	if (!s)
 		return;
-	while ((b = buftab_pop(&s->tab)))
-		buffer_destroy(v, s, b, 1);
-	while ((b = buftab_pop(&s->pins)))
-		buffer_destroy(v, s, b, 1);
-	buftab_destroy(&s->tab);
-	buftab_destroy(&s->pins);
+	/* every DMA mapping at once; if the kernel refuses, closing the
+	 * container below drops them anyway */
+	if (v->cont_fd >= 0)
+		iommu_unmap_all(v, s);
+	buffer_release_all(v, s);
 	if (v->device.device_fd >= 0)
 		irq_teardown_all(v, s);
-	region_unmap_all(v);
-	if (v->device.device_fd >= 0 && close(v->device.device_fd))
-		vlog_err(s->name, errno, "close of the device fd");
-	if (v->group.group_fd >= 0) {
-		/* closing the group detaches it; the explicit unset only reports
-		 * trouble earlier and is harmless when not attached */
-		if (v->cont_fd >= 0)
-			ioctl(v->group.group_fd, VFIO_GROUP_UNSET_CONTAINER);
-		if (close(v->group.group_fd))
-			vlog_err(s->name, errno, "close of the group fd");
-	}
-	if (v->cont_fd >= 0 && close(v->cont_fd))
-		vlog_err(s->name, errno, "close of the container fd");
-	while ((r = v->cont_ranges)) {
-		v->cont_ranges = r->next;
-		free(r);
-	}
-	iova_destroy(&s->iova);
+	region_unmap_all(v, s);
+	device_close(v, s);
+	group_close(v, s);
+	iommu_close(v, s);
 	free(s->rdesc);
 	free(s->irqs);
-	free(v->group.group_device);
 	free(v->cont_device);
 	free(v->cont_pciaddr);
 	s->magic = 0;

@@ -4,6 +4,7 @@
  * release coalesces with the neighbours. Every reservation puts one node in a
  * spare pool first, so a release (which may need a node) can never fail. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "iova.h"
@@ -13,7 +14,7 @@ struct iova_node {
 	uint64_t len;
 	uint64_t maxlen; /* largest len in this subtree */
 	uint32_t prio;
-	struct iova_node *l, *r;
+	struct iova_node *kid[2]; /* [0] lower starts, [1] higher; [1] links the spare pool */
 };
 
 static uint64_t node_max(const struct iova_node *n)
@@ -25,10 +26,10 @@ static void node_fix(struct iova_node *n)
 {
 	uint64_t m = n->len;
 
-	if (node_max(n->l) > m)
-		m = node_max(n->l);
-	if (node_max(n->r) > m)
-		m = node_max(n->r);
+	if (node_max(n->kid[0]) > m)
+		m = node_max(n->kid[0]);
+	if (node_max(n->kid[1]) > m)
+		m = node_max(n->kid[1]);
 	n->maxlen = m;
 }
 
@@ -44,41 +45,28 @@ static uint32_t iova_rand(struct iova_space *s)
 	return x;
 }
 
-static struct iova_node *rot_right(struct iova_node *n)
+/* Lift n's child on `side` (0 lower, 1 higher) into n's place. */
+static struct iova_node *rotate(struct iova_node *n, int side)
 {
-	struct iova_node *l = n->l;
+	struct iova_node *c = n->kid[side];
 
-	n->l = l->r;
-	l->r = n;
+	n->kid[side] = c->kid[!side];
+	c->kid[!side] = n;
 	node_fix(n);
-	node_fix(l);
-	return l;
-}
-
-static struct iova_node *rot_left(struct iova_node *n)
-{
-	struct iova_node *r = n->r;
-
-	n->r = r->l;
-	r->l = n;
-	node_fix(n);
-	node_fix(r);
-	return r;
+	node_fix(c);
+	return c;
 }
 
 static struct iova_node *tr_insert(struct iova_node *t, struct iova_node *n)
 {
+	int side;
+
 	if (!t)
 		return n;
-	if (n->start < t->start) {
-		t->l = tr_insert(t->l, n);
-		if (t->l->prio > t->prio)
-			return rot_right(t);
-	} else {
-		t->r = tr_insert(t->r, n);
-		if (t->r->prio > t->prio)
-			return rot_left(t);
-	}
+	side = n->start >= t->start;
+	t->kid[side] = tr_insert(t->kid[side], n);
+	if (t->kid[side]->prio > t->prio)
+		return rotate(t, side);
 	node_fix(t);
 	return t;
 }
@@ -88,22 +76,18 @@ static struct iova_node *tr_remove(struct iova_node *t, uint64_t start)
 {
 	if (!t)
 		return NULL;
-	if (start < t->start) {
-		t->l = tr_remove(t->l, start);
-	} else if (start > t->start) {
-		t->r = tr_remove(t->r, start);
+	if (start != t->start) {
+		int side = start > t->start;
+
+		t->kid[side] = tr_remove(t->kid[side], start);
+	} else if (!t->kid[0] || !t->kid[1]) {
+		return t->kid[0] ? t->kid[0] : t->kid[1];
 	} else {
-		if (!t->l)
-			return t->r;
-		if (!t->r)
-			return t->l;
-		if (t->l->prio > t->r->prio) {
-			t = rot_right(t);
-			t->r = tr_remove(t->r, start);
-		} else {
-			t = rot_left(t);
-			t->l = tr_remove(t->l, start);
-		}
+		/* lift the child of higher priority, then remove t below it */
+		int up = t->kid[0]->prio <= t->kid[1]->prio;
+
+		t = rotate(t, up);
+		t->kid[!up] = tr_remove(t->kid[!up], start);
 	}
 	node_fix(t);
 	return t;
@@ -116,9 +100,9 @@ static void tr_refresh(struct iova_node *t, uint64_t start)
 	if (!t)
 		return;
 	if (start < t->start)
-		tr_refresh(t->l, start);
+		tr_refresh(t->kid[0], start);
 	else if (start > t->start)
-		tr_refresh(t->r, start);
+		tr_refresh(t->kid[1], start);
 	node_fix(t);
 }
 
@@ -127,14 +111,14 @@ static struct iova_node *spare_get(struct iova_space *s)
 	struct iova_node *n = s->spare;
 
 	if (n) {
-		s->spare = n->r;
+		s->spare = n->kid[1];
 		s->nspare--;
 	} else {
 		n = malloc(sizeof(*n));
 		if (!n)
 			return NULL;
 	}
-	n->l = n->r = NULL;
+	n->kid[0] = n->kid[1] = NULL;
 	n->prio = iova_rand(s);
 	return n;
 }
@@ -146,7 +130,7 @@ static void spare_put(struct iova_space *s, struct iova_node *n)
 		free(n);
 		return;
 	}
-	n->r = s->spare;
+	n->kid[1] = s->spare;
 	s->spare = n;
 	s->nspare++;
 }
@@ -158,7 +142,7 @@ static int spare_ensure(struct iova_space *s, size_t want)
 
 		if (!n)
 			return -ENOMEM;
-		n->r = s->spare;
+		n->kid[1] = s->spare;
 		s->spare = n;
 		s->nspare++;
 	}
@@ -186,8 +170,8 @@ static void free_tree(struct iova_node *t)
 {
 	if (!t)
 		return;
-	free_tree(t->l);
-	free_tree(t->r);
+	free_tree(t->kid[0]);
+	free_tree(t->kid[1]);
 	free(t);
 }
 
@@ -197,7 +181,7 @@ void iova_destroy(struct iova_space *s)
 	while (s->spare) {
 		struct iova_node *n = s->spare;
 
-		s->spare = n->r;
+		s->spare = n->kid[1];
 		free(n);
 	}
 	iova_init(s);
@@ -211,9 +195,9 @@ static struct iova_node *find_le(struct iova_node *t, uint64_t addr)
 	while (t) {
 		if (t->start <= addr) {
 			best = t;
-			t = t->r;
+			t = t->kid[1];
 		} else {
-			t = t->l;
+			t = t->kid[0];
 		}
 	}
 	return best;
@@ -227,9 +211,9 @@ static struct iova_node *find_gt(struct iova_node *t, uint64_t addr)
 	while (t) {
 		if (t->start > addr) {
 			best = t;
-			t = t->l;
+			t = t->kid[0];
 		} else {
-			t = t->r;
+			t = t->kid[1];
 		}
 	}
 	return best;
@@ -259,7 +243,7 @@ static void free_merge(struct iova_space *s, uint64_t start, uint64_t len)
 		uint64_t old = next->start;
 
 		s->root = tr_remove(s->root, old);
-		next->l = next->r = NULL;
+		next->kid[0] = next->kid[1] = NULL;
 		insert_range(s, next, start, next->len + len);
 	} else {
 		struct iova_node *n = spare_get(s);
@@ -302,7 +286,7 @@ int iova_carve(struct iova_space *s, uint64_t first, uint64_t last)
 		ns = n->start;
 		nlast = n->start + n->len - 1;
 		s->root = tr_remove(s->root, ns);
-		n->l = n->r = NULL;
+		n->kid[0] = n->kid[1] = NULL;
 		m = n;
 		if (nlast > last) {
 			insert_range(s, m, last + 1, nlast - last);
@@ -322,16 +306,16 @@ static uint64_t align_up(uint64_t x, uint64_t a)
 	return (x + a - 1) & ~(a - 1);
 }
 
-static int fits(const struct iova_node *n, uint64_t len, uint64_t align, uint64_t *at)
+static bool fits(const struct iova_node *n, uint64_t len, uint64_t align, uint64_t *at)
 {
 	uint64_t a = align_up(n->start, align);
 
 	if (a < n->start) /* wrapped */
-		return 0;
+		return false;
 	if (a - n->start > n->len || n->len - (a - n->start) < len)
-		return 0;
+		return false;
 	*at = a;
-	return 1;
+	return true;
 }
 
 /* Lowest node with an aligned fit; subtrees whose largest range is shorter
@@ -342,12 +326,12 @@ static struct iova_node *find_fit(struct iova_node *t, uint64_t len, uint64_t al
 
 	if (!t || t->maxlen < len)
 		return NULL;
-	r = find_fit(t->l, len, align, at);
+	r = find_fit(t->kid[0], len, align, at);
 	if (r)
 		return r;
 	if (fits(t, len, align, at))
 		return t;
-	return find_fit(t->r, len, align, at);
+	return find_fit(t->kid[1], len, align, at);
 }
 
 /* Take [at, at+len) out of free node n (which holds it); the pieces left on
@@ -357,7 +341,7 @@ static void take(struct iova_space *s, struct iova_node *n, uint64_t at, uint64_
 	uint64_t ns = n->start, ne = n->start + n->len;
 
 	s->root = tr_remove(s->root, ns);
-	n->l = n->r = NULL;
+	n->kid[0] = n->kid[1] = NULL;
 	if (at > ns) {
 		insert_range(s, n, ns, at - ns);
 		n = NULL;
@@ -408,13 +392,13 @@ static void collect(const struct iova_node *t, struct iova_range_list *out)
 {
 	if (!t)
 		return;
-	collect(t->l, out);
+	collect(t->kid[0], out);
 	if (out->n < out->cap) {
 		out->r[out->n].start = t->start;
 		out->r[out->n].len = t->len;
 	}
 	out->n++;
-	collect(t->r, out);
+	collect(t->kid[1], out);
 }
 
 int iova_free_ranges(const struct iova_space *s, struct iova_range_list *out)
@@ -463,8 +447,8 @@ static void count_tree(const struct iova_node *t, uint64_t *bytes, size_t *n)
 		return;
 	*bytes += t->len;
 	(*n)++;
-	count_tree(t->l, bytes, n);
-	count_tree(t->r, bytes, n);
+	count_tree(t->kid[0], bytes, n);
+	count_tree(t->kid[1], bytes, n);
 }
 
 uint64_t iova_free_bytes(const struct iova_space *s, size_t *nranges)

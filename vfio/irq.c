@@ -4,12 +4,12 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 
+#include "rc.h"
 #include "vfio_priv.h"
 
-/* IRQ return codes, OPAE's numbering. */
-enum { IRQ_EINVAL = 1, IRQ_ERANGE = 3, IRQ_ENOINDEX = 4, IRQ_EKERNEL = 5 };
+/* SET_IRQS payloads up to this many vectors live on the stack. */
+#define IRQ_STACK_VECTORS 64
 
 static const char *irq_name(uint32_t index)
 {
@@ -37,7 +37,7 @@ int irq_setup_all(struct opae_vfio *v, struct vfio_state *s)
 	s->irqs =
 	    calloc(v->device.device_num_irqs ? v->device.device_num_irqs : 1, sizeof(*s->irqs));
 	if (!s->irqs) {
-		vlog_err(s->name, ENOMEM, "IRQ table");
+		log_err(s->name, ENOMEM, "IRQ table");
 		return -ENOMEM;
 	}
 	for (i = 0; i < v->device.device_num_irqs; i++) {
@@ -45,26 +45,28 @@ int irq_setup_all(struct opae_vfio *v, struct vfio_state *s)
 		struct opae_vfio_device_irq *q;
 		uint32_t k;
 
-		if (ioctl(v->device.device_fd, VFIO_DEVICE_GET_IRQ_INFO, &ii)) {
-			int e = errno;
+		int e = kcall_expect(s, v->device.device_fd, VFIO_DEVICE_GET_IRQ_INFO, &ii, EINVAL,
+		                     " (index %u)", i);
 
-			if (e == EINVAL) {
-				vlog_debug(s->name, "IRQ index %u: not present", i);
-				continue;
-			}
-			vlog_err(s->name, e, "VFIO_DEVICE_GET_IRQ_INFO (index %u)", i);
-			return -e;
+		if (e == -EINVAL) {
+			/* vfio-pci refuses indexes the device lacks (ERR without PCIe) */
+			log_debug(s->name, "IRQ index %u: not present", i);
+			continue;
 		}
+		if (e < 0)
+			return e;
 		/* refuse absurd counts rather than allocating gigabytes */
 		if (ii.count > 4096) {
-			vlog_err(s->name, EINVAL,
+			log_err(s->name, EINVAL,
 			         "VFIO_DEVICE_GET_IRQ_INFO: index %u reports %u vectors", i,
 			         ii.count);
 			return -EINVAL;
 		}
 		q = calloc(1, sizeof(*q));
-		if (!q)
+		if (!q) {
+			log_err(s->name, ENOMEM, "IRQ index %u", i);
 			return -ENOMEM;
+		}
 		q->flags = ii.flags;
 		q->index = ii.index;
 		q->count = ii.count;
@@ -75,7 +77,7 @@ int irq_setup_all(struct opae_vfio *v, struct vfio_state *s)
 				free(q->event_fds);
 				free(q->masks);
 				free(q);
-				vlog_err(s->name, ENOMEM, "IRQ index %u", i);
+				log_err(s->name, ENOMEM, "IRQ index %u", i);
 				return -ENOMEM;
 			}
 			for (k = 0; k < ii.count; k++)
@@ -88,15 +90,25 @@ int irq_setup_all(struct opae_vfio *v, struct vfio_state *s)
 	return 0;
 }
 
+/* One VFIO_DEVICE_SET_IRQS; failures are logged by the callers, who know
+ * what was meant. 0 or -errno. */
 static int set_irqs(struct opae_vfio *v, uint32_t flags, uint32_t index, uint32_t start,
                     uint32_t count, const int32_t *fds)
 {
+	struct vfio_state *s = vfio_state_of(v);
 	size_t dlen = (flags & VFIO_IRQ_SET_DATA_EVENTFD) ? count * sizeof(int32_t) : 0;
-	struct vfio_irq_set *set = calloc(1, sizeof(*set) + dlen);
-	int r = 0;
+	union {
+		struct vfio_irq_set set;
+		uint8_t raw[sizeof(struct vfio_irq_set) + IRQ_STACK_VECTORS * sizeof(int32_t)];
+	} stack;
+	struct vfio_irq_set *set = &stack.set;
+	int r;
 
-	if (!set)
-		return -ENOMEM;
+	if (sizeof(*set) + dlen > sizeof(stack)) {
+		set = malloc(sizeof(*set) + dlen);
+		if (!set)
+			return -ENOMEM;
+	}
 	set->argsz = (uint32_t)(sizeof(*set) + dlen);
 	set->flags = flags;
 	set->index = index;
@@ -104,10 +116,12 @@ static int set_irqs(struct opae_vfio *v, uint32_t flags, uint32_t index, uint32_
 	set->count = count;
 	if (dlen)
 		memcpy(set->data, fds, dlen);
-	if (ioctl(v->device.device_fd, VFIO_DEVICE_SET_IRQS, set))
-		r = -errno;
-	free(set);
-	return r;
+	r = kcall_expect(s, v->device.device_fd, VFIO_DEVICE_SET_IRQS, set, KCALL_CALLER_LOGS,
+	                 " (%s, vectors %u..%u, flags 0x%x)", irq_name(index), start,
+	                 start + count - 1, flags);
+	if (set != &stack.set)
+		free(set);
+	return r < 0 ? r : 0;
 }
 
 /* DATA_NONE | ACTION_TRIGGER, count 0: the kernel tears the index down. */
@@ -141,7 +155,7 @@ void irq_teardown_all(struct opae_vfio *v, struct vfio_state *s)
 			continue;
 		e = index_disable(v, st->pub->index);
 		if (e) /* closing the device fd disables it anyway */
-			vlog_info(s->name, "close: disabling %s: %s", irq_name(st->pub->index),
+			log_info(s->name, "close: disabling %s: %s", irq_name(st->pub->index),
 			          strerror(-e));
 	}
 	while (q) {
@@ -156,43 +170,63 @@ void irq_teardown_all(struct opae_vfio *v, struct vfio_state *s)
 	s->nirqs = 0;
 }
 
-/* Validate and find the index; on error errno and the return code are set. */
-static struct irq_state *irq_lookup(struct opae_vfio *v, uint32_t index, uint32_t sub,
-                                    const char *op, int *code)
+/* The index and vector an exported call names: 0, -ENOENT (no such index,
+ * or it cannot signal an eventfd) or -ERANGE (no such vector), logged. */
+static int irq_find(struct vfio_state *s, uint32_t index, uint32_t sub, const char *op,
+                    struct irq_state **out)
 {
-	struct vfio_state *s = vfio_state_of(v);
 	uint32_t i;
 
-	if (!s) {
-		errno = EINVAL;
-		*code = IRQ_EINVAL;
-		return NULL;
-	}
 	for (i = 0; i < s->nirqs; i++) {
 		struct irq_state *st = &s->irqs[i];
 
 		if (st->pub->index != index)
 			continue;
 		if (!(st->pub->flags & VFIO_IRQ_INFO_EVENTFD) || !st->pub->count) {
-			vlog_err(s->name, EINVAL, "%s: %s (index %u) cannot signal an eventfd", op,
-			         irq_name(index), index);
-			errno = EINVAL;
-			*code = IRQ_ENOINDEX;
-			return NULL;
+			log_err(s->name, EINVAL, "%s: %s (index %u) cannot signal an eventfd", op,
+			        irq_name(index), index);
+			return -ENOENT;
 		}
 		if (sub >= st->pub->count) {
-			vlog_err(s->name, EINVAL, "%s: %s vector %u out of range (device has %u)",
-			         op, irq_name(index), sub, st->pub->count);
-			errno = EINVAL;
-			*code = IRQ_ERANGE;
-			return NULL;
+			log_err(s->name, EINVAL, "%s: %s vector %u out of range (device has %u)", op,
+			        irq_name(index), sub, st->pub->count);
+			return -ERANGE;
 		}
-		return st;
+		*out = st;
+		return 0;
 	}
-	vlog_err(s->name, EINVAL, "%s: device has no IRQ index %u", op, index);
-	errno = EINVAL;
-	*code = IRQ_ENOINDEX;
-	return NULL;
+	log_err(s->name, EINVAL, "%s: device has no IRQ index %u", op, index);
+	return -ENOENT;
+}
+
+/* The vector an exported call names, checked: 0, -EBADFD (v is not open),
+ * or irq_find's answer. */
+static int irq_target(struct opae_vfio *v, uint32_t index, uint32_t sub, const char *op,
+                      struct irq_state **out)
+{
+	struct vfio_state *s = vfio_state_of(v);
+
+	return s ? irq_find(s, index, sub, op, out) : -EBADFD;
+}
+
+/* The exported calls' return code for a failed step (rc.h). A closed handle,
+ * an index or a vector the device lacks is EINVAL to the caller, as in OPAE. */
+static int irq_rc(int e)
+{
+	switch (e) {
+	case -EBADFD:
+		errno = EINVAL;
+		return RC_IRQ_BADARG;
+	case -ERANGE:
+		errno = EINVAL;
+		return RC_IRQ_RANGE;
+	case -ENOENT:
+		errno = EINVAL;
+		return RC_IRQ_NOINDEX;
+	default:
+		errno = -e;
+		return RC_IRQ_KERNEL;
+	}
 }
 
 static const char *other_enabled(struct vfio_state *s, struct irq_state *self)
@@ -245,14 +279,14 @@ static void vector_recover(struct opae_vfio *v, struct vfio_state *s, struct irq
 		return; /* it had no eventfd: nothing was detached */
 	e = set_irqs(v, VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER, idx, sub, 1, &was);
 	if (!e) {
-		vlog_info(s->name, "irq_enable: %s vector %u is back on eventfd %d", irq_name(idx),
+		log_info(s->name, "irq_enable: %s vector %u is back on eventfd %d", irq_name(idx),
 		          sub, was);
 		return;
 	}
 	e = index_disable(v, idx);
 	if (!e) {
 		index_forget(st);
-		vlog_err(s->name, 0,
+		log_err(s->name, 0,
 		         "irq_enable: %s vector %u lost eventfd %d and the kernel refused it back: "
 		         "%s disabled (every vector of the index is now detached)",
 		         irq_name(idx), sub, was, irq_name(idx));
@@ -261,7 +295,7 @@ static void vector_recover(struct opae_vfio *v, struct vfio_state *s, struct irq
 	/* nothing left to try: say what the kernel has */
 	st->pub->event_fds[sub] = -1;
 	st->attached--;
-	vlog_err(s->name, -e,
+	log_err(s->name, -e,
 	         "irq_enable: %s vector %u has no eventfd and the index cannot be disabled",
 	         irq_name(idx), sub);
 }
@@ -270,18 +304,18 @@ OPAE_VFIO_EXPORT int opae_vfio_irq_enable(struct opae_vfio *v, uint32_t index, u
                                           int event_fd)
 {
 	struct vfio_state *s = vfio_state_of(v);
-	struct irq_state *st;
-	int code = 0, e, was;
+	struct irq_state *st = NULL;
+	int e, was;
 	const char *other;
 
-	st = irq_lookup(v, index, subindex, "irq_enable", &code);
-	if (!st)
-		return code;
+	e = irq_target(v, index, subindex, "irq_enable", &st);
+	if (e)
+		return irq_rc(e);
 	if (event_fd < 0) {
-		vlog_err(s->name, EBADF, "irq_enable: %s vector %u: bad eventfd %d",
-		         irq_name(index), subindex, event_fd);
+		log_err(s->name, EBADF, "irq_enable: %s vector %u: bad eventfd %d", irq_name(index),
+		        subindex, event_fd);
 		errno = EBADF;
-		return IRQ_EINVAL;
+		return RC_IRQ_BADARG;
 	}
 	pthread_mutex_lock(&v->lock);
 	was = st->pub->event_fds[subindex];
@@ -315,38 +349,36 @@ OPAE_VFIO_EXPORT int opae_vfio_irq_enable(struct opae_vfio *v, uint32_t index, u
 	}
 	if (e) {
 		other = other_enabled(s, st);
-		vlog_err(s->name, -e,
-		         "VFIO_DEVICE_SET_IRQS (enable %s vector %u, eventfd %d)%s%s%s",
-		         irq_name(index), subindex, event_fd, other ? ": " : "", other ? other : "",
-		         other ? " is enabled; disable it first" : "");
+		log_err(s->name, -e, "VFIO_DEVICE_SET_IRQS (enable %s vector %u, eventfd %d)%s%s%s",
+		        irq_name(index), subindex, event_fd, other ? ": " : "", other ? other : "",
+		        other ? " is enabled; disable it first" : "");
 		if (st->enabled && subindex < st->enabled)
 			vector_recover(v, s, st, subindex, was);
 		pthread_mutex_unlock(&v->lock);
-		errno = -e;
-		return IRQ_EKERNEL;
+		return irq_rc(e);
 	}
 	if (was < 0)
 		st->attached++;
 	pthread_mutex_unlock(&v->lock);
-	return 0;
+	return RC_OK;
 }
 
 OPAE_VFIO_EXPORT int opae_vfio_irq_disable(struct opae_vfio *v, uint32_t index, uint32_t subindex)
 {
 	struct vfio_state *s = vfio_state_of(v);
-	struct irq_state *st;
-	int code = 0, e;
+	struct irq_state *st = NULL;
 	int32_t none = -1;
+	int e;
 
-	st = irq_lookup(v, index, subindex, "irq_disable", &code);
-	if (!st)
-		return code;
+	e = irq_target(v, index, subindex, "irq_disable", &st);
+	if (e)
+		return irq_rc(e);
 	pthread_mutex_lock(&v->lock);
 	if (st->pub->event_fds[subindex] < 0) {
 		pthread_mutex_unlock(&v->lock);
-		vlog_debug(s->name, "irq_disable: %s vector %u was not enabled", irq_name(index),
-		           subindex);
-		return 0;
+		log_debug(s->name, "irq_disable: %s vector %u was not enabled", irq_name(index),
+		          subindex);
+		return RC_OK;
 	}
 	if (st->attached <= 1) {
 		/* the last one: disable the index itself, or an MSI-capable device
@@ -365,24 +397,23 @@ OPAE_VFIO_EXPORT int opae_vfio_irq_disable(struct opae_vfio *v, uint32_t index, 
 	}
 	pthread_mutex_unlock(&v->lock);
 	if (e) {
-		vlog_err(s->name, -e, "VFIO_DEVICE_SET_IRQS (disable %s vector %u)",
-		         irq_name(index), subindex);
-		errno = -e;
-		return IRQ_EKERNEL;
+		log_err(s->name, -e, "VFIO_DEVICE_SET_IRQS (disable %s vector %u)", irq_name(index),
+		        subindex);
+		return irq_rc(e);
 	}
-	return 0;
+	return RC_OK;
 }
 
 static int irq_mask_common(struct opae_vfio *v, uint32_t index, uint32_t sub, int mask)
 {
 	const char *op = mask ? "irq_mask" : "irq_unmask";
 	struct vfio_state *s = vfio_state_of(v);
-	struct irq_state *st;
-	int code = 0, e;
+	struct irq_state *st = NULL;
+	int e;
 
-	st = irq_lookup(v, index, sub, op, &code);
-	if (!st)
-		return code;
+	e = irq_target(v, index, sub, op, &st);
+	if (e)
+		return irq_rc(e);
 	pthread_mutex_lock(&v->lock);
 	e = set_irqs(v,
 	             VFIO_IRQ_SET_DATA_NONE |
@@ -392,17 +423,16 @@ static int irq_mask_common(struct opae_vfio *v, uint32_t index, uint32_t sub, in
 		st->pub->masks[sub] = mask;
 	pthread_mutex_unlock(&v->lock);
 	if (e) {
-		int msi = index == VFIO_PCI_MSI_IRQ_INDEX || index == VFIO_PCI_MSIX_IRQ_INDEX;
+		bool msi = index == VFIO_PCI_MSI_IRQ_INDEX || index == VFIO_PCI_MSIX_IRQ_INDEX;
 
-		vlog_err(s->name, -e, "VFIO_DEVICE_SET_IRQS (%s %s vector %u)%s",
-		         mask ? "mask" : "unmask", irq_name(index), sub,
-		         msi ? ": vfio-pci cannot mask MSI/MSI-X vectors (only INTx); disable the "
-		               "vector instead"
-		             : "");
-		errno = -e;
-		return IRQ_EKERNEL;
+		log_err(s->name, -e, "VFIO_DEVICE_SET_IRQS (%s %s vector %u)%s",
+		        mask ? "mask" : "unmask", irq_name(index), sub,
+		        msi ? ": vfio-pci cannot mask MSI/MSI-X vectors (only INTx); disable the "
+		              "vector instead"
+		            : "");
+		return irq_rc(e);
 	}
-	return 0;
+	return RC_OK;
 }
 
 OPAE_VFIO_EXPORT int opae_vfio_irq_mask(struct opae_vfio *v, uint32_t index, uint32_t subindex)

@@ -18,7 +18,7 @@
 /* What replaces the end of a line that did not fit. */
 #define LOG_TRUNCATED "...[truncated]"
 
-static int log_level = VLOG_ERROR;
+static int log_level = LOGL_ERROR;
 static pthread_once_t log_once = PTHREAD_ONCE_INIT;
 
 static void log_read_level(void)
@@ -31,10 +31,10 @@ static void log_read_level(void)
 		return;
 	l = strtol(s, &end, 10);
 	if (*end == '\0' && l >= 0)
-		log_level = l > VLOG_DEBUG ? VLOG_DEBUG : (int)l;
+		log_level = l > LOGL_DEBUG ? LOGL_DEBUG : (int)l;
 }
 
-int vlog_enabled(enum vlog_level level)
+int log_enabled(enum log_level level)
 {
 	pthread_once(&log_once, log_read_level);
 	return (int)level <= log_level;
@@ -96,24 +96,21 @@ const char *log_size(uint64_t n, char *buf, size_t len)
 	return buf;
 }
 
-void vlog(enum vlog_level level, const char *dev, int err, const char *fmt, ...)
+void log_vline(enum log_level level, const char *dev, int err, const char *fmt, va_list ap)
 {
 	int saved = errno;
 	char line[512];
 	char ebuf[128];
 	size_t n = 0;
 	int cut;
-	va_list ap;
 
-	if (!vlog_enabled(level)) {
+	if (!log_enabled(level)) {
 		errno = saved;
 		return;
 	}
 	/* leave room for the newline: the text may use line[0..sizeof-2] */
 	cut = log_appendf(line, sizeof(line) - 1, &n, "opae-vfio: %s: ", dev && *dev ? dev : "-");
-	va_start(ap, fmt);
 	cut |= log_vappendf(line, sizeof(line) - 1, &n, fmt, ap);
-	va_end(ap);
 	if (err > 0)
 		cut |= log_appendf(line, sizeof(line) - 1, &n, ": %s",
 		                   strerror_r(err, ebuf, sizeof(ebuf)));
@@ -127,4 +124,13 @@ void vlog(enum vlog_level level, const char *dev, int err, const char *fmt, ...)
 		/* nowhere left to report it */
 	}
 	errno = saved;
+}
+
+void log_line(enum log_level level, const char *dev, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vline(level, dev, err, fmt, ap);
+	va_end(ap);
 }

@@ -7,18 +7,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum vlog_level { VLOG_ERROR = 0, VLOG_INFO = 1, VLOG_DEBUG = 2 };
+enum log_level { LOGL_ERROR = 0, LOGL_INFO = 1, LOGL_DEBUG = 2 };
 
 /* One line "opae-vfio: <dev>: <message>[: <strerror(err)>]" if `level` is
  * enabled. err <= 0 appends nothing. errno is preserved. */
-void vlog(enum vlog_level level, const char *dev, int err, const char *fmt, ...)
+void log_line(enum log_level level, const char *dev, int err, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-#define vlog_err(dev, err, ...) vlog(VLOG_ERROR, (dev), (err), __VA_ARGS__)
-#define vlog_info(dev, ...)     vlog(VLOG_INFO, (dev), 0, __VA_ARGS__)
-#define vlog_debug(dev, ...)    vlog(VLOG_DEBUG, (dev), 0, __VA_ARGS__)
+void log_vline(enum log_level level, const char *dev, int err, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
 
-int vlog_enabled(enum vlog_level level);
+#define log_err(dev, err, ...) log_line(LOGL_ERROR, (dev), (err), __VA_ARGS__)
+#define log_info(dev, ...)     log_line(LOGL_INFO, (dev), 0, __VA_ARGS__)
+#define log_debug(dev, ...)    log_line(LOGL_DEBUG, (dev), 0, __VA_ARGS__)
+
+int log_enabled(enum log_level level);
 
 /* Bounded formatted append: write at buf[*used] without ever passing
  * buf[cap-1] (the NUL). 0 if it all fit, -1 if the text was cut (then

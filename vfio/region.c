@@ -4,44 +4,49 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 
+#include "rc.h"
 #include "vfio_priv.h"
 
-/* Region info with its capability chain (caller frees *out). 0, -errno. */
+/* Region info with its capability chain (caller frees *out). 0, -errno;
+ * -EINVAL (the kernel's answer for an index the device lacks) unlogged. */
 static int region_query(struct opae_vfio *v, struct vfio_state *s, uint32_t index,
                         struct vfio_region_info **out)
 {
 	struct vfio_region_info hdr = {.argsz = sizeof(hdr), .index = index};
 	struct vfio_region_info *ri;
 	uint32_t argsz;
+	int e;
 
-	if (ioctl(v->device.device_fd, VFIO_DEVICE_GET_REGION_INFO, &hdr))
-		return -errno;
+	e = kcall_expect(s, v->device.device_fd, VFIO_DEVICE_GET_REGION_INFO, &hdr, EINVAL,
+	                 " (region %u)", index);
+	if (e < 0)
+		return e;
 	argsz = sizeof(hdr);
 	if ((hdr.flags & VFIO_REGION_INFO_FLAG_CAPS) && hdr.argsz > sizeof(hdr) &&
 	    hdr.argsz <= (1u << 20))
 		argsz = hdr.argsz;
 	ri = calloc(1, argsz);
-	if (!ri)
+	if (!ri) {
+		log_err(s->name, ENOMEM, "region %u info", index);
 		return -ENOMEM;
+	}
 	if (argsz == sizeof(hdr)) {
 		*ri = hdr;
 	} else {
 		ri->argsz = argsz;
 		ri->index = index;
-		if (ioctl(v->device.device_fd, VFIO_DEVICE_GET_REGION_INFO, ri)) {
-			int r = -errno;
-
+		e = kcall(s, v->device.device_fd, VFIO_DEVICE_GET_REGION_INFO, ri,
+		          " (region %u, capabilities)", index);
+		if (e < 0) {
 			free(ri);
-			return r;
+			return e;
 		}
 		if (ri->argsz < argsz) /* never read past what the kernel filled */
 			argsz = ri->argsz;
 		ri->argsz = argsz;
 	}
-	(void)s;
 	*out = ri;
 	return 0;
 }
@@ -80,11 +85,12 @@ static void region_free(struct opae_vfio_device_region *r)
 	free(r);
 }
 
-/* munmap with one retry: a leaked BAR mapping outlives the device fd. */
-static void unmap_quiet(const char *dev, void *p, size_t len)
+/* munmap of a whole mapping of ours cannot fail for a transient reason (a
+ * second try would fail the same way): a failure is reported, once. */
+static void unmap_region(const char *dev, void *p, size_t len)
 {
-	if (munmap(p, len) && munmap(p, len))
-		vlog_err(dev, errno, "munmap of region mapping %p (+0x%zx)", p, len);
+	if (munmap(p, len))
+		log_err(dev, errno, "munmap of region mapping %p (+0x%zx)", p, len);
 }
 
 static int region_map_sparse(struct opae_vfio *v, struct vfio_state *s,
@@ -99,11 +105,11 @@ static int region_map_sparse(struct opae_vfio *v, struct vfio_state *s,
 	 * mmap-able areas faults instead of reading anonymous zeroes. */
 	base = mmap(NULL, ri->size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (base == MAP_FAILED) {
-		int r_ = -errno;
+		int e = errno;
 
-		vlog_err(s->name, -r_, "region %u: reserving 0x%llx bytes", ri->index,
-		         (unsigned long long)ri->size);
-		return r_;
+		log_err(s->name, e, "region %u: reserving 0x%llx bytes", ri->index,
+		        (unsigned long long)ri->size);
+		return -e;
 	}
 	r->region_ptr = base;
 	for (i = 0; i < n; i++) {
@@ -114,7 +120,7 @@ static int region_map_sparse(struct opae_vfio *v, struct vfio_state *s,
 			continue; /* zero-size areas are never mapped nor listed */
 		if (a[i].offset > ri->size || a[i].size > ri->size - a[i].offset ||
 		    a[i].offset > UINT32_MAX || a[i].size > UINT32_MAX) {
-			vlog_info(
+			log_info(
 			    s->name,
 			    "region %u: sparse area %u (0x%llx+0x%llx) outside the region, skipped",
 			    ri->index, i, (unsigned long long)a[i].offset,
@@ -123,7 +129,7 @@ static int region_map_sparse(struct opae_vfio *v, struct vfio_state *s,
 		}
 		si = calloc(1, sizeof(*si));
 		if (!si) {
-			vlog_err(s->name, ENOMEM, "region %u: sparse area list", ri->index);
+			log_err(s->name, ENOMEM, "region %u: sparse area list", ri->index);
 			return -ENOMEM;
 		}
 		p = mmap(base + a[i].offset, a[i].size, PROT_READ | PROT_WRITE,
@@ -133,7 +139,7 @@ static int region_map_sparse(struct opae_vfio *v, struct vfio_state *s,
 			int e = errno;
 
 			free(si);
-			vlog_err(s->name, e, "mmap of region %u sparse area %u (0x%llx+0x%llx)",
+			log_err(s->name, e, "mmap of region %u sparse area %u (0x%llx+0x%llx)",
 			         ri->index, i, (unsigned long long)a[i].offset,
 			         (unsigned long long)a[i].size);
 			return -e;
@@ -157,7 +163,7 @@ static int region_map_one(struct opae_vfio *v, struct vfio_state *s, struct vfio
 	int e;
 
 	if (!r) {
-		vlog_err(s->name, ENOMEM, "region %u", ri->index);
+		log_err(s->name, ENOMEM, "region %u", ri->index);
 		return -ENOMEM;
 	}
 	r->region_index = ri->index;
@@ -169,9 +175,9 @@ static int region_map_one(struct opae_vfio *v, struct vfio_state *s, struct vfio
 			struct opae_vfio_sparse_info *si;
 
 			for (si = r->region_sparse; si; si = si->next)
-				unmap_quiet(s->name, si->ptr, si->size);
+				unmap_region(s->name, si->ptr, si->size);
 			if (r->region_ptr)
-				unmap_quiet(s->name, r->region_ptr, r->region_size);
+				unmap_region(s->name, r->region_ptr, r->region_size);
 			region_free(r);
 			return e;
 		}
@@ -181,7 +187,7 @@ static int region_map_one(struct opae_vfio *v, struct vfio_state *s, struct vfio
 
 		if (p == MAP_FAILED) {
 			e = errno;
-			vlog_err(s->name, e, "mmap of region %u (0x%llx bytes)", ri->index,
+			log_err(s->name, e, "mmap of region %u (0x%llx bytes)", ri->index,
 			         (unsigned long long)ri->size);
 			free(r);
 			return -e;
@@ -200,7 +206,7 @@ int region_setup_all(struct opae_vfio *v, struct vfio_state *s)
 	s->rdesc = calloc(v->device.device_num_regions ? v->device.device_num_regions : 1,
 	                  sizeof(*s->rdesc));
 	if (!s->rdesc) {
-		vlog_err(s->name, ENOMEM, "region table");
+		log_err(s->name, ENOMEM, "region table");
 		return -ENOMEM;
 	}
 	for (i = 0; i < v->device.device_num_regions; i++) {
@@ -210,18 +216,14 @@ int region_setup_all(struct opae_vfio *v, struct vfio_state *s)
 
 		if (e == -EINVAL) {
 			/* vfio-pci refuses indexes the device lacks (e.g. VGA) */
-			vlog_debug(s->name, "region %u: not present", i);
+			log_debug(s->name, "region %u: not present", i);
 			continue;
 		}
-		if (e) {
-			vlog_err(s->name, -e, "VFIO_DEVICE_GET_REGION_INFO (region %u)", i);
+		if (e)
 			return e;
-		}
-		s->rdesc[i].flags = ri->flags | (1u << 31); /* bit 31: queried */
-		s->rdesc[i].size = ri->size;
-		s->rdesc[i].offset = ri->offset;
+		s->rdesc[i].present = true;
 		if (!(ri->flags & VFIO_REGION_INFO_FLAG_MMAP) || !ri->size) {
-			vlog_debug(s->name, "region %u: 0x%llx bytes, not mmap-able, recorded only",
+			log_debug(s->name, "region %u: 0x%llx bytes, not mmap-able, recorded only",
 			           i, (unsigned long long)ri->size);
 			free(ri);
 			continue;
@@ -230,25 +232,26 @@ int region_setup_all(struct opae_vfio *v, struct vfio_state *s)
 		free(ri);
 		if (e)
 			return e;
+		s->rdesc[i].mapped = r;
 		*tail = r;
 		tail = &r->next;
 	}
 	return 0;
 }
 
-void region_unmap_all(struct opae_vfio *v)
+void region_unmap_all(struct opae_vfio *v, struct vfio_state *s)
 {
 	struct opae_vfio_device_region *r = v->device.regions;
-	const char *dev = v->cont_pciaddr;
+	const char *dev = s->name;
 
 	while (r) {
 		struct opae_vfio_device_region *next = r->next;
 		struct opae_vfio_sparse_info *si;
 
 		for (si = r->region_sparse; si; si = si->next)
-			unmap_quiet(dev, si->ptr, si->size);
+			unmap_region(dev, si->ptr, si->size);
 		if (r->region_ptr)
-			unmap_quiet(dev, r->region_ptr, r->region_size);
+			unmap_region(dev, r->region_ptr, r->region_size);
 		region_free(r);
 		r = next;
 	}
@@ -263,21 +266,20 @@ OPAE_VFIO_EXPORT int opae_vfio_region_get(struct opae_vfio *v, uint32_t index, u
 
 	if (!s) {
 		errno = EINVAL;
-		return 1;
+		return RC_REGION_BADARG;
 	}
-	for (r = v->device.regions; r; r = r->next) {
-		if (r->region_index == index) {
-			if (ptr)
-				*ptr = r->region_ptr;
-			if (size)
-				*size = r->region_size;
-			return 0;
-		}
+	r = index < v->device.device_num_regions ? s->rdesc[index].mapped : NULL;
+	if (r) {
+		if (ptr)
+			*ptr = r->region_ptr;
+		if (size)
+			*size = r->region_size;
+		return RC_OK;
 	}
-	if (index < v->device.device_num_regions && (s->rdesc[index].flags & (1u << 31)))
-		vlog_info(s->name, "region_get: region %u exists but is not mmap-able", index);
+	if (index < v->device.device_num_regions && s->rdesc[index].present)
+		log_info(s->name, "region_get: region %u exists but is not mmap-able", index);
 	else
-		vlog_info(s->name, "region_get: no region %u", index);
+		log_info(s->name, "region_get: no region %u", index);
 	errno = ENOENT;
-	return 2;
+	return RC_REGION_NOTFOUND;
 }

@@ -13,52 +13,52 @@
 
 #define SYSFS_PCI "/sys/bus/pci/devices"
 
-static int hex_run(const char *s, size_t n)
+static bool hex_run(const char *s, size_t n)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++)
 		if (!isxdigit((unsigned char)s[i]))
-			return 0;
-	return 1;
+			return false;
+	return true;
 }
 
 /* "dddd:bb:dd.f" with a 4..8 hex digit domain (VMD uses 10000:), lower case
  * as sysfs names it, device <= 0x1f, function 0..7. */
-int sysfs_valid_pciaddr(const char *a)
+bool sysfs_valid_pciaddr(const char *a)
 {
 	size_t len, dom, i;
 
 	if (!a)
-		return 0;
+		return false;
 	len = strnlen(a, 32);
 	if (len < 12 || len > 16)
-		return 0;
+		return false;
 	dom = len - 8;
 	for (i = 0; i < len; i++)
 		if (isupper((unsigned char)a[i]))
-			return 0;
+			return false;
 	if (!hex_run(a, dom) || a[dom] != ':' || !hex_run(a + dom + 1, 2) || a[dom + 3] != ':' ||
 	    !hex_run(a + dom + 4, 2) || a[dom + 6] != '.' || a[dom + 7] < '0' || a[dom + 7] > '7')
-		return 0;
+		return false;
 	return strtoul(a + dom + 4, NULL, 16) <= 0x1f;
 }
 
 /* Exactly a UUID, 8-4-4-4-12 hex digits, nothing before or after: the token
  * is pasted into the device name the kernel parses. */
-int sysfs_valid_token(const char *t)
+bool sysfs_valid_token(const char *t)
 {
 	static const int groups[] = {8, 4, 4, 4, 12};
 	size_t i;
 
 	if (!t)
-		return 0;
+		return false;
 	for (i = 0; i < 5; i++) {
 		if (!hex_run(t, (size_t)groups[i]))
-			return 0;
+			return false;
 		t += groups[i];
 		if (i < 4 && *t++ != '-')
-			return 0;
+			return false;
 	}
 	return *t == '\0';
 }
@@ -94,30 +94,30 @@ int sysfs_find_group(const char *addr, int *group)
 	rg = link_base(path, grp, sizeof(grp));
 
 	if (rd == -ENOENT && rg == -ENOENT) {
-		vlog_err(addr, ENODEV, "sysfs: no such PCI device, or it has no IOMMU group");
+		log_err(addr, ENODEV, "sysfs: no such PCI device, or it has no IOMMU group");
 		return -ENODEV;
 	}
 	if (rd == -ENOENT) {
-		vlog_err(addr, ENODEV,
+		log_err(addr, ENODEV,
 		         "sysfs: device is not bound to any driver (bind it to vfio-pci)");
 		return -ENODEV;
 	}
 	if (rd < 0) {
-		vlog_err(addr, -rd, "sysfs: reading %s/%s/driver", SYSFS_PCI, addr);
+		log_err(addr, -rd, "sysfs: reading %s/%s/driver", SYSFS_PCI, addr);
 		return rd;
 	}
 	if (strcmp(drv, "vfio-pci") != 0) {
-		vlog_err(addr, ENODEV, "sysfs: device is bound to %s, not vfio-pci", drv);
+		log_err(addr, ENODEV, "sysfs: device is bound to %s, not vfio-pci", drv);
 		return -ENODEV;
 	}
 	if (rg < 0) {
-		vlog_err(addr, -rg, "sysfs: no iommu_group link (IOMMU disabled?)");
+		log_err(addr, -rg, "sysfs: no iommu_group link (IOMMU disabled?)");
 		return rg == -ENOENT ? -ENODEV : rg;
 	}
 	errno = 0;
 	g = strtol(grp, &end, 10);
 	if (errno || *end || g < 0 || g > INT_MAX) {
-		vlog_err(addr, EINVAL, "sysfs: malformed IOMMU group name '%s'", grp);
+		log_err(addr, EINVAL, "sysfs: malformed IOMMU group name '%s'", grp);
 		return -EINVAL;
 	}
 	*group = (int)g;

@@ -1,10 +1,13 @@
 /* vfio_priv.h - private state of an open struct opae_vfio and the internal
- * entry points of each module (sysfs, caps, open, region, buffer, irq, close). */
+ * entry points of each module. Every function declared here returns 0 (or a
+ * count) or -errno and logs its own failure; only the exported opae_vfio_*
+ * functions turn a failure into a return code of rc.h. */
 #ifndef VFIO_PRIV_H
 #define VFIO_PRIV_H
 
-#include <stdint.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <opae/vfio.h>
 
@@ -13,53 +16,52 @@
 #include "log.h"
 
 /* The library is built with hidden visibility; only the opae/vfio.h API is
- * exported when it is linked into a shared object. */
+ * exported (and, in libopaevfio.a, every other name is local). */
 #define OPAE_VFIO_EXPORT __attribute__((visibility("default")))
 
 #define VFIO_STATE_MAGIC 0x6f766669u /* "ovfi" */
 
-/* IOVA below this is never handed out: a device writing to a stray zero or
- * small address faults in the IOMMU instead of corrupting a buffer. */
-#define VFIO_IOVA_GUARD 0x10000ull
-/* Highest usable IOVA: the last page of the 64-bit space stays unused, so
- * the end of a free range never wraps to 0. */
-#define VFIO_IOVA_TOP 0xffffffffffffefffull
-
-/* Used when the kernel reports no IOVA range capability (before Linux 5.4):
- * the x86 layout, everything below 512 GiB except the MSI window. */
-#define VFIO_DEFAULT_IOVA_LO_END   0xfedfffffull
-#define VFIO_DEFAULT_IOVA_HI_START 0xfef00000ull
-#define VFIO_DEFAULT_IOVA_HI_END   0x7fffffffffull
-
+/* The IOVA layout constants; iommu.c draws the picture. */
+#define VFIO_IOVA_GUARD            0x10000ull            /* never handed out below */
+#define VFIO_IOVA_TOP              0xffffffffffffefffull /* never handed out above */
+#define VFIO_DEFAULT_IOVA_LO_END   0xfedfffffull  /* windows assumed without the range */
+#define VFIO_DEFAULT_IOVA_HI_START 0xfef00000ull  /* capability (before Linux 5.4): */
+#define VFIO_DEFAULT_IOVA_HI_END   0x7fffffffffull /* x86 below 512 GiB minus MSI */
 /* The kernel's default dma_entry_limit, assumed when DMA_AVAIL is absent. */
 #define VFIO_DEFAULT_DMA_LIMIT 65535u
+/* The smallest page the library maps; a larger smallest IOMMU page wins. */
+#define VFIO_PAGE 0x1000ull
 
-/* What we learnt about every region index, mappable or not. */
+/* What open learnt about a region index: region_get's O(1) lookup. */
 struct region_desc {
-	uint32_t flags; /* VFIO_REGION_INFO_FLAG_*; 0 = absent */
-	uint64_t size;
-	uint64_t offset;
+	bool present; /* the kernel reported it (it may still not be mmap-able) */
+	struct opae_vfio_device_region *mapped; /* its entry in v->device.regions */
 };
 
 /* Per IRQ index bookkeeping beyond the public struct. */
 struct irq_state {
 	struct opae_vfio_device_irq *pub;
 	uint32_t enabled;  /* vectors the kernel has allocated; 0 = index disabled */
-	uint32_t attached; /* vectors with an eventfd */
+	uint32_t attached; /* vectors with a caller's eventfd */
 };
 
 struct vfio_state {
 	uint32_t magic;
 	char name[32]; /* PCI address, for messages */
-	int type1v2;
-	uint64_t iova_pgsizes;
+	bool group_viable; /* group.c: VFIO_GROUP_FLAGS_VIABLE at open */
+	/* iommu.c */
+	bool type1v2;
+	uint64_t map_align; /* granule of every DMA mapping: 4 KiB, or the IOMMU's smallest page */
 	uint32_t dma_limit; /* kernel DMA mapping entries we may use */
 	uint32_t dma_used;
+	uint64_t dma_bytes; /* bytes mapped through iommu_map, not yet unmapped */
 	struct iova_space iova;
-	struct buftab tab;  /* allocated buffers, keyed by user address */
+	/* buffer.c, pin.c */
+	struct buftab tab;  /* allocated buffers, keyed by buf_key(user address) */
 	struct buftab pins; /* opae_vfio_buffer_map ranges, keyed by pin_key(iova) */
+	/* region.c, irq.c */
 	struct region_desc *rdesc; /* [device.device_num_regions] */
-	struct irq_state *irqs;    /* [device.device_num_irqs] */
+	struct irq_state *irqs;    /* [nirqs] */
 	uint32_t nirqs;
 };
 
@@ -81,41 +83,78 @@ static inline struct vfio_state *vfio_state_of(struct opae_vfio *v)
 	return s && s->magic == VFIO_STATE_MAGIC ? s : NULL;
 }
 
+/* kcall.c: ioctl(fd, req, arg). Returns the ioctl's result (>= 0) or -errno.
+ * A failure is logged as "<REQ><context>: <reason>", except an `expected`
+ * errno (an answer, not a failure: traced only) or any errno when `expected`
+ * is KCALL_CALLER_LOGS. At LIBOPAE_LOG=2 every call is traced with its
+ * result. The context format is printf-like; KCALL_NO_CONTEXT for none. */
+int kcall_do(const char *dev, int fd, unsigned long req, const char *req_name, void *arg,
+             int expected, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+#define KCALL_CALLER_LOGS (-1)
+#define KCALL_NO_CONTEXT  "%s", ""
+#define kcall(s, fd, req, arg, ...)                                                                \
+	kcall_do((s)->name, (fd), (req), #req, (void *)(uintptr_t)(arg), 0, __VA_ARGS__)
+#define kcall_expect(s, fd, req, arg, expected, ...)                                               \
+	kcall_do((s)->name, (fd), (req), #req, (void *)(uintptr_t)(arg), (expected), __VA_ARGS__)
+
 /* sysfs.c */
-int sysfs_valid_pciaddr(const char *addr);
-int sysfs_valid_token(const char *token);
-/* Check the driver binding and find the group number. 0 or -errno (logged). */
+bool sysfs_valid_pciaddr(const char *addr);
+bool sysfs_valid_token(const char *token);
+/* Check the driver binding and find the group number. */
 int sysfs_find_group(const char *addr, int *group);
 /* Explain why the group is not viable (best effort) into buf. */
 void sysfs_group_unviable_reason(int group, char *buf, size_t len);
 
-/* caps.c */
-/* Query VFIO_IOMMU_GET_INFO and fill ranges, pgsizes and DMA limit. */
-int caps_iommu_info(struct opae_vfio *v, struct vfio_state *s);
-/* Find capability `id` in the chain of an info buffer of `argsz` bytes whose
- * chain starts at `first`. Returns its offset or 0. `min_len` is the size the
- * capability must have to be read. */
+/* caps.c: find capability `id` in the chain of an info buffer of `argsz`
+ * bytes whose chain starts at `first`. Returns its offset or 0. `min_len` is
+ * the size the capability must have to be read. */
 uint32_t caps_find(const void *buf, uint32_t argsz, uint32_t hdr_size, uint32_t first, uint16_t id,
                    uint32_t min_len);
 
+/* iommu.c: the container and its type1 IOMMU. */
+int iommu_open(struct opae_vfio *v, struct vfio_state *s);  /* container fd, API, type */
+int iommu_setup(struct opae_vfio *v, struct vfio_state *s); /* SET_IOMMU, info, IOVA space */
+/* VFIO_IOMMU_MAP_DMA (read + write) / VFIO_IOMMU_UNMAP_DMA of exactly one
+ * range, counting the container's DMA entries; a short unmap is -EIO. */
+int iommu_map(struct opae_vfio *v, struct vfio_state *s, void *p, uint64_t iova, uint64_t len);
+int iommu_unmap(struct opae_vfio *v, struct vfio_state *s, uint64_t iova, uint64_t len);
+/* Unmap every mapping of the container with one VFIO_IOMMU_UNMAP_DMA. */
+int iommu_unmap_all(struct opae_vfio *v, struct vfio_state *s);
+void iommu_close(struct opae_vfio *v, struct vfio_state *s);
+
+/* group.c: the IOMMU group. */
+int group_open(struct opae_vfio *v, struct vfio_state *s, int group); /* open + status */
+int group_check_viable(struct vfio_state *s, int group); /* -EPERM, with the reason */
+int group_attach(struct opae_vfio *v, struct vfio_state *s); /* to the container */
+void group_close(struct opae_vfio *v, struct vfio_state *s);
+
+/* device.c: the device fd and its config space. */
+int device_open(struct opae_vfio *v, struct vfio_state *s, const char *token);
+int device_enable(struct opae_vfio *v, struct vfio_state *s); /* memory + bus master */
+void device_close(struct opae_vfio *v, struct vfio_state *s);
+
 /* region.c */
 int region_setup_all(struct opae_vfio *v, struct vfio_state *s);
-void region_unmap_all(struct opae_vfio *v);
+void region_unmap_all(struct opae_vfio *v, struct vfio_state *s);
 
 /* irq.c */
 int irq_setup_all(struct opae_vfio *v, struct vfio_state *s);
 void irq_teardown_all(struct opae_vfio *v, struct vfio_state *s);
 
-/* iommu.c */
-/* VFIO_IOMMU_MAP_DMA (read + write) / VFIO_IOMMU_UNMAP_DMA of one range,
- * counting the container's DMA entries. 0 or -errno (logged). */
-int iommu_map(struct opae_vfio *v, struct vfio_state *s, void *p, uint64_t iova, uint64_t len);
-int iommu_unmap(struct opae_vfio *v, struct vfio_state *s, uint64_t iova, uint64_t len);
-
-/* buffer.c */
-/* Unmap and free one buffer; 0 or -errno (record freed regardless when
- * `force`). */
-int buffer_destroy(struct opae_vfio *v, struct vfio_state *s, struct buf_rec *b, int force);
+/* buffer.c: unmap and forget the record of `t` under `key` (a buffer, or a
+ * pin); with `size`, the record must have that size. The IOMMU goes first:
+ * if the kernel refuses or cuts the unmap short, nothing changes. 0,
+ * -ENOENT (no such record), -EMSGSIZE (another size), or the failed unmap's
+ * or munmap's -errno (never those two). */
+int buffer_release(struct opae_vfio *v, struct vfio_state *s, struct buftab *t, uint64_t key,
+                   size_t size);
+/* The return code of buffer_free / buffer_unmap for buffer_release's answer
+ * (or -EBADFD: v not open), with errno set (rc.h). */
+int buffer_release_rc(int e);
+/* buffer.c: free every buffer's memory and record, and every pin's record
+ * (close, after iommu_unmap_all: their IOMMU mappings are already gone or
+ * go with the container). */
+void buffer_release_all(struct opae_vfio *v, struct vfio_state *s);
 
 /* close.c */
 /* Release everything open in v (any partially opened state) and leave it

@@ -317,3 +317,67 @@ TEST_F(CoreTest, CloseReleasesEveryLiveBuffer)
 	EXPECT_EQ(8u, vfio_mock_hugepages_free(M2));
 	EXPECT_EQ(1u, vfio_mock_hugepages_free(G1));
 }
+
+// VFIO_IOMMU_UNMAP_DMA says how much it unmapped; less than the buffer is an
+// error, and the buffer stays whole and tracked (its IOVA is not reused).
+TEST_F(CoreTest, ShortUnmapIsAnError)
+{
+	open_default();
+	size_t sz = 8192;
+	uint8_t *p = nullptr;
+	uint64_t iova = 0;
+	ASSERT_EQ(0, opae_vfio_buffer_allocate(&v, &sz, &p, &iova));
+	ASSERT_EQ(0, vfio_mock_short_unmap(1));
+	testing::internal::CaptureStderr();
+	errno = 0;
+	EXPECT_EQ(4, opae_vfio_buffer_free(&v, p));
+	EXPECT_EQ(EIO, errno);
+	std::string err = testing::internal::GetCapturedStderr();
+	EXPECT_NE(std::string::npos, err.find("VFIO_IOMMU_UNMAP_DMA (iova 0x200000, 8 KiB): the "
+	                                      "kernel unmapped 0 bytes"))
+	    << err;
+	EXPECT_NE(nullptr, opae_vfio_buffer_info(&v, p)) << "still tracked";
+	EXPECT_TRUE(dma_mapped(v.cont_fd, iova, 8192, p));
+	size_t sz2 = 8192;
+	uint64_t iova2 = 0;
+	ASSERT_EQ(0, opae_vfio_buffer_allocate(&v, &sz2, nullptr, &iova2));
+	EXPECT_NE(iova, iova2) << "the IOVA is not handed out again";
+	EXPECT_EQ(0, opae_vfio_buffer_free(&v, p)) << "a later free works";
+	// a pin too
+	uint8_t *mem = (uint8_t *)mmap(nullptr, 4096, PROT_READ | PROT_WRITE,
+	                               MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_EQ(0, opae_vfio_buffer_map(&v, 4096, mem, 0x800000));
+	ASSERT_EQ(0, vfio_mock_short_unmap(1));
+	EXPECT_EQ(4, opae_vfio_buffer_unmap(&v, 4096, 0x800000));
+	EXPECT_TRUE(dma_mapped(v.cont_fd, 0x800000, 4096, mem));
+	EXPECT_EQ(0, opae_vfio_buffer_unmap(&v, 4096, 0x800000));
+	munmap(mem, 4096);
+}
+
+// close drops every mapping with one UNMAP_DMA; a short one is reported and
+// closing the container drops the rest (TearDown checks nothing is left).
+TEST_F(CoreTest, CloseUnmapsEverythingWithOneCall)
+{
+	open_default();
+	for (int i = 0; i < 20; i++) {
+		size_t sz = (i % 5) ? 4096 : 8192;
+		ASSERT_EQ(0, opae_vfio_buffer_allocate(&v, &sz, nullptr, nullptr));
+	}
+	unsigned before = vfio_mock_calls("VFIO_IOMMU_UNMAP_DMA");
+	opae_vfio_close(&v);
+	EXPECT_EQ(before + 1, vfio_mock_calls("VFIO_IOMMU_UNMAP_DMA"));
+	EXPECT_NO_LEAKS();
+
+	open_default();
+	for (int i = 0; i < 3; i++) {
+		size_t sz = 4096;
+		ASSERT_EQ(0, opae_vfio_buffer_allocate(&v, &sz, nullptr, nullptr));
+	}
+	ASSERT_EQ(0, vfio_mock_short_unmap(1));
+	testing::internal::CaptureStderr();
+	opae_vfio_close(&v);
+	std::string err = testing::internal::GetCapturedStderr();
+	EXPECT_NE(std::string::npos,
+	          err.find("VFIO_IOMMU_UNMAP_DMA (all): the kernel unmapped 8 KiB of 12 KiB"))
+	    << err;
+}

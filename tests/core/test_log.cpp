@@ -85,3 +85,36 @@ TEST_F(CoreTest, OverlongInputIsTruncatedVisibly)
 		EXPECT_EQ(2u, lines);
 	}
 }
+
+// Every kernel call goes through one helper: at LIBOPAE_LOG=2 each ioctl is
+// traced by name with its result, and a failure is one error line naming it.
+TEST_F(CoreTest, KernelCallsAreTracedByName)
+{
+	sc.load();
+	testing::internal::CaptureStderr();
+	ASSERT_EQ(0, opae_vfio_open(&v, EDU_ADDR));
+	std::string err = testing::internal::GetCapturedStderr();
+	for (const char *line : {"ioctl VFIO_GET_API_VERSION = 0\n",
+	                         "ioctl VFIO_CHECK_EXTENSION (Type1v2) = 1\n",
+	                         "ioctl VFIO_GROUP_GET_STATUS (/dev/vfio/1) = 0\n",
+	                         "ioctl VFIO_SET_IOMMU (Type1v2) = 0\n",
+	                         "ioctl VFIO_DEVICE_GET_INFO = 0\n",
+	                         "ioctl VFIO_DEVICE_GET_REGION_INFO (region 0) = 0\n"})
+		EXPECT_NE(std::string::npos, err.find(std::string("opae-vfio: " EDU_ADDR ": ") + line))
+		    << line << err;
+	EXPECT_NE(std::string::npos, err.find("ioctl VFIO_GROUP_GET_DEVICE_FD = ")) << err;
+	// an absent region (edu has no VGA) is an answer, not an error
+	EXPECT_EQ(std::string::npos, err.find("VFIO_DEVICE_GET_REGION_INFO (region 8): Invalid"))
+	    << err;
+	EXPECT_NE(std::string::npos,
+	          err.find("ioctl VFIO_DEVICE_GET_REGION_INFO (region 8) = -1 (Invalid argument)"))
+	    << err;
+	vfio_mock_fail("VFIO_IOMMU_MAP_DMA", 1, EFAULT);
+	size_t sz = 4096;
+	testing::internal::CaptureStderr();
+	EXPECT_EQ(4, opae_vfio_buffer_allocate(&v, &sz, nullptr, nullptr));
+	err = testing::internal::GetCapturedStderr();
+	EXPECT_NE(std::string::npos, err.find("opae-vfio: " EDU_ADDR ": VFIO_IOMMU_MAP_DMA (iova "
+	                                      "0x10000, 4 KiB): Bad address\n"))
+	    << err;
+}

@@ -276,8 +276,12 @@ static Sweep free_sweep(const char *what, const Scenario &sc, size_t size)
 		        } else {
 			        EXPECT_TRUE(st.kind == "munmap" || st.kind == "munmap_anon")
 			            << st.kind;
-			        EXPECT_EQ(0, st.r) << "one failing munmap is retried";
+			        // not retried (issue #8): reported, the buffer is gone from
+			        // the IOMMU and the table, its memory is left
+			        EXPECT_EQ(4, st.r) << "a failed munmap is reported";
+			        EXPECT_EQ(EIO, st.err);
 			        EXPECT_EQ(nullptr, opae_vfio_buffer_info(v, g_buf));
+			        munmap(g_buf, g_size > 4096 ? 2u << 20 : 4096); // what it left
 		        }
 		        EXPECT_EQ(0u, dma_maps(v));
 		        unsigned char vec;
@@ -548,9 +552,11 @@ TEST(Sweep, CloseReleasesEverythingWhateverFails)
 		     opae_vfio_close(v);
 		     return 0;
 	     },
-	     [](struct opae_vfio *v, const SweepStep &) {
+	     [](struct opae_vfio *v, const SweepStep &st) {
 		     EXPECT_CLOSED(v);
-		     EXPECT_EQ(0u, leak_total());
+		     // a failed munmap is reported, not retried (issue #8): exactly that
+		     // mapping is left (run_sweep accounts for it)
+		     EXPECT_LE(leak_total(), st.kind == "munmap" ? 1u : 0u);
 	     },
 	     [] {
 		     close_eventfds();

@@ -1,5 +1,5 @@
 // abi_enums_test.cpp - every OPAE enum value and ABI constant of
-// include/opae/ (opae-facts.md §7 and §3.2), written out literally.
+// include/opae/ (docs/references.md §2), written out literally.
 //
 // These numbers cross the plugin boundary and the application boundary, so
 // a renumbering would silently break binaries built against the real OPAE.

@@ -1,8 +1,8 @@
 // layout_test.cpp - OPAE 2.x x86-64 struct layouts of include/opae/ (token
 // header, plugin adapter table, properties object, core vfio.h structs).
 //
-// Expected numbers come from the reference facts (opae-facts.md §1.2, §2.2,
-// §3.2); they are written out literally so that any drift in a header fails.
+// Expected numbers come from OPAE 2.14 (docs/references.md §1, §2); they are
+// written out literally so that any drift in a header fails.
 #include <cstddef>
 #include <cstdint>
 #include <cstring>

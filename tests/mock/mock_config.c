@@ -3,12 +3,14 @@
  * MSI-X, PCIe) and the few writable bits (COMMAND, BAR sizing, INTx line).
  */
 #include <errno.h>
+#include <linux/pci_regs.h>
 #include <string.h>
 
 #include "mock_internal.h"
 #include "mock_msix.h"
 
-#define CMD_WRITABLE 0x0407 /* I/O, memory, bus master, INTx disable */
+#define CMD_WRITABLE                                                                               \
+	(PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER | PCI_COMMAND_INTX_DISABLE)
 
 static void put16(uint8_t *p, uint16_t v)
 {
@@ -25,12 +27,12 @@ static void put32(uint8_t *p, uint32_t v)
 /* offset of capability `id` in the list, 0 if absent */
 static unsigned cap_find(struct mock_dev *d, uint8_t id)
 {
-	unsigned pos = d->config[0x34];
+	unsigned pos = d->config[PCI_CAPABILITY_LIST];
 
 	for (int guard = 0; pos && guard < 48; guard++) {
 		if (d->config[pos] == id)
 			return pos;
-		pos = d->config[pos + 1];
+		pos = d->config[pos + PCI_CAP_LIST_NEXT];
 	}
 	return 0;
 }
@@ -49,26 +51,26 @@ void mock_config_init(struct mock_dev *d)
 {
 	const struct mock_dev_config *c = &d->cfg;
 	uint8_t *cs = d->config;
-	unsigned pos = 0x40, prev = 0x34;
+	unsigned pos = PCI_STD_HEADER_SIZEOF, prev = PCI_CAPABILITY_LIST;
 
 	memset(cs, 0, sizeof(d->config));
 	d->cfg_size = c->pcie ? 4096 : 256;
-	put16(cs + 0x00, c->vendor);
-	put16(cs + 0x02, c->device);
-	put16(cs + 0x06, 0x0010); /* capability list */
-	cs[0x08] = c->revision;
-	cs[0x09] = (uint8_t)c->class_code;
-	cs[0x0a] = (uint8_t)(c->class_code >> 8);
-	cs[0x0b] = (uint8_t)(c->class_code >> 16);
+	put16(cs + PCI_VENDOR_ID, c->vendor);
+	put16(cs + PCI_DEVICE_ID, c->device);
+	put16(cs + PCI_STATUS, PCI_STATUS_CAP_LIST);
+	cs[PCI_REVISION_ID] = c->revision;
+	cs[PCI_CLASS_PROG] = (uint8_t)c->class_code;
+	cs[PCI_CLASS_DEVICE] = (uint8_t)(c->class_code >> 8);
+	cs[PCI_CLASS_DEVICE + 1] = (uint8_t)(c->class_code >> 16);
 	for (int i = 0; i < 6; i++) {
 		d->bar_reg[i] = (uint32_t)d->bar_phys[i];
-		put32(cs + 0x10 + 4 * i, bar_value(d, i));
+		put32(cs + PCI_BASE_ADDRESS_0 + 4 * i, bar_value(d, i));
 	}
-	put16(cs + 0x2c, c->subsystem_vendor);
-	put16(cs + 0x2e, c->subsystem_device);
+	put16(cs + PCI_SUBSYSTEM_VENDOR_ID, c->subsystem_vendor);
+	put16(cs + PCI_SUBSYSTEM_ID, c->subsystem_device);
 	if (c->irq_count[VFIO_PCI_INTX_IRQ_INDEX]) {
-		cs[0x3c] = 11;
-		cs[0x3d] = 1; /* INTA# */
+		cs[PCI_INTERRUPT_LINE] = 11;
+		cs[PCI_INTERRUPT_PIN] = 1; /* INTA# */
 	}
 	if (c->irq_count[VFIO_PCI_MSI_IRQ_INDEX]) {
 		unsigned mmc = 0;
@@ -76,9 +78,10 @@ void mock_config_init(struct mock_dev *d)
 		while ((1u << mmc) < c->irq_count[VFIO_PCI_MSI_IRQ_INDEX])
 			mmc++;
 		cs[prev] = (uint8_t)pos;
-		cs[pos] = 0x05;
-		put16(cs + pos + 2, (uint16_t)(0x0080 | mmc << 1)); /* 64-bit, MMC */
-		prev = pos + 1;
+		cs[pos] = PCI_CAP_ID_MSI;
+		put16(cs + pos + PCI_MSI_FLAGS,
+		      (uint16_t)(PCI_MSI_FLAGS_64BIT | mmc << 1)); /* MMC: PCI_MSI_FLAGS_QMASK */
+		prev = pos + PCI_CAP_LIST_NEXT;
 		pos += 0x10;
 	}
 	if (c->irq_count[VFIO_PCI_MSIX_IRQ_INDEX]) {
@@ -87,55 +90,58 @@ void mock_config_init(struct mock_dev *d)
 
 		mock_msix_place(c, &bir, &table, &pba);
 		cs[prev] = (uint8_t)pos;
-		cs[pos] = 0x11;
-		put16(cs + pos + 2, (uint16_t)(c->irq_count[VFIO_PCI_MSIX_IRQ_INDEX] - 1));
-		put32(cs + pos + 4, table | bir);
-		put32(cs + pos + 8, pba | bir);
-		prev = pos + 1;
+		cs[pos] = PCI_CAP_ID_MSIX;
+		put16(cs + pos + PCI_MSIX_FLAGS,
+		      (uint16_t)(c->irq_count[VFIO_PCI_MSIX_IRQ_INDEX] - 1)); /* table size */
+		put32(cs + pos + PCI_MSIX_TABLE, table | bir);
+		put32(cs + pos + PCI_MSIX_PBA, pba | bir);
+		prev = pos + PCI_CAP_LIST_NEXT;
 		pos += 0x10;
 	}
 	if (c->pcie) {
 		cs[prev] = (uint8_t)pos;
-		cs[pos] = 0x10;
-		put16(cs + pos + 2, 0x0002); /* version 2, endpoint */
-		prev = pos + 1;
-		pos += 0x3c;
+		cs[pos] = PCI_CAP_ID_EXP;
+		put16(cs + pos + PCI_EXP_FLAGS, 2 | PCI_EXP_TYPE_ENDPOINT << 4); /* version 2 */
+		prev = pos + PCI_CAP_LIST_NEXT;
+		pos += PCI_CAP_EXP_ENDPOINT_SIZEOF_V2;
 	}
-	if (cs[0x34] == 0)
-		put16(cs + 0x06, 0);
+	if (cs[PCI_CAPABILITY_LIST] == 0)
+		put16(cs + PCI_STATUS, 0);
 }
 
 /* vfio-pci reflects its own IRQ state in the MSI/MSI-X enable bits. */
 void mock_config_irq_sync(struct mock_dev *d);
 void mock_config_irq_sync(struct mock_dev *d)
 {
-	unsigned msi = cap_find(d, 0x05), msix = cap_find(d, 0x11);
+	unsigned msi = cap_find(d, PCI_CAP_ID_MSI), msix = cap_find(d, PCI_CAP_ID_MSIX);
 
 	if (msi)
-		d->config[msi + 2] =
-		    (uint8_t)((d->config[msi + 2] & ~1u) | (d->irq_type == VFIO_PCI_MSI_IRQ_INDEX));
+		d->config[msi + PCI_MSI_FLAGS] =
+		    (uint8_t)((d->config[msi + PCI_MSI_FLAGS] & ~PCI_MSI_FLAGS_ENABLE) |
+		              (d->irq_type == VFIO_PCI_MSI_IRQ_INDEX ? PCI_MSI_FLAGS_ENABLE : 0));
 	if (msix)
-		d->config[msix + 3] =
-		    (uint8_t)((d->config[msix + 3] & 0x7f) |
-		              (d->irq_type == VFIO_PCI_MSIX_IRQ_INDEX ? 0x80 : 0));
-	/* status bit 3: the INTx line as the device drives it */
-	d->config[6] = (uint8_t)((d->config[6] & ~0x08u) | (d->intx_level ? 0x08 : 0));
+		d->config[msix + PCI_MSIX_FLAGS + 1] = /* the high byte holds the enable bit */
+		    (uint8_t)((d->config[msix + PCI_MSIX_FLAGS + 1] & ~(PCI_MSIX_FLAGS_ENABLE >> 8)) |
+		              (d->irq_type == VFIO_PCI_MSIX_IRQ_INDEX ? PCI_MSIX_FLAGS_ENABLE >> 8 : 0));
+	/* the INTx line as the device drives it */
+	d->config[PCI_STATUS] = (uint8_t)((d->config[PCI_STATUS] & ~PCI_STATUS_INTERRUPT) |
+	                                  (d->intx_level ? PCI_STATUS_INTERRUPT : 0));
 }
 
 /* write mask of config byte `b` */
 static uint8_t wmask(struct mock_dev *d, unsigned b)
 {
-	unsigned msi = cap_find(d, 0x05);
+	unsigned msi = cap_find(d, PCI_CAP_ID_MSI);
 
-	if (b == 0x04)
+	if (b == PCI_COMMAND)
 		return CMD_WRITABLE & 0xff;
-	if (b == 0x05)
+	if (b == PCI_COMMAND + 1)
 		return CMD_WRITABLE >> 8;
-	if (b >= 0x10 && b < 0x28)
+	if (b >= PCI_BASE_ADDRESS_0 && b < PCI_CARDBUS_CIS)
 		return 0xff;
-	if (b == 0x3c)
+	if (b == PCI_INTERRUPT_LINE)
 		return 0xff;
-	if (msi && b >= msi + 4 && b < msi + 14)
+	if (msi && b >= msi + PCI_MSI_ADDRESS_LO && b < msi + PCI_MSI_DATA_64 + 2)
 		return 0xff; /* MSI address/data: virtualised, writable */
 	return 0;
 }
@@ -156,8 +162,9 @@ ssize_t mock_config_rw(struct mock_dev *d, uint8_t *buf, size_t n, uint64_t pos,
 		unsigned b = (unsigned)(pos + i);
 		uint8_t m = wmask(d, b);
 
-		if (b >= 0x10 && b < 0x28) {
-			int bar = (int)(b - 0x10) / 4, shift = 8 * ((int)(b - 0x10) % 4);
+		if (b >= PCI_BASE_ADDRESS_0 && b < PCI_CARDBUS_CIS) {
+			int bar = (int)(b - PCI_BASE_ADDRESS_0) / 4;
+			int shift = 8 * ((int)(b - PCI_BASE_ADDRESS_0) % 4);
 
 			d->bar_reg[bar] = (d->bar_reg[bar] & ~(0xffu << shift)) | (uint32_t)buf[i]
 			                                                              << shift;
@@ -166,7 +173,7 @@ ssize_t mock_config_rw(struct mock_dev *d, uint8_t *buf, size_t n, uint64_t pos,
 		d->config[b] = (uint8_t)((d->config[b] & ~m) | (buf[i] & m));
 	}
 	for (int i = 0; i < 6; i++)
-		put32(d->config + 0x10 + 4 * i, bar_value(d, i));
+		put32(d->config + PCI_BASE_ADDRESS_0 + 4 * i, bar_value(d, i));
 	mock_irq_config_changed(d);
 	return (ssize_t)n;
 }

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
+#include <linux/pci_regs.h>
 #include <json-c/json.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -16,6 +17,8 @@
 struct mock_world mock_w;
 struct mock_real mock_real;
 int mock_log_level;
+int mock_trap_all;
+static int expect_no_writes; /* VFIO_MOCK_EXPECT_NO_MMIO_WRITES */
 extern struct json_object *mock_scenario_json;
 
 static pthread_mutex_t world_lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
@@ -71,19 +74,19 @@ void mock_resolve(void)
 void mock_world_clear(void)
 {
 	__atomic_store_n(&mock_w.loaded, 0, __ATOMIC_RELEASE);
-	mock_fd_forget_all();
 	mock_mmap_forget_all();
 	mock_containers_forget_all();
 	for (unsigned i = 0; i < mock_w.ndev; i++) {
-		mock_dev_destroy(mock_w.dev[i]);
+		mock_dev_destroy(mock_w.dev[i]); /* detaches (and closes held) eventfds */
 		mock_w.dev[i] = NULL;
 	}
+	mock_fd_forget_all();
 	for (unsigned i = 0; i < mock_w.ngroup; i++) {
 		free(mock_w.group[i]);
 		mock_w.group[i] = NULL;
 	}
 	mock_w.ndev = mock_w.ngroup = 0;
-	mock_sysfs_remove();
+	mock_sysfs_detach(mock_machine_leave());
 	mock_faults_reset();
 	mock_iommu_faults_clear();
 	if (mock_scenario_json) {
@@ -92,6 +95,7 @@ void mock_world_clear(void)
 	}
 	memset(mock_w.huge_total, 0, sizeof(mock_w.huge_total));
 	memset(mock_w.huge_free, 0, sizeof(mock_w.huge_free));
+	mock_w.ndrivers = 0;
 	mock_w.generation++;
 }
 
@@ -99,6 +103,7 @@ void vfio_mock_reset(void)
 {
 	mock_lock();
 	mock_world_clear();
+	unsetenv("VFIO_MOCK_MACHINE"); /* children start without a machine too */
 	mock_unlock();
 	mock_mmap_release_forgotten();
 }
@@ -141,10 +146,10 @@ unsigned vfio_mock_hugepages_free(uint64_t page_size)
 	unsigned n = 0;
 
 	mock_lock();
-	if (page_size == 2ULL << 20)
-		n = mock_w.huge_free[0];
-	else if (page_size == 1ULL << 30)
-		n = mock_w.huge_free[1];
+	if (mock_m && page_size == 2ULL << 20)
+		n = mock_m->huge_free[0];
+	else if (mock_m && page_size == 1ULL << 30)
+		n = mock_m->huge_free[1];
 	mock_unlock();
 	return n;
 }
@@ -180,16 +185,49 @@ int vfio_mock_raise_irq(const char *pciaddr, uint32_t index, uint32_t vector)
 		mock_irq_raise(d, index, vector);
 		ret = 0;
 	} else if (d && index == VFIO_PCI_ERR_IRQ_INDEX && d->err_efd >= 0) {
-		uint64_t one = 1;
-
-		ret = mock_real.write(d->err_efd, &one, 8) == 8 ? 0 : -1;
+		mock_efd_signal(d->err_efd);
+		ret = 0;
 	} else if (d && index == VFIO_PCI_REQ_IRQ_INDEX && d->req_efd >= 0) {
-		uint64_t one = 1;
-
-		ret = mock_real.write(d->req_efd, &one, 8) == 8 ? 0 : -1;
+		mock_efd_signal(d->req_efd);
+		ret = 0;
 	}
 	mock_unlock();
 	return ret;
+}
+
+uint64_t vfio_mock_mmio_writes(const char *pciaddr)
+{
+	struct mock_dev *d;
+	uint64_t n = UINT64_MAX;
+
+	mock_lock();
+	d = pciaddr ? mock_dev_find(pciaddr) : NULL;
+	if (d)
+		n = d->mmio_writes;
+	mock_unlock();
+	return n;
+}
+
+/* VFIO_MOCK_EXPECT_NO_MMIO_WRITES=1: at exit, name every device whose
+ * registers were written and exit with status 98. */
+static void check_no_writes(void)
+{
+	unsigned bad = 0;
+
+	if (!expect_no_writes)
+		return;
+	fflush(NULL);
+	mock_lock();
+	for (unsigned i = 0; i < mock_w.ndev; i++)
+		if (mock_w.dev[i]->mmio_writes) {
+			fprintf(stderr, "vfio-mock: %s: %llu register writes (none expected)\n",
+			        mock_w.dev[i]->cfg.address,
+			        (unsigned long long)mock_w.dev[i]->mmio_writes);
+			bad++;
+		}
+	mock_unlock();
+	if (bad)
+		_exit(98);
 }
 
 int vfio_mock_device_state(const char *pciaddr, struct vfio_mock_device_state *out)
@@ -203,7 +241,7 @@ int vfio_mock_device_state(const char *pciaddr, struct vfio_mock_device_state *o
 		out->irq_index_enabled = d->irq_type;
 		out->irq_vectors = d->irq_type < 0 ? 0 : d->num_ctx;
 		out->intx_masked = d->intx_masked;
-		out->command = (uint16_t)(d->config[4] | d->config[5] << 8);
+		out->command = (uint16_t)(d->config[PCI_COMMAND] | d->config[PCI_COMMAND + 1] << 8);
 		out->resets = d->resets;
 	}
 	mock_unlock();
@@ -219,7 +257,7 @@ static void at_exit_check(void)
 	fflush(NULL);
 	total = vfio_mock_report_leaks();
 	mock_lock();
-	mock_sysfs_remove();
+	mock_sysfs_detach(mock_machine_leave());
 	mock_unlock();
 	if (total && leak_check == 2) {
 		fprintf(stderr, "vfio-mock: VFIO_MOCK_LEAK_CHECK=fail: %u objects left open\n",
@@ -232,7 +270,7 @@ static void at_exit_check(void)
 static void remove_tree_at_exit(void)
 {
 	mock_lock();
-	mock_sysfs_remove();
+	mock_sysfs_detach(mock_machine_leave());
 	mock_unlock();
 }
 
@@ -247,6 +285,7 @@ static void atfork_child(void)
 	static const pthread_mutex_t fresh = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
 
 	memcpy(&world_lock, &fresh, sizeof(world_lock));
+	mock_mmap_after_fork();
 	mock_worker_after_fork();
 }
 
@@ -256,12 +295,17 @@ static void atfork_child(void)
  * already see the scenario. */
 static void mock_init_env(void)
 {
-	const char *s;
+	const char *s, *m;
+	char *text;
 
 	mock_resolve();
 	pthread_atfork(mock_lock, mock_unlock, atfork_child);
 	s = getenv("VFIO_MOCK_LOG");
 	mock_log_level = s ? atoi(s) : 0;
+	s = getenv("VFIO_MOCK_TRAP_ALL");
+	mock_trap_all = s && *s && strcmp(s, "0");
+	s = getenv("VFIO_MOCK_EXPECT_NO_MMIO_WRITES");
+	expect_no_writes = s && *s && strcmp(s, "0");
 	s = getenv("VFIO_MOCK_LEAK_CHECK");
 	if (s && !strcmp(s, "report"))
 		leak_check = 1;
@@ -270,8 +314,15 @@ static void mock_init_env(void)
 	else if (s && *s)
 		fprintf(stderr, "vfio-mock: VFIO_MOCK_LEAK_CHECK=%s: use report or fail\n", s);
 	s = getenv("VFIO_MOCK_SCENARIO");
-	if (s && *s && vfio_mock_load_scenario(s))
+	m = getenv("VFIO_MOCK_MACHINE");
+	if (m && *m && (text = mock_machine_scenario_of(m))) {
+		/* a machine started by a parent process (or a persistent one) */
+		if (mock_scenario_load(text, m, NULL))
+			fprintf(stderr, "vfio-mock: VFIO_MOCK_MACHINE=%s: cannot join\n", m);
+		free(text);
+	} else if (s && *s && mock_scenario_load(s, NULL, m && *m ? m : NULL)) {
 		fprintf(stderr, "vfio-mock: VFIO_MOCK_SCENARIO=%s rejected; no devices\n", s);
+	}
 	s = getenv("VFIO_MOCK_FAIL");
 	if (s && *s) {
 		mock_lock();
@@ -282,6 +333,8 @@ static void mock_init_env(void)
 	leak_check_pid = getpid();
 	if (leak_check)
 		atexit(at_exit_check);
+	if (expect_no_writes)
+		atexit(check_no_writes); /* before the leak check and the tree removal */
 }
 
 enum { INIT_NOT_YET, INIT_RUNNING, INIT_DONE };

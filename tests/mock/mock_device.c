@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <linux/pci_regs.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -43,21 +44,55 @@ const struct mock_dev_config *mock_dev_cfg(struct mock_dev *d)
 	return &d->cfg;
 }
 
+static void dev_reset(struct mock_dev *d);
+
+/* IORESOURCE flags of a BAR as the kernel prints them in sysfs "resource":
+ * MEM | SIZEALIGN (| PREFETCH) (| MEM_64), and the BAR's own type bits. */
+uint64_t mock_bar_resource_flags(const struct mock_dev *d, int bar)
+{
+	const struct mock_bar_config *b = &d->cfg.bar[bar];
+	uint64_t f = 0x40200;
+
+	if (b->prefetch)
+		f |= 0x2000 | 0x8;
+	if (b->is64)
+		f |= 0x100000 | 0x4;
+	return f;
+}
+
+int mock_bar_prefetchable(const struct mock_dev *d, int bar)
+{
+	return d->cfg.bar[bar].prefetch;
+}
+
+/* A reset from outside VFIO (sysfs "reset"): the model's registers go back
+ * to their reset values; the kernel saves and restores config space. */
+void mock_dev_function_reset(struct mock_dev *d)
+{
+	d->resets++;
+	dev_reset(d);
+}
+
 /* ---- creation ---------------------------------------------------------- */
 
 static uint64_t next_mmio32 = 0xfe000000ULL, next_mmio64 = 0x4000000000ULL;
 
+/* A BAR's memory: a memfd mapped once (the model's view); the fd is closed
+ * at once, because the kernel's BARs cost the program no fd. Program mmaps
+ * are made from the view (mremap with old_size 0, see mock_bar_mmap). */
 static int bar_create(struct mock_dev *d, int i)
 {
 	uint64_t size = d->cfg.bar[i].size, len = (size + MOCK_PAGE - 1) & ~(MOCK_PAGE - 1);
+	int fd = memfd_create("vfio-bar", MFD_CLOEXEC);
 
-	d->bar_memfd[i] = memfd_create("vfio-bar", MFD_CLOEXEC);
-	if (d->bar_memfd[i] < 0)
+	if (fd < 0)
 		return -1;
-	if (ftruncate(d->bar_memfd[i], (off_t)len))
+	if (ftruncate(fd, (off_t)len)) {
+		mock_real.close(fd);
 		return -1;
-	d->bar_view[i] =
-	    mock_real.mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, d->bar_memfd[i], 0);
+	}
+	d->bar_view[i] = mock_real.mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	mock_real.close(fd);
 	if (d->bar_view[i] == MAP_FAILED) {
 		d->bar_view[i] = NULL;
 		return -1;
@@ -85,6 +120,7 @@ static struct mock_group *group_get(unsigned id)
 	if (!g)
 		return NULL;
 	g->id = id;
+	g->lock_fd = -1;
 	mock_w.group[mock_w.ngroup++] = g;
 	return g;
 }
@@ -101,8 +137,6 @@ int mock_dev_create(const struct mock_dev_config *cfg, const struct mock_model_o
 	d->err_efd = d->req_efd = -1;
 	for (unsigned i = 0; i < sizeof(d->ctx) / sizeof(d->ctx[0]); i++)
 		d->ctx[i].efd = -1;
-	for (int i = 0; i < 6; i++)
-		d->bar_memfd[i] = -1;
 	if (mock_w.ndev == 0) {
 		next_mmio32 = 0xfe000000ULL;
 		next_mmio64 = 0x4000000000ULL;
@@ -135,12 +169,9 @@ void mock_dev_destroy(struct mock_dev *d)
 	d->state = NULL;
 	mock_irq_disable_all(d);
 	mock_msix_free(d);
-	for (int i = 0; i < 6; i++) {
+	for (int i = 0; i < 6; i++)
 		if (d->bar_view[i])
 			mock_real.munmap(d->bar_view[i], d->bar_map_size[i]);
-		if (d->bar_memfd[i] >= 0)
-			mock_real.close(d->bar_memfd[i]);
-	}
 	free(d);
 }
 
@@ -151,15 +182,7 @@ void mock_dev_opened(struct mock_dev *d)
 	if (d->open_count++)
 		return;
 	/* vfio_pci_core_enable: pci_enable_device turns on memory decoding */
-	d->config[4] |= 0x02;
-	if (d->cfg.physfn[0]) {
-		struct mock_dev *pf = mock_dev_find(d->cfg.physfn);
-
-		if (pf && !strcmp(pf->cfg.driver, "vfio-pci")) {
-			pf->vf_users++;
-			d->vf_user_counted = 1;
-		}
-	}
+	d->config[PCI_COMMAND] |= PCI_COMMAND_MEMORY;
 }
 
 static void dev_reset(struct mock_dev *d)
@@ -178,16 +201,10 @@ void mock_dev_closed(struct mock_dev *d)
 		return;
 	/* vfio_pci_core_disable: IRQs off, bus master off, reset if possible */
 	mock_irq_disable_all(d);
-	d->config[4] &= (uint8_t)~0x07;
+	d->config[PCI_COMMAND] &=
+	    (uint8_t)~(PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
 	if (d->cfg.reset)
 		dev_reset(d);
-	if (d->vf_user_counted) {
-		struct mock_dev *pf = mock_dev_find(d->cfg.physfn);
-
-		if (pf)
-			pf->vf_users--;
-		d->vf_user_counted = 0;
-	}
 }
 
 /* ---- ioctls ------------------------------------------------------------ */
@@ -309,7 +326,9 @@ static int device_feature(struct mock_dev *d, struct vfio_device_feature *arg)
 		return 0;
 	if (!(f.flags & VFIO_DEVICE_FEATURE_SET) || f.argsz - minsz < 16)
 		return -EINVAL;
-	memcpy(d->vf_token, (uint8_t *)arg + minsz, 16);
+	mock_machine_lock();
+	memcpy(mock_m->dev[d->mi].vf_token, (uint8_t *)arg + minsz, 16);
+	mock_machine_unlock();
 	return 0;
 }
 
@@ -362,14 +381,16 @@ static ssize_t bar_rw(struct mock_dev *d, unsigned bar, uint8_t *buf, size_t n, 
 
 	if (!size || pos >= size)
 		return -EINVAL;
-	if (!(d->config[4] & 0x02))
+	if (!(d->config[PCI_COMMAND] & PCI_COMMAND_MEMORY))
 		return -EIO; /* memory decoding off (vfio_pci_core_do_io_rw) */
 	if (n > size - pos)
 		n = size - pos;
-	/* naturally aligned chunks of up to 8 bytes, like vfio_pci_core_do_io_rw */
+	/* naturally aligned chunks of at most 4 bytes, like 6.1's do_io_rw: an
+	 * 8-byte access is two 32-bit MMIO accesses, low dword first (8-byte
+	 * accesses came in later kernels) */
 	while (done < n) {
 		uint64_t off = pos + done;
-		unsigned chunk = 8;
+		unsigned chunk = 4;
 		int in_table;
 		size_t room = mock_msix_rw_window(d, bar, off, n - done, &in_table);
 
@@ -386,6 +407,7 @@ static ssize_t bar_rw(struct mock_dev *d, unsigned bar, uint8_t *buf, size_t n, 
 
 			memcpy(d->bar_view[bar] + off, buf + done, chunk);
 			memcpy(&v, buf + done, chunk);
+			d->mmio_writes++;
 			if (d->ops->on_write)
 				d->ops->on_write(d->state, bar, off, chunk, v);
 		} else {

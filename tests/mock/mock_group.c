@@ -7,7 +7,9 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "mock_internal.h"
@@ -20,13 +22,22 @@ struct mock_group *mock_group_find(unsigned id)
 	return NULL;
 }
 
-/* A group is viable unless one of its devices is bound to a host driver. */
+/* A group is viable unless a device of it is bound to a driver that claims
+ * DMA ownership: vfio-pci, pci-stub and pcieport do not (driver_managed_dma),
+ * nor does an unbound device (iommu_group_dma_owner_claimed, 6.1). */
 int mock_dev_viable_group(struct mock_group *g)
 {
+	static const char *const managed[] = {"", "vfio-pci", "pci-stub", "pcieport"};
+
 	for (unsigned i = 0; i < mock_w.ndev; i++) {
 		struct mock_dev *d = mock_w.dev[i];
+		int ok = 0;
 
-		if (d->group == g && d->cfg.driver[0] && strcmp(d->cfg.driver, "vfio-pci"))
+		if (d->group != g)
+			continue;
+		for (size_t k = 0; k < sizeof(managed) / sizeof(managed[0]); k++)
+			ok |= !strcmp(d->cfg.driver, managed[k]);
+		if (!ok)
 			return 0;
 	}
 	return 1;
@@ -41,18 +52,57 @@ static int group_has_vfio_device(struct mock_group *g)
 	return 0;
 }
 
+static int has_cap(int cap)
+{
+	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct data[2];
+
+	if (syscall(SYS_capget, &h, data))
+		return 0;
+	return (data[cap / 32].effective >> (cap % 32)) & 1;
+}
+
+/* generic_permission for the group node: its owner, group and mode come from
+ * the scenario ("dev_vfio"); CAP_DAC_OVERRIDE passes as on the kernel. */
+static int may_open_node(int flags)
+{
+	unsigned need = (flags & O_ACCMODE) == O_RDONLY   ? 4
+	                : (flags & O_ACCMODE) == O_WRONLY ? 2
+	                                                  : 6;
+	unsigned bits = mock_w.dev_vfio_mode;
+	gid_t groups[256];
+	int n, in_group = getegid() == (gid_t)mock_w.dev_vfio_gid;
+
+	if (has_cap(CAP_DAC_OVERRIDE))
+		return 0;
+	n = getgroups(256, groups);
+	for (int i = 0; i < n; i++)
+		in_group |= groups[i] == (gid_t)mock_w.dev_vfio_gid;
+	if (geteuid() == (uid_t)mock_w.dev_vfio_uid)
+		bits >>= 6;
+	else if (in_group)
+		bits >>= 3;
+	return (bits & need) == need ? 0 : -EACCES;
+}
+
 int mock_group_open(unsigned id, int flags)
 {
-	struct mock_group *g = mock_group_find(id);
+	struct mock_group *g;
 	int fd, ret;
 
+	mock_machine_sync();
+	g = mock_group_find(id);
 	if (!g || !group_has_vfio_device(g))
 		return -ENOENT;
+	ret = may_open_node(flags);
+	if (ret)
+		return ret;
 	if (g->fd_open)
 		return -EBUSY;
-	fd = memfd_create("vfio-group", flags & O_CLOEXEC ? MFD_CLOEXEC : 0);
+	/* EBUSY too when another process has it (mock_machine.c) */
+	fd = mock_machine_open_group(id, flags);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	ret = mock_fd_install(fd, FD_GROUP, g);
 	if (ret) {
 		mock_real.close(fd);
@@ -60,6 +110,7 @@ int mock_group_open(unsigned id, int flags)
 	}
 	g->fd_open = 1;
 	g->fd_count = 1;
+	g->lock_fd = fd;
 	return fd;
 }
 
@@ -87,6 +138,7 @@ static void group_maybe_release(struct mock_group *g)
 void mock_group_closed(struct mock_group *g)
 {
 	g->fd_count = 0;
+	g->lock_fd = -1;
 	group_maybe_release(g);
 }
 
@@ -162,7 +214,23 @@ static int dev_match(struct mock_dev *d, const char *buf, int *has_token, uint8_
 	return 1;
 }
 
-static int validate_vf_token(struct mock_dev *d, int has_token, const uint8_t uuid[16])
+/* Is a VF of PF pf open in any process? (the PF's vf_users > 0) */
+static int vfs_in_use(struct mock_dev *pf, int probe_fd)
+{
+	for (unsigned i = 0; i < mock_w.ndev; i++) {
+		struct mock_dev *v = mock_w.dev[i];
+
+		if (!strcmp(v->cfg.physfn, pf->cfg.address) &&
+		    (v->open_count || mock_machine_device_open(probe_fd, v->mi)))
+			return 1;
+	}
+	return 0;
+}
+
+/* vfio_pci_validate_vf_token (6.1); the PF's token lives in the machine, so
+ * a PF opened with a token in one process lets another open its VF. */
+static int validate_vf_token(struct mock_dev *d, int has_token, const uint8_t uuid[16],
+                             int probe_fd)
 {
 	if (d->cfg.physfn[0]) {
 		struct mock_dev *pf = mock_dev_find(d->cfg.physfn);
@@ -179,19 +247,21 @@ static int validate_vf_token(struct mock_dev *d, int has_token, const uint8_t uu
 			mock_log(1, "%s: VF token required to access device", d->cfg.address);
 			return -EACCES;
 		}
-		if (memcmp(uuid, pf->vf_token, 16)) {
+		if (memcmp(uuid, mock_m->dev[pf->mi].vf_token, 16)) {
 			mock_log(1, "%s: Incorrect VF token provided for device", d->cfg.address);
 			return -EACCES;
 		}
 	} else if (d->cfg.sriov_totalvfs) {
-		if (d->vf_users) {
-			if (!has_token || memcmp(uuid, d->vf_token, 16)) {
+		if (vfs_in_use(d, probe_fd)) {
+			if (!has_token || memcmp(uuid, mock_m->dev[d->mi].vf_token, 16)) {
 				mock_log(1, "%s: VF token %s", d->cfg.address,
 				         has_token ? "incorrect" : "required");
 				return -EACCES;
 			}
 		} else if (has_token) {
-			memcpy(d->vf_token, uuid, 16);
+			mock_machine_lock();
+			memcpy(mock_m->dev[d->mi].vf_token, uuid, 16);
+			mock_machine_unlock();
 		}
 	} else if (has_token) {
 		mock_log(1, "%s: VF token incorrectly provided, not a PF or VF", d->cfg.address);
@@ -223,15 +293,15 @@ static int get_device_fd(struct mock_group *g, const char *name)
 		return ret;
 	if (!d)
 		return -ENODEV;
-	ret = validate_vf_token(d, has_token, uuid);
+	ret = validate_vf_token(d, has_token, uuid, g->lock_fd);
 	if (ret)
 		return ret;
 	if (!g->container || !g->container->iommu_type)
 		return -EINVAL;
 	/* the kernel gives device fds O_CLOEXEC always */
-	fd = memfd_create("vfio-device", MFD_CLOEXEC);
+	fd = mock_machine_open_device(g->id, d->mi);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	ret = mock_fd_install(fd, FD_DEVICE, d);
 	if (ret) {
 		mock_real.close(fd);
@@ -245,6 +315,7 @@ static int get_device_fd(struct mock_group *g, const char *name)
 int mock_group_ioctl(struct mock_group *g, int fd, unsigned long req, void *arg)
 {
 	(void)fd;
+	mock_machine_sync();
 	switch (req) {
 	case VFIO_GROUP_GET_STATUS: {
 		struct vfio_group_status *st = arg;
@@ -268,9 +339,7 @@ int mock_group_ioctl(struct mock_group *g, int fd, unsigned long req, void *arg)
 		if (!arg)
 			return -EFAULT;
 		cfd = *(int *)arg;
-		if (cfd < 0)
-			return -EINVAL;
-		if (fcntl(cfd, F_GETFD) < 0)
+		if (fcntl(cfd, F_GETFD) < 0) /* fdget: any fd with no file, -1 included */
 			return -EBADF;
 		if (g->container)
 			return -EINVAL;

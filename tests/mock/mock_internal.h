@@ -20,17 +20,17 @@
 #include "include/vfio_mock.h"
 #include "mock_model.h"
 
-#define MOCK_MAX_DEVICES 64
+#define MOCK_MAX_DEVICES 256
 #define MOCK_MAX_FDS     65536
 #define MOCK_CFG_MAX     4096
 
-enum mock_fd_kind { FD_CONTAINER = 1, FD_GROUP, FD_DEVICE };
+enum mock_fd_kind { FD_CONTAINER = 1, FD_GROUP, FD_DEVICE, FD_EVENTFD, FD_SYSFS };
 
 struct mock_container;
 struct mock_group;
 
 struct mock_irq_ctx {
-	int efd; /* our dup of the eventfd, -1 = none */
+	int efd; /* the attached eventfd (see mock_eventfd.c), -1 = none */
 };
 
 struct mock_dev {
@@ -38,8 +38,7 @@ struct mock_dev {
 	const struct mock_model_ops *ops;
 	void *state;
 	struct mock_group *group;
-	int bar_memfd[6];
-	uint8_t *bar_view[6];     /* the model's own, untrapped mapping */
+	uint8_t *bar_view[6];     /* the model's own, untrapped (shared) mapping */
 	uint64_t bar_map_size[6]; /* page-rounded size of the memfd */
 	uint8_t config[MOCK_CFG_MAX];
 	unsigned cfg_size;
@@ -47,6 +46,7 @@ struct mock_dev {
 	uint32_t bar_reg[6];  /* virtualised BAR registers (sizing writes) */
 	int open_count;
 	unsigned resets;
+	uint64_t mmio_writes; /* register writes seen: pwrite chunks and trapped stores */
 	/* IRQ state, as vfio-pci keeps it */
 	int irq_type; /* -1 none, else VFIO_PCI_*_IRQ_INDEX (INTx/MSI/MSI-X) */
 	unsigned num_ctx;
@@ -56,9 +56,8 @@ struct mock_dev {
 	int err_efd, req_efd;
 	struct mock_msix *msix; /* MSI-X table/PBA state (mock_msix.c), NULL without MSI-X */
 	/* SR-IOV */
-	uint8_t vf_token[16];
-	int vf_users;        /* VFs of this PF that are open */
-	int vf_user_counted; /* this VF counts in its PF's vf_users */
+	uint8_t vf_token[16]; /* the initial (random) token; the live one is the machine's */
+	unsigned mi;          /* index in the machine's device table */
 };
 
 struct mock_dma;
@@ -75,6 +74,7 @@ struct mock_container {
 
 struct mock_group {
 	unsigned id;
+	int lock_fd;  /* a group fd of ours (it holds the group's OFD lock), -1 none */
 	int fd_open;  /* the group file is alive (fd open or devices open) */
 	int fd_count; /* fds on the group (0 or 1) */
 	int dev_fds;  /* device fds open through this group */
@@ -83,8 +83,12 @@ struct mock_group {
 
 struct mock_fd {
 	enum mock_fd_kind kind;
-	void *obj; /* mock_container / mock_group / mock_dev */
+	void *obj; /* mock_container / mock_group / mock_dev; NULL for FD_EVENTFD */
 	unsigned generation;
+	unsigned efd_refs; /* FD_EVENTFD: vectors/triggers using it */
+	int efd_held;      /* FD_EVENTFD: the mock's own dup (the program closed its fd) */
+	int sysfs_attr;    /* FD_SYSFS: which attribute (mock_sysfs_write.c) */
+	int sysfs_written; /* FD_SYSFS: a write() was seen */
 };
 
 struct mock_world {
@@ -98,15 +102,22 @@ struct mock_world {
 	unsigned dma_entry_limit;
 	int type1v2;
 	int iova_caps;
-	unsigned huge_total[2], huge_free[2]; /* [0] 2 MiB, [1] 1 GiB */
+	unsigned huge_total[2], huge_free[2]; /* the scenario's pools; live: mock_m */
 	struct mock_dev *dev[MOCK_MAX_DEVICES];
 	unsigned ndev;
 	struct mock_group *group[MOCK_MAX_DEVICES];
 	unsigned ngroup;
+	/* drivers the machine knows (vfio-pci, pci-stub, pcieport, the scenario's) */
+	char drivers[16][32];
+	unsigned ndrivers;
+	/* /dev/vfio/N owner and mode ("dev_vfio"); module parameters */
+	unsigned dev_vfio_uid, dev_vfio_gid, dev_vfio_mode;
+	int enable_sriov; /* vfio_pci.enable_sriov */
 };
 
 extern struct mock_world mock_w;
 extern int mock_log_level;
+extern int mock_trap_all; /* VFIO_MOCK_TRAP_ALL: trap every BAR page */
 
 void mock_lock(void);
 void mock_unlock(void);
@@ -154,11 +165,87 @@ const char *mock_ioctl_name(int fd_kind, unsigned long req);
 
 /* scenario (mock_scenario.c) */
 void mock_world_clear(void);
+void mock_world_sync_devices(void); /* from the machine; both locks held */
+int mock_scenario_load(const char *json, const char *join_dir, const char *create_dir);
+int mock_parse_config(struct json_object *o, const char *where, struct mock_dev_config *cfg,
+                      const struct mock_model_ops **ops_out,
+                      const struct mock_dev_config *template_of);
 
-/* sysfs (mock_sysfs.c) */
+/* The machine shared by the processes of a scenario (mock_machine.c). */
+struct mock_mdev {
+	char address[16];
+	char driver[32];      /* bound driver, "" = none */
+	char override[64];    /* driver_override, "" = (null) */
+	uint8_t vf_token[16]; /* a PF's VF token */
+	uint32_t present;     /* 0: a VF that sriov_numvfs removed (or not created yet) */
+	uint32_t numvfs;      /* a PF's sriov_numvfs */
+	uint32_t group;
+	int32_t pf;           /* a VF created through sriov_numvfs: its PF's index; else -1 */
+	uint32_t vf_index;
+};
+struct mock_dynid {
+	char driver[32];
+	uint32_t vendor, device, subvendor, subdevice, class_code, class_mask;
+};
+struct mock_machine {
+	uint32_t magic, version;
+	pthread_mutex_t lock; /* robust, process-shared */
+	uint32_t generation;  /* bumped by every change the members must pick up */
+	uint32_t ndev;
+	unsigned huge_total[2], huge_free[2];
+	uint32_t ndynids;
+	struct mock_dynid dynids[64];
+	struct mock_mdev dev[MOCK_MAX_DEVICES];
+};
+extern struct mock_machine *mock_m;
+int mock_machine_create(const char *dir, const char *scenario_text);
+int mock_machine_join(const char *dir);
+char *mock_machine_scenario_of(const char *dir);
+int mock_machine_leave(void); /* 1: the caller removes the directory */
+const char *mock_machine_dir(void);
+void mock_machine_lock(void);
+void mock_machine_unlock(void);
+void mock_machine_changed(void);
+void mock_machine_sync(void);
+int mock_machine_open_group(unsigned group, int flags);
+int mock_machine_open_device(unsigned group, unsigned mi);
+int mock_machine_device_open(int probe_fd, unsigned mi);
+int mock_machine_group_open(unsigned group);
+
+/* sysfs (mock_sysfs.c); render functions: caller holds both locks */
+void mock_sysfs_attach(const char *dir);
+void mock_sysfs_detach(int remove);
 int mock_sysfs_build(void);
-void mock_sysfs_remove(void);
 void mock_sysfs_update_hugepages(void);
+void mock_sysfs_render_device(struct mock_dev *d);
+void mock_sysfs_render_binding(struct mock_dev *d);
+void mock_sysfs_render_sriov(struct mock_dev *pf);
+void mock_sysfs_render_group_node(struct mock_group *g);
+void mock_sysfs_remove_device(struct mock_dev *d);
+void mock_sysfs_dir_of(const struct mock_dev_config *c, char *out, size_t len);
+int mock_sysfs_exists(const char *path); /* path below the fake root */
+
+/* SR-IOV and driver matching (mock_sriov.c); caller holds both locks */
+void mock_drivers_collect(void);
+int mock_driver_index(const char *name);
+const char *mock_probe_match(struct mock_dev *d);
+int mock_driver_matches(struct mock_dev *d, const char *driver);
+void mock_bind(struct mock_dev *d, const char *driver);
+int mock_sriov_enable(struct mock_dev *pf, unsigned n);
+int mock_sriov_disable(struct mock_dev *pf, int probe_fd);
+int mock_sriov_create_declared(void);
+int mock_sysfs_write_text(const char *path, mode_t mode, const char *text);
+int mock_sysfs_put(const char *dir, const char *name, mode_t mode, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+int mock_sysfs_link(const char *target, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void mock_sysfs_unlink(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* sysfs files that act when written (mock_sysfs_write.c) */
+int mock_sysfs_opened(int fd, const char *path, int flags); /* after a redirected open */
+FILE *mock_sysfs_fopen(const char *path, const char *mode);  /* NULL = not an acting file */
+ssize_t mock_sysfs_fd_write(int fd, const void *buf, size_t n);
+int mock_sysfs_fd_close(int fd, int do_close); /* do_close 0: dup2 replaces it */
+void mock_fd_replaced(int fd); /* dup2/dup3 replaces fd: the mock's side of close */
 /* Rewrite a path to the fake tree: returns buf, or NULL if not redirected. */
 const char *mock_path_redirect(const char *path, char *buf, size_t len);
 /* Strip the fake-tree prefix from a result path in place. */
@@ -166,6 +253,10 @@ void mock_path_unredirect(char *path);
 
 /* devices */
 struct mock_dev *mock_dev_find(const char *addr);
+uint64_t mock_bar_resource_flags(const struct mock_dev *d, int bar);
+int mock_bar_prefetchable(const struct mock_dev *d, int bar);
+unsigned mock_vf_device_id(const struct mock_dev *pf);
+void mock_dev_function_reset(struct mock_dev *d);
 struct mock_group *mock_group_find(unsigned id);
 int mock_dev_create(const struct mock_dev_config *cfg, const struct mock_model_ops *ops);
 void mock_dev_destroy(struct mock_dev *d);
@@ -175,6 +266,13 @@ ssize_t mock_dev_rw(struct mock_dev *d, void *buf, size_t n, off_t off, int writ
 void mock_dev_opened(struct mock_dev *d);
 void mock_dev_closed(struct mock_dev *d);
 int mock_dev_viable_group(struct mock_group *g);
+
+/* eventfds attached to interrupts (mock_eventfd.c); caller holds the lock */
+int mock_efd_attach(int fd); /* the number to signal, or -EBADF/-EINVAL/-ENOMEM */
+void mock_efd_detach(int *efd);
+void mock_efd_signal(int efd); /* async-signal-safe */
+int mock_efd_program_closes(int fd); /* close(): 1 = do not close fd */
+void mock_efd_lost(int fd);
 
 /* irqs (mock_irq.c) */
 int mock_irq_set(struct mock_dev *d, struct vfio_irq_set *hdr);
@@ -208,8 +306,20 @@ unsigned mock_huge_maps_live(void);
 void mock_mmap_report(void);
 void mock_mmap_forget_all(void);
 void mock_mmap_release_forgotten(void); /* after mock_unlock */
+void mock_mmap_after_fork(void);
 extern volatile int mock_tracked_maps; /* fast path for munmap */
 int mock_in_trap_callback(void); /* this thread is in a trap callback */
+int mock_tracked_range(uintptr_t addr, size_t len, int *huge, int *prot);
+
+/* MAP_DMA's pinning (mock_pin.c), as vfio_pin_pages_remote does it */
+struct mock_pin {
+	uint64_t locked; /* pages counted against RLIMIT_MEMLOCK */
+	uint8_t *zero;   /* bitmap: page pinned as the shared zero page; NULL = none */
+};
+int mock_pin_range(uint64_t vaddr, uint64_t size, int write, struct mock_pin *pin);
+void mock_unpin_range(struct mock_pin *pin);
+int mock_pin_zero_page(const struct mock_pin *pin, uint64_t page);
+uint64_t mock_pin_locked_total(void);
 
 /* worker (mock_worker.c) */
 void mock_worker_drop(struct mock_dev *d);

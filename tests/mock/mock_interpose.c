@@ -61,25 +61,23 @@ static int vfio_open(const char *path, int flags)
 	if (err) {
 		ret = -err;
 	} else if (!strcmp(name, "vfio")) {
-		struct mock_container *c = calloc(1, sizeof(*c));
+		/* the fd first: with no free fd the kernel's open fails with EMFILE */
 		int fd = memfd_create("vfio-container", flags & O_CLOEXEC ? MFD_CLOEXEC : 0);
+		struct mock_container *c = fd < 0 ? NULL : calloc(1, sizeof(*c));
 
-		if (!c || fd < 0) {
+		if (fd < 0) {
+			ret = -errno;
+		} else if (!c) {
 			ret = -ENOMEM;
+			mock_real.close(fd);
+		} else if ((ret = mock_fd_install(fd, FD_CONTAINER, c))) {
 			free(c);
-			if (fd >= 0)
-				mock_real.close(fd);
+			mock_real.close(fd);
 		} else {
 			c->refs = 1;
 			c->fd_open = 1;
-			mock_container_track(c);
-			ret = mock_fd_install(fd, FD_CONTAINER, c);
-			if (ret) {
-				free(c);
-				mock_real.close(fd);
-			} else {
-				ret = fd;
-			}
+			mock_container_track(c); /* only once nothing can fail any more */
+			ret = fd;
 		}
 	} else {
 		char *end;
@@ -110,8 +108,15 @@ static int do_open(int dirfd, const char *path, int flags, mode_t mode, int at)
 		if (ret != 1)
 			return ret;
 		p = mock_path_redirect(path, buf, sizeof(buf));
-		if (p)
-			path = p;
+		if (p) {
+			struct stat st;
+
+			/* sysfs creates no files (kernfs has no create: EACCES) */
+			if ((flags & O_CREAT) && strncmp(path, "/dev/vfio", 9) && stat(p, &st))
+				return set_errno(EACCES);
+			ret = mock_real.open(p, flags, mode);
+			return mock_sysfs_opened(ret, path, flags);
+		}
 	}
 	if (at)
 		return mock_real.openat(dirfd, path, flags, mode);
@@ -186,8 +191,54 @@ int __openat64_2(int dirfd, const char *path, int flags)
 	return do_open(dirfd, path, flags, 0, 1);
 }
 
-/* An injected "close" failure of a VFIO fd releases the fd all the same and
- * then reports the error, as Linux does (close never leaves the fd open). */
+/* The mock's side of closing fd (the caller then closes it, or dup2 replaces
+ * it). Returns 1 if fd must stay open (an attached eventfd the mock keeps).
+ * An injected "close" failure of a VFIO fd (*err) releases the fd all the
+ * same and then reports the error, as Linux does (close never leaves the fd
+ * open). */
+static int fd_closing(int fd, int replaced, int *err)
+{
+	struct mock_fd *f;
+	int keep = 0;
+
+	mock_worker_ensure();
+	mock_lock();
+	f = mock_fd_lookup(fd);
+	if (f && !replaced && f->kind <= FD_DEVICE)
+		*err = mock_fault_check("close", NULL);
+	if (f) {
+		switch (f->kind) {
+		case FD_CONTAINER: {
+			struct mock_container *c = f->obj;
+
+			c->fd_open = 0;
+			mock_container_put(c);
+			break;
+		}
+		case FD_GROUP:
+			mock_group_closed(f->obj);
+			break;
+		case FD_DEVICE:
+			mock_dev_closed(f->obj);
+			break;
+		case FD_EVENTFD:
+			keep = mock_efd_program_closes(fd);
+			if (keep && replaced)
+				mock_efd_lost(fd);
+			keep &= !replaced;
+			f = NULL; /* mock_efd_program_closes forgot or kept it */
+			break;
+		case FD_SYSFS:
+			f = NULL; /* see close() */
+			break;
+		}
+		if (f)
+			mock_fd_forget(fd);
+	}
+	mock_unlock();
+	return keep;
+}
+
 int close(int fd)
 {
 	struct mock_fd *f;
@@ -195,33 +246,109 @@ int close(int fd)
 
 	mock_resolve();
 	f = mock_fd_lookup(fd);
-	if (f) {
-		mock_worker_ensure();
-		mock_lock();
-		f = mock_fd_lookup(fd);
-		if (f) {
-			err = mock_fault_check("close", NULL);
-			switch (f->kind) {
-			case FD_CONTAINER: {
-				struct mock_container *c = f->obj;
-
-				c->fd_open = 0;
-				mock_container_put(c);
-				break;
-			}
-			case FD_GROUP:
-				mock_group_closed(f->obj);
-				break;
-			case FD_DEVICE:
-				mock_dev_closed(f->obj);
-				break;
-			}
-			mock_fd_forget(fd);
-		}
-		mock_unlock();
-	}
+	if (f && f->kind == FD_SYSFS)
+		return mock_sysfs_fd_close(fd, 1);
+	if (f && fd_closing(fd, 0, &err))
+		return 0;
 	ret = mock_real.close(fd);
 	return err ? set_errno(err) : ret;
+}
+
+__attribute__((visibility("hidden"))) void mock_fd_replaced(int fd)
+{
+	struct mock_fd *f = mock_fd_lookup(fd);
+
+	if (f && f->kind == FD_SYSFS)
+		mock_sysfs_fd_close(fd, 0);
+	else if (f)
+		fd_closing(fd, 1, &(int){0});
+}
+
+/* ---- fd copies -------------------------------------------------------------
+ * Only for sysfs files that act: a shell redirects with dup2 before its
+ * builtin writes, and replacing an fd with dup2 closes what was there. */
+
+static void copy_sysfs_fd(int from, int to)
+{
+	struct mock_fd *f = mock_fd_lookup(from);
+
+	if (to < 0 || !f || f->kind != FD_SYSFS)
+		return;
+	mock_lock();
+	if (!mock_fd_install(to, FD_SYSFS, NULL))
+		mock_fd_lookup(to)->sysfs_attr = f->sysfs_attr;
+	mock_unlock();
+}
+
+static int dup_to(int old, int new, int flags, int three)
+{
+	REAL(dup2, int (*)(int, int));
+	REAL(dup3, int (*)(int, int, int));
+	struct mock_fd *f = mock_fd_lookup(new);
+	int ret;
+
+	if (f && old != new) /* the fd that is replaced is closed first */
+		mock_fd_replaced(new);
+	ret = three ? real_dup3(old, new, flags) : real_dup2(old, new);
+	if (ret >= 0 && old != new)
+		copy_sysfs_fd(old, ret);
+	return ret;
+}
+
+int dup2(int old, int new)
+{
+	mock_resolve();
+	return dup_to(old, new, 0, 0);
+}
+
+int dup3(int old, int new, int flags)
+{
+	mock_resolve();
+	return dup_to(old, new, flags, 1);
+}
+
+int dup(int fd)
+{
+	REAL(dup, int (*)(int));
+	int ret = real_dup(fd);
+
+	copy_sysfs_fd(fd, ret);
+	return ret;
+}
+
+static int do_fcntl(int fd, int cmd, va_list ap, int is64)
+{
+	REAL(fcntl, int (*)(int, int, ...));
+	REAL(fcntl64, int (*)(int, int, ...));
+	void *arg = va_arg(ap, void *);
+	int ret = is64 && real_fcntl64 ? real_fcntl64(fd, cmd, arg) : real_fcntl(fd, cmd, arg);
+
+	if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC)
+		copy_sysfs_fd(fd, ret);
+	return ret;
+}
+
+int fcntl(int fd, int cmd, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, cmd);
+	ret = do_fcntl(fd, cmd, ap, 0);
+	va_end(ap);
+	return ret;
+}
+
+int fcntl64(int fd, int cmd, ...);
+int fcntl64(int fd, int cmd, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, cmd);
+	ret = do_fcntl(fd, cmd, ap, 1);
+	va_end(ap);
+	return ret;
 }
 
 int ioctl(int fd, unsigned long req, ...)
@@ -240,7 +367,7 @@ int ioctl(int fd, unsigned long req, ...)
 	mock_worker_ensure();
 	mock_lock();
 	f = mock_fd_lookup(fd);
-	if (!f) {
+	if (!f || f->kind == FD_EVENTFD || f->kind == FD_SYSFS) {
 		mock_unlock();
 		return mock_real.ioctl(fd, req, arg);
 	}
@@ -327,7 +454,12 @@ ssize_t read(int fd, void *buf, size_t n)
 
 ssize_t write(int fd, const void *buf, size_t n)
 {
+	struct mock_fd *f;
+
 	mock_resolve();
+	f = mock_fd_lookup(fd);
+	if (f && f->kind == FD_SYSFS)
+		return mock_sysfs_fd_write(fd, buf, n);
 	if (!is_device_fd(fd))
 		return mock_real.write(fd, buf, n);
 	return dev_rw(fd, (void *)buf, n, 0, 1, 1);

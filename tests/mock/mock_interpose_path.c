@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <dlfcn.h>
+#include <errno.h>
 #include <glob.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -34,18 +35,24 @@
 	if (rp_)                                                                                   \
 	path = rp_
 
+/* fopen for writing of a sysfs file that acts gives a FILE whose writes act
+ * (mock_sysfs_write.c); errno set: refused like the kernel refuses */
 FILE *fopen(const char *path, const char *mode)
 {
+	FILE *f = NULL;
+
 	REAL(fopen, FILE * (*)(const char *, const char *));
 	REDIRECT(path);
+	if (rp_ && (f = mock_sysfs_fopen(path, mode ? mode : "")) == NULL && errno)
+		return NULL;
+	if (rp_ && f)
+		return f;
 	return real_fopen(path, mode);
 }
 
 FILE *fopen64(const char *path, const char *mode)
 {
-	REAL(fopen64, FILE * (*)(const char *, const char *));
-	REDIRECT(path);
-	return real_fopen64(path, mode);
+	return fopen(path, mode);
 }
 
 DIR *opendir(const char *path)
@@ -113,6 +120,14 @@ int fstatat64(int dirfd, const char *restrict path, struct stat64 *restrict st, 
 	REAL(fstatat64, int (*)(int, const char *, struct stat64 *, int));
 	REDIRECT(path);
 	return real_fstatat64(dirfd, path, st, flags);
+}
+
+int statx(int dirfd, const char *restrict path, int flags, unsigned mask,
+          struct statx *restrict st)
+{
+	REAL(statx, int (*)(int, const char *, int, unsigned, struct statx *));
+	REDIRECT(path);
+	return real_statx(dirfd, path, flags, mask, st);
 }
 
 int access(const char *path, int mode)

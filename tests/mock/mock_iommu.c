@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <linux/pci_regs.h>
 #include <search.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -21,7 +22,16 @@
 struct mock_dma {
 	uint64_t iova, size, vaddr;
 	int prot; /* VFIO_DMA_MAP_FLAG_READ | _WRITE */
+	struct mock_pin pin;
 };
+
+static void dma_free(void *p)
+{
+	struct mock_dma *m = p;
+
+	mock_unpin_range(&m->pin);
+	free(m);
+}
 
 #define MAX_FAULTS 1024
 static struct vfio_mock_iommu_fault faults[MAX_FAULTS];
@@ -43,12 +53,16 @@ void mock_container_track(struct mock_container *c)
 		}
 }
 
+/* vfio_mock_short_unmap: the nth VFIO_IOMMU_UNMAP_DMA from now (0 = none). */
+static unsigned short_unmap_nth;
+
 /* A new scenario: every container is forgotten with its mappings. */
 void mock_containers_forget_all(void)
 {
+	short_unmap_nth = 0;
 	for (int i = 0; i < MAX_CONTAINERS; i++)
 		if (containers[i]) {
-			tdestroy(containers[i]->dma_root, free);
+			tdestroy(containers[i]->dma_root, dma_free);
 			free(containers[i]);
 			containers[i] = NULL;
 		}
@@ -83,7 +97,7 @@ static struct mock_dma *find(struct mock_container *c, uint64_t iova, uint64_t s
 static void remove_dma(struct mock_container *c, struct mock_dma *m)
 {
 	tdelete(m, &c->dma_root, cmp_range);
-	free(m);
+	dma_free(m);
 	c->ndma--;
 }
 
@@ -92,7 +106,7 @@ void mock_container_put(struct mock_container *c)
 	if (--c->refs)
 		return;
 	/* the kernel drops every mapping when the container goes away */
-	tdestroy(c->dma_root, free);
+	tdestroy(c->dma_root, dma_free);
 	untrack(c);
 	free(c);
 }
@@ -107,22 +121,6 @@ static int iova_valid(uint64_t start, uint64_t end)
 	return 0;
 }
 
-/* Is [vaddr, vaddr+size) mapped in this process? (pinning would -EFAULT) */
-static int vaddr_mapped(uint64_t vaddr, uint64_t size)
-{
-	unsigned char vec[4096];
-
-	while (size) {
-		uint64_t chunk = size > sizeof(vec) * MOCK_PAGE ? sizeof(vec) * MOCK_PAGE : size;
-
-		if (mincore((void *)(uintptr_t)vaddr, chunk, vec))
-			return 0;
-		vaddr += chunk;
-		size -= chunk;
-	}
-	return 1;
-}
-
 static uint64_t min_pgsize(void)
 {
 	return mock_w.pgsizes & -mock_w.pgsizes;
@@ -133,6 +131,7 @@ static int map_dma(struct mock_container *c, struct vfio_iommu_type1_dma_map *ma
 	const size_t minsz = offsetof(struct vfio_iommu_type1_dma_map, size) + sizeof(map->size);
 	uint64_t pg = min_pgsize();
 	struct mock_dma *m;
+	int ret;
 
 	if (map->argsz < minsz || map->flags & ~(VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE |
 	                                         VFIO_DMA_MAP_FLAG_VADDR))
@@ -151,17 +150,21 @@ static int map_dma(struct mock_container *c, struct vfio_iommu_type1_dma_map *ma
 		return -ENOSPC;
 	if (!iova_valid(map->iova, map->iova + map->size - 1))
 		return -EINVAL;
-	if (!vaddr_mapped(map->vaddr, map->size))
-		return -EFAULT;
-	m = malloc(sizeof(*m));
+	m = calloc(1, sizeof(*m));
 	if (!m)
 		return -ENOMEM;
+	ret = mock_pin_range(map->vaddr, map->size, !!(map->flags & VFIO_DMA_MAP_FLAG_WRITE),
+	                     &m->pin);
+	if (ret) {
+		free(m);
+		return ret;
+	}
 	m->iova = map->iova;
 	m->size = map->size;
 	m->vaddr = map->vaddr;
 	m->prot = (int)(map->flags & (VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE));
 	if (!tsearch(m, &c->dma_root, cmp_range)) {
-		free(m);
+		dma_free(m);
 		return -ENOMEM;
 	}
 	c->ndma++;
@@ -173,7 +176,7 @@ static int unmap_dma(struct mock_container *c, struct vfio_iommu_type1_dma_unmap
 	const size_t minsz = offsetof(struct vfio_iommu_type1_dma_unmap, size) + sizeof(um->size);
 	uint64_t pg = min_pgsize(), iova = um->iova, size = um->size, unmapped = 0;
 	int all = !!(um->flags & VFIO_DMA_UNMAP_FLAG_ALL);
-	struct mock_dma *m;
+	struct mock_dma *m, *keep = NULL;
 
 	if (um->argsz < minsz || um->flags & ~(VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP |
 	                                       VFIO_DMA_UNMAP_FLAG_VADDR | VFIO_DMA_UNMAP_FLAG_ALL))
@@ -204,9 +207,21 @@ static int unmap_dma(struct mock_container *c, struct vfio_iommu_type1_dma_unmap
 		if (m && m->iova < iova)
 			goto done;
 	}
+	if (short_unmap_nth && !--short_unmap_nth) {
+		/* injected: one mapping of the range stays, and the size reported
+		 * is what really went (vfio_mock_short_unmap) */
+		keep = find(c, iova, size == UINT64_MAX ? UINT64_MAX - iova : size);
+		if (keep)
+			tdelete(keep, &c->dma_root, cmp_range);
+	}
 	while ((m = find(c, iova, size == UINT64_MAX ? UINT64_MAX - iova : size))) {
 		unmapped += m->size;
 		remove_dma(c, m);
+	}
+	if (keep && !tsearch(keep, &c->dma_root, cmp_range)) {
+		unmapped += keep->size; /* out of memory: it is gone after all */
+		free(keep);
+		c->ndma--;
 	}
 done:
 	um->size = unmapped;
@@ -455,6 +470,14 @@ unsigned vfio_mock_iommu_faults(struct vfio_mock_iommu_fault *out, unsigned max)
 	return n;
 }
 
+int vfio_mock_short_unmap(unsigned nth)
+{
+	mock_lock();
+	short_unmap_nth = nth;
+	mock_unlock();
+	return 0;
+}
+
 void vfio_mock_clear_iommu_faults(void)
 {
 	mock_lock();
@@ -464,17 +487,67 @@ void vfio_mock_clear_iommu_faults(void)
 
 /* ---- DMA for models ---------------------------------------------------- */
 
+static int copy_at(struct mock_dma *m, uint64_t pos, void *local, uint64_t n, int write)
+{
+	struct iovec l = {.iov_base = local, .iov_len = n};
+	struct iovec r = {.iov_base = (void *)(uintptr_t)(m->vaddr + (pos - m->iova)), .iov_len = n};
+	ssize_t done = write ? process_vm_writev(getpid(), &l, 1, &r, 1, 0)
+	                     : process_vm_readv(getpid(), &l, 1, &r, 1, 0);
+
+	return done == (ssize_t)n ? 0 : -1;
+}
+
+/* Device access to [pos, pos+n) of mapping m; pages pinned as the shared
+ * zero page read as zeros. */
+static int dma_copy(struct mock_dma *m, uint64_t pos, void *local, uint64_t n, int write)
+{
+	if (write || !m->pin.zero)
+		return copy_at(m, pos, local, n, write);
+	while (n) {
+		uint64_t k = ((pos | (MOCK_PAGE - 1)) + 1) - pos;
+
+		if (k > n)
+			k = n;
+		if (mock_pin_zero_page(&m->pin, (pos - m->iova) / MOCK_PAGE))
+			memset(local, 0, k);
+		else if (copy_at(m, pos, local, k, 0))
+			return -1;
+		pos += k;
+		local = (uint8_t *)local + k;
+		n -= k;
+	}
+	return 0;
+}
+
+/* A faulting read: page by page, zeros where the IOMMU refuses. */
+static void read_with_zeros(struct mock_container *c, uint64_t iova, uint8_t *buf, size_t len)
+{
+	for (uint64_t pos = iova; pos < iova + len;) {
+		uint64_t n = ((pos | (MOCK_PAGE - 1)) + 1) - pos;
+		struct mock_dma *m = c && c->iommu_type ? find(c, pos, 1) : NULL;
+
+		if (n > iova + len - pos)
+			n = iova + len - pos;
+		if (!m || !(m->prot & VFIO_DMA_MAP_FLAG_READ) ||
+		    dma_copy(m, pos, buf + (pos - iova), n, 0))
+			memset(buf + (pos - iova), 0, n);
+		pos += n;
+	}
+}
+
 static int dma(struct mock_dev *d, uint64_t iova, void *buf, size_t len, int write)
 {
 	struct mock_container *c = d->group ? d->group->container : NULL;
 	int need = write ? VFIO_DMA_MAP_FLAG_WRITE : VFIO_DMA_MAP_FLAG_READ;
 	uint64_t pos;
 
-	if (!(d->config[4] & 0x4))
+	if (!(d->config[PCI_COMMAND] & PCI_COMMAND_MASTER))
 		return -2; /* bus mastering off: dropped */
 	if (!len)
 		return 0;
-	/* first translate every page: a fault transfers nothing */
+	/* first translate every page. A write that faults transfers nothing; a
+	 * read gets zeros for the pages that fault (what QEMU's devices, edu
+	 * included, read from an IOVA the IOMMU refuses) and data for the rest */
 	for (pos = iova & ~(MOCK_PAGE - 1); pos < iova + len; pos += MOCK_PAGE) {
 		struct mock_dma *m = c && c->iommu_type ? find(c, pos, 1) : NULL;
 
@@ -483,24 +556,18 @@ static int dma(struct mock_dev *d, uint64_t iova, void *buf, size_t len, int wri
 			mock_log(1, "%s: IOMMU fault: DMA %s iova 0x%llx (%zu bytes) not mapped",
 			         d->cfg.address, write ? "write" : "read", (unsigned long long)pos,
 			         len);
+			if (!write && iova + len >= iova)
+				read_with_zeros(c, iova, buf, len);
 			return -1;
 		}
 	}
 	for (pos = iova; pos < iova + len;) {
 		struct mock_dma *m = find(c, pos, 1);
 		uint64_t n = m->iova + m->size - pos;
-		struct iovec local, remote;
-		ssize_t done;
 
 		if (n > iova + len - pos)
 			n = iova + len - pos;
-		local.iov_base = (uint8_t *)buf + (pos - iova);
-		local.iov_len = n;
-		remote.iov_base = (void *)(uintptr_t)(m->vaddr + (pos - m->iova));
-		remote.iov_len = n;
-		done = write ? process_vm_writev(getpid(), &local, 1, &remote, 1, 0)
-		             : process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
-		if (done != (ssize_t)n) {
+		if (dma_copy(m, pos, (uint8_t *)buf + (pos - iova), n, write)) {
 			mock_iommu_fault_record(d, pos, (uint32_t)n, write);
 			return -1;
 		}

@@ -3,14 +3,15 @@
  * MSI-X vectors bound to eventfds, ERR/REQ triggers, and delivery of what a
  * device model raises, including the write to IOVA 0 of a detached MSI.
  *
- * The mock keeps its own dup of every eventfd, as the kernel keeps a
- * reference: a program that closes its eventfd after SET_IRQS still has the
- * vector attached (and counted as a leak) until it detaches it.
+ * The mock holds every attached eventfd as the kernel holds a reference
+ * (mock_eventfd.c): a program that closes its eventfd after SET_IRQS still has
+ * the vector attached (and counted as a leak) until it detaches it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/pci_regs.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -22,42 +23,23 @@ void mock_config_irq_sync(struct mock_dev *d);
 
 static void signal_efd(int efd)
 {
-	uint64_t one = 1;
-
-	if (efd >= 0 && mock_real.write(efd, &one, sizeof(one)) < 0)
-		mock_log(2, "eventfd %d: write failed", efd);
+	mock_efd_signal(efd);
 }
 
-/* eventfd_ctx_fdget: a dup of an eventfd, or -EBADF / -EINVAL */
+/* eventfd_ctx_fdget / eventfd_ctx_put, without costing the program an fd */
 static int efd_get(int fd)
 {
-	char path[64], target[64];
-	ssize_t n;
-	int dup_fd;
-
-	if (fd < 0 || fcntl(fd, F_GETFD) < 0)
-		return -EBADF;
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	n = readlink(path, target, sizeof(target) - 1);
-	if (n < 0)
-		return -EBADF;
-	target[n] = 0;
-	if (strcmp(target, "anon_inode:[eventfd]"))
-		return -EINVAL;
-	dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-	return dup_fd < 0 ? -errno : dup_fd;
+	return mock_efd_attach(fd);
 }
 
 static void efd_put(int *efd)
 {
-	if (*efd >= 0)
-		mock_real.close(*efd);
-	*efd = -1;
+	mock_efd_detach(efd);
 }
 
 static int intx_deliverable(struct mock_dev *d)
 {
-	return !(d->config[5] & 0x04); /* COMMAND.INTx disable */
+	return !(d->config[PCI_COMMAND + 1] & (PCI_COMMAND_INTX_DISABLE >> 8));
 }
 
 /* vfio_intx_handler: an asserted, unmasked line masks and signals */

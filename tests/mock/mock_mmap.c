@@ -20,6 +20,8 @@ struct tracked_map {
 	uintptr_t addr;
 	size_t len;
 	int huge;      /* 0 BAR, else pool index + 1 */
+	int prot;      /* the program's PROT_* */
+	int inherited; /* a huge mapping a fork child got from its parent */
 	uint64_t page; /* huge page size */
 	struct mock_dev *dev;
 	unsigned bar;
@@ -80,6 +82,8 @@ static void trap_after_store(void *ctx, uint64_t off)
 
 	in_trap++;
 	mock_lock();
+	if (m->generation == mock_w.generation)
+		d->mmio_writes++;
 	if (m->generation == mock_w.generation && d->ops->on_write) {
 		w = d->ops->reg_width ? d->ops->reg_width(d->state, m->bar, bar_off)
 		                      : default_width(bar_off);
@@ -98,6 +102,8 @@ static const struct trap_ops bar_trap_ops = {
 
 static int page_trapped(struct mock_dev *d, unsigned bar, uint64_t page_off)
 {
+	if (mock_trap_all) /* VFIO_MOCK_TRAP_ALL: every store is seen and counted */
+		return 1;
 	if (d->ops->page_trapped)
 		return d->ops->page_trapped(d->state, bar, page_off);
 	return d->ops->on_write || d->ops->on_read;
@@ -199,7 +205,16 @@ void *mock_bar_mmap(struct mock_dev *d, void *addr, size_t len, int prot, int fl
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		goto fail;
-	p = mock_real.mmap(addr, len, prot, flags, d->bar_memfd[index], (off_t)pos);
+	/* a second mapping of the view's pages (mremap of a shared mapping with
+	 * old_size 0), then the program's protection */
+	p = mremap(d->bar_view[index] + pos, 0, len,
+	           MREMAP_MAYMOVE | (flags & MAP_FIXED ? MREMAP_FIXED : 0), addr);
+	if (p != MAP_FAILED && prot != (PROT_READ | PROT_WRITE) && mprotect(p, len, prot)) {
+		err = errno;
+		mock_real.munmap(p, len);
+		p = MAP_FAILED;
+		errno = err;
+	}
 	if (p == MAP_FAILED) {
 		err = errno;
 		free(m);
@@ -211,6 +226,7 @@ void *mock_bar_mmap(struct mock_dev *d, void *addr, size_t len, int prot, int fl
 	m->bar = (unsigned)index;
 	m->bar_off = pos;
 	m->generation = mock_w.generation;
+	m->prot = prot;
 	if (track(m)) {
 		mock_real.munmap(p, len);
 		free(m);
@@ -236,6 +252,24 @@ fail:
 	return MAP_FAILED;
 }
 
+/* Pages back to the machine's pool. Caller holds the world lock. */
+static void huge_credit(int pool, uint64_t pages)
+{
+	mock_machine_lock();
+	mock_m->huge_free[pool] += (unsigned)pages;
+	mock_sysfs_update_hugepages();
+	mock_machine_unlock();
+}
+
+/* fork child: the huge page mappings it inherited share their pages with the
+ * parent; unmapping them frees nothing. */
+void mock_mmap_after_fork(void)
+{
+	for (int i = 0; i < MAX_MAPS; i++)
+		if (maps[i] && maps[i]->huge)
+			maps[i]->inherited = 1;
+}
+
 void *mock_huge_mmap(void *addr, size_t len, int prot, int flags)
 {
 	int shift = (flags >> MAP_HUGE_SHIFT) & MAP_HUGE_MASK;
@@ -258,12 +292,18 @@ void *mock_huge_mmap(void *addr, size_t len, int prot, int flags)
 	}
 	rounded = (len + page - 1) & ~(page - 1);
 	need = rounded / page;
-	if (mock_w.huge_free[pool] < need) {
+	/* the pools are the machine's, shared by its processes like the kernel's */
+	mock_machine_lock();
+	if (mock_m->huge_free[pool] < need) {
+		mock_machine_unlock();
 		errno = ENOMEM;
 		return MAP_FAILED;
 	}
+	mock_m->huge_free[pool] -= (unsigned)need; /* given back below on failure */
+	mock_machine_unlock();
 	m = calloc(1, sizeof(*m));
 	if (!m) {
+		huge_credit(pool, need);
 		errno = ENOMEM;
 		return MAP_FAILED;
 	}
@@ -274,6 +314,7 @@ void *mock_huge_mmap(void *addr, size_t len, int prot, int flags)
 	          ~(MAP_HUGETLB | ((unsigned)MAP_HUGE_MASK << MAP_HUGE_SHIFT) | MAP_FIXED)),
 	    -1, 0);
 	if (raw == MAP_FAILED) {
+		huge_credit(pool, need);
 		free(m);
 		return MAP_FAILED;
 	}
@@ -286,15 +327,18 @@ void *mock_huge_mmap(void *addr, size_t len, int prot, int flags)
 	m->addr = (uintptr_t)aligned;
 	m->len = rounded;
 	m->huge = pool + 1;
+	m->prot = prot;
 	m->page = page;
 	if (track(m)) {
 		mock_real.munmap(aligned, rounded);
 		free(m);
+		huge_credit(pool, need);
 		errno = ENOMEM;
 		return MAP_FAILED;
 	}
-	mock_w.huge_free[pool] -= (unsigned)need;
+	mock_machine_lock();
 	mock_sysfs_update_hugepages();
+	mock_machine_unlock();
 	return aligned;
 }
 
@@ -311,13 +355,15 @@ static int huge_munmap(int i, void *addr, size_t len)
 	if (mock_real.munmap(addr, len))
 		return -1;
 	if (a <= m->addr && end >= m->addr + m->len) {
-		mock_w.huge_free[m->huge - 1] += (unsigned)(m->len / m->page);
+		if (!m->inherited)
+			huge_credit(m->huge - 1, m->len / m->page);
 		untrack(i);
 	} else {
 		uintptr_t lo = a > m->addr ? a : m->addr;
 		uintptr_t hi = end < m->addr + m->len ? end : m->addr + m->len;
 
-		mock_w.huge_free[m->huge - 1] += (unsigned)((hi - lo) / m->page);
+		if (!m->inherited)
+			huge_credit(m->huge - 1, (hi - lo) / m->page);
 		if (lo == m->addr) {
 			m->len -= hi - lo;
 			m->addr = hi;
@@ -325,7 +371,6 @@ static int huge_munmap(int i, void *addr, size_t len)
 			m->len = lo - m->addr; /* a middle hole leaves the tail untracked */
 		}
 	}
-	mock_sysfs_update_hugepages();
 	return 0;
 }
 
@@ -388,6 +433,25 @@ int mock_munmap_tracked(void *addr, size_t len, int *handled)
 		free(m);
 	mock_unlock();
 	return ret;
+}
+
+/* Is [addr, addr+len) inside one tracked mapping? 1 (and its kind and
+ * protection), 0 if it touches none, -1 if it is partly inside one. Caller
+ * holds the world lock. */
+int mock_tracked_range(uintptr_t addr, size_t len, int *huge, int *prot)
+{
+	for (int i = 0; i < MAX_MAPS; i++) {
+		struct tracked_map *m = maps[i];
+
+		if (!m || addr >= m->addr + m->len || addr + len <= m->addr)
+			continue;
+		if (addr < m->addr || addr + len > m->addr + m->len)
+			return -1;
+		*huge = m->huge;
+		*prot = m->prot;
+		return 1;
+	}
+	return 0;
 }
 
 unsigned mock_bar_maps_live(void)

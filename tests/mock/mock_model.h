@@ -25,6 +25,8 @@ struct mock_dev; /* the kernel-side device; opaque to models */
 struct mock_bar_config {
 	uint64_t size;   /* 0 = BAR not implemented */
 	int mmap;        /* VFIO_REGION_INFO_FLAG_MMAP offered */
+	int is64;        /* 64-bit memory BAR: BAR index+1 holds its upper half */
+	int prefetch;    /* prefetchable */
 	unsigned nsparse; /* > 0: sparse-mmap capability with these areas */
 	struct {
 		uint64_t offset, size; /* size 0 areas are legal (the kernel reports them) */
@@ -49,6 +51,9 @@ struct mock_dev_config {
 	char physfn[16];      /* this is an SR-IOV VF of that PF ("" = not a VF) */
 	unsigned sriov_totalvfs; /* > 0: this is an SR-IOV PF */
 	unsigned sriov_numvfs;
+	unsigned sriov_offset, sriov_stride; /* VF n's routing id: PF's + offset + n * stride */
+	char native_driver[32];   /* the host driver whose id table matches it ("" none) */
+	struct json_object *vf;   /* a PF's template for the VFs sriov_numvfs creates */
 	struct json_object *params; /* "params" object of the device, or NULL */
 };
 
@@ -101,9 +106,10 @@ uint64_t mock_bar_size(struct mock_dev *d, unsigned bar);
 const struct mock_dev_config *mock_dev_cfg(struct mock_dev *d);
 
 /* Device DMA through the IOMMU of the container the device's group is in.
- * Returns 0; -1 if some page was not mapped (an IOMMU fault is recorded and
- * nothing is transferred); -2 if bus mastering is off in the PCI COMMAND
- * register (silently dropped, as real devices do). */
+ * Returns 0; -1 if some page was not mapped (an IOMMU fault is recorded; a
+ * write transfers nothing, a read gets zeros for the refused pages, as QEMU's
+ * devices read them); -2 if bus mastering is off in the PCI COMMAND register
+ * (silently dropped, as real devices do). */
 int mock_dma_read(struct mock_dev *d, uint64_t iova, void *buf, size_t len);
 int mock_dma_write(struct mock_dev *d, uint64_t iova, const void *buf, size_t len);
 

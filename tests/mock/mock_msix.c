@@ -13,6 +13,7 @@
  * entry through its mmap masks it, as on hardware.
  */
 #include <stdlib.h>
+#include <linux/pci_regs.h>
 #include <string.h>
 
 #include "mock_internal.h"
@@ -73,12 +74,12 @@ void mock_msix_place(const struct mock_dev_config *c, unsigned *bir, uint32_t *t
 /* The MSI-X capability as vfio shows it (read-only, so it is the truth). */
 static unsigned cap_pos(struct mock_dev *d)
 {
-	unsigned pos = d->config[0x34];
+	unsigned pos = d->config[PCI_CAPABILITY_LIST];
 
 	for (int guard = 0; pos && guard < 48; guard++) {
-		if (d->config[pos] == 0x11)
+		if (d->config[pos] == PCI_CAP_ID_MSIX)
 			return pos;
-		pos = d->config[pos + 1];
+		pos = d->config[pos + PCI_CAP_LIST_NEXT];
 	}
 	return 0;
 }

@@ -8,6 +8,7 @@
 #include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "mock_internal.h"
 
@@ -98,13 +99,16 @@ static const struct mock_model_ops *model_find(const char *name)
 	return NULL;
 }
 
+/* "dddd:bb:dd.f" with a 4..7 hex digit domain (Intel VMD uses 10000: and
+ * up; 7 digits is what the 16-byte address fields hold). */
 static int valid_address(const char *a)
 {
 	unsigned dom, bus, dev, fn;
+	size_t len = strlen(a), ndom = strcspn(a, ":");
 	char tail;
 
-	return strlen(a) == 12 &&
-	       sscanf(a, "%4x:%2x:%2x.%1x%c", &dom, &bus, &dev, &fn, &tail) == 4 && dev < 32 &&
+	return len >= 12 && len <= 15 && ndom == len - 8 &&
+	       sscanf(a, "%7x:%2x:%2x.%1x%c", &dom, &bus, &dev, &fn, &tail) == 4 && dev < 32 &&
 	       fn < 8;
 }
 
@@ -215,6 +219,9 @@ static int parse_bars(struct json_object *arr, struct mock_dev_config *cfg, cons
 		case 1:
 			bar->mmap = mm;
 		}
+		if (opt_bool(b, where, "64bit", &bar->is64) < 0 ||
+		    opt_bool(b, where, "prefetchable", &bar->prefetch) < 0)
+			return -1;
 		bar->nsparse = 0;
 		if (json_object_object_get_ex(b, "sparse", &sp)) {
 			size_t n = json_object_is_type(sp, json_type_array)
@@ -242,44 +249,51 @@ static int parse_bars(struct json_object *arr, struct mock_dev_config *cfg, cons
 			}
 		}
 	}
+	/* a 64-bit BAR takes the next BAR register for its upper half */
+	for (int i = 0; i < 6; i++)
+		if (cfg->bar[i].size && cfg->bar[i].is64 &&
+		    (i == 5 || cfg->bar[i + 1].size || cfg->bar[i + 1].is64))
+			return bad(dev, "64bit",
+			           "a 64-bit BAR needs the next BAR index free for its upper half");
 	return 0;
 }
 
-static int parse_device(struct json_object *o, size_t i)
+/* A device's configuration from its JSON object: kernel-ish defaults, then
+ * the model's, then the object's fields. `template_of`: the object is a PF's
+ * "vf" template (no address; model and ids default to the PF's). */
+int mock_parse_config(struct json_object *o, const char *where, struct mock_dev_config *cfg,
+                      const struct mock_model_ops **ops_out, const struct mock_dev_config *template_of)
 {
-	struct mock_dev_config cfg;
 	const struct mock_model_ops *ops;
 	struct json_object *v;
-	char where[64];
 	uint64_t x;
 	int b;
 
-	snprintf(where, sizeof(where), "devices[%zu]", i);
 	if (!json_object_is_type(o, json_type_object))
 		return bad(NULL, where, "must be an object");
-	memset(&cfg, 0, sizeof(cfg));
-	if (opt_str(o, where, "address", cfg.address, sizeof(cfg.address)) != 1)
-		return bad(where, "address", "is required (\"dddd:bb:dd.f\")");
-	if (!valid_address(cfg.address))
-		return bad(where, "address", "is not a PCI address \"dddd:bb:dd.f\"");
-	snprintf(where, sizeof(where), "device %s", cfg.address);
-	if (mock_dev_find(cfg.address))
-		return bad(where, "address", "appears twice");
-	if (opt_str(o, where, "model", cfg.model, sizeof(cfg.model)) != 1)
+	if (template_of)
+		snprintf(cfg->model, sizeof(cfg->model), "%s", template_of->model);
+	if (opt_str(o, where, "model", cfg->model, sizeof(cfg->model)) < 0)
+		return -1;
+	if (!cfg->model[0])
 		return bad(where, "model", "is required");
-	ops = model_find(cfg.model);
+	ops = model_find(cfg->model);
 	if (!ops)
 		return bad(where, "model", "names no model built into this mock");
-	/* kernel-ish defaults, then the model's, then the scenario's */
-	cfg.group = (unsigned)mock_w.ndev + 1;
-	strcpy(cfg.driver, "vfio-pci");
-	cfg.numa_node = -1;
-	cfg.irq_count[VFIO_PCI_INTX_IRQ_INDEX] = 1;
-	cfg.irq_count[VFIO_PCI_MSI_IRQ_INDEX] = 1;
-	cfg.irq_count[VFIO_PCI_REQ_IRQ_INDEX] = 1;
-	cfg.reset = 1;
+	*ops_out = ops;
+	strcpy(cfg->driver, template_of ? "" : "vfio-pci");
+	cfg->numa_node = -1;
+	cfg->irq_count[VFIO_PCI_INTX_IRQ_INDEX] = 1;
+	cfg->irq_count[VFIO_PCI_MSI_IRQ_INDEX] = 1;
+	cfg->irq_count[VFIO_PCI_REQ_IRQ_INDEX] = 1;
+	cfg->reset = 1;
+	cfg->sriov_offset = cfg->sriov_stride = 1;
 	if (ops->defaults)
-		ops->defaults(&cfg);
+		ops->defaults(cfg);
+	if (template_of) {
+		cfg->vendor = template_of->vendor;
+		cfg->numa_node = template_of->numa_node;
+	}
 
 #define NUMFIELD(name, dst, max)                                                                   \
 	switch (opt_num(o, where, name, max, &x)) {                                                \
@@ -288,38 +302,41 @@ static int parse_device(struct json_object *o, size_t i)
 	case 1:                                                                                    \
 		dst = x;                                                                           \
 	}
-	NUMFIELD("vendor", cfg.vendor, 0xffff);
-	NUMFIELD("device", cfg.device, 0xffff);
-	NUMFIELD("subsystem_vendor", cfg.subsystem_vendor, 0xffff);
-	NUMFIELD("subsystem_device", cfg.subsystem_device, 0xffff);
-	NUMFIELD("class", cfg.class_code, 0xffffff);
-	NUMFIELD("revision", cfg.revision, 0xff);
-	NUMFIELD("group", cfg.group, 1u << 20);
-	NUMFIELD("sriov_totalvfs", cfg.sriov_totalvfs, 2048);
-	NUMFIELD("sriov_numvfs", cfg.sriov_numvfs, 2048);
+	NUMFIELD("vendor", cfg->vendor, 0xffff);
+	NUMFIELD("device", cfg->device, 0xffff);
+	NUMFIELD("subsystem_vendor", cfg->subsystem_vendor, 0xffff);
+	NUMFIELD("subsystem_device", cfg->subsystem_device, 0xffff);
+	NUMFIELD("class", cfg->class_code, 0xffffff);
+	NUMFIELD("revision", cfg->revision, 0xff);
+	NUMFIELD("group", cfg->group, 1u << 20);
+	NUMFIELD("sriov_totalvfs", cfg->sriov_totalvfs, MOCK_MAX_DEVICES - 1);
+	NUMFIELD("sriov_numvfs", cfg->sriov_numvfs, MOCK_MAX_DEVICES - 1);
+	NUMFIELD("sriov_offset", cfg->sriov_offset, 0xffff);
+	NUMFIELD("sriov_stride", cfg->sriov_stride, 0xffff);
 	if (json_object_object_get_ex(o, "numa_node", &v)) {
 		if (!json_object_is_type(v, json_type_int) || json_object_get_int(v) < -1)
 			return bad(where, "numa_node", "must be an integer >= -1");
-		cfg.numa_node = json_object_get_int(v);
+		cfg->numa_node = json_object_get_int(v);
 	}
-	if (opt_str(o, where, "driver", cfg.driver, sizeof(cfg.driver)) < 0 ||
-	    opt_str(o, where, "physfn", cfg.physfn, sizeof(cfg.physfn)) < 0)
+	if (opt_str(o, where, "driver", cfg->driver, sizeof(cfg->driver)) < 0 ||
+	    opt_str(o, where, "native_driver", cfg->native_driver, sizeof(cfg->native_driver)) < 0 ||
+	    (!template_of && opt_str(o, where, "physfn", cfg->physfn, sizeof(cfg->physfn)) < 0))
 		return -1;
-	if (cfg.physfn[0] && !valid_address(cfg.physfn))
+	if (cfg->physfn[0] && !valid_address(cfg->physfn))
 		return bad(where, "physfn", "is not a PCI address");
 	switch (opt_bool(o, where, "pcie", &b)) {
 	case -1:
 		return -1;
 	case 1:
-		cfg.pcie = b;
+		cfg->pcie = b;
 	}
 	switch (opt_bool(o, where, "reset", &b)) {
 	case -1:
 		return -1;
 	case 1:
-		cfg.reset = b;
+		cfg->reset = b;
 	}
-	if (json_object_object_get_ex(o, "bars", &v) && parse_bars(v, &cfg, where))
+	if (json_object_object_get_ex(o, "bars", &v) && parse_bars(v, cfg, where))
 		return -1;
 	if (json_object_object_get_ex(o, "irqs", &v)) {
 		static const char *const names[5] = {"intx", "msi", "msix", "err", "req"};
@@ -340,16 +357,52 @@ static int parse_device(struct json_object *o, size_t i)
 				return -1;
 			if (x > max[k] || (k == 1 && x & (x - 1)))
 				return bad(where, key, "is out of range (MSI: power of two <= 32)");
-			cfg.irq_count[k] = (unsigned)x;
+			cfg->irq_count[k] = (unsigned)x;
 		}
 	}
-	if (cfg.sriov_numvfs > cfg.sriov_totalvfs)
+	if (cfg->sriov_numvfs > cfg->sriov_totalvfs)
 		return bad(where, "sriov_numvfs", "exceeds sriov_totalvfs");
 	if (json_object_object_get_ex(o, "params", &v)) {
 		if (!json_object_is_type(v, json_type_object))
 			return bad(where, "params", "must be an object");
-		cfg.params = v;
+		cfg->params = v;
 	}
+	if (json_object_object_get_ex(o, "vf", &v)) {
+		struct mock_dev_config t;
+		const struct mock_model_ops *tops;
+		char twhere[96];
+
+		if (template_of || !cfg->sriov_totalvfs)
+			return bad(where, "vf", "is only for an SR-IOV PF (sriov_totalvfs > 0)");
+		snprintf(twhere, sizeof(twhere), "%s: vf", where);
+		memset(&t, 0, sizeof(t));
+		if (mock_parse_config(v, twhere, &t, &tops, cfg))
+			return -1;
+		cfg->vf = v;
+	}
+	return 0;
+}
+
+static int parse_device(struct json_object *o, size_t i)
+{
+	struct mock_dev_config cfg;
+	const struct mock_model_ops *ops;
+	char where[64];
+
+	snprintf(where, sizeof(where), "devices[%zu]", i);
+	if (!json_object_is_type(o, json_type_object))
+		return bad(NULL, where, "must be an object");
+	memset(&cfg, 0, sizeof(cfg));
+	if (opt_str(o, where, "address", cfg.address, sizeof(cfg.address)) != 1)
+		return bad(where, "address", "is required (\"dddd:bb:dd.f\")");
+	if (!valid_address(cfg.address))
+		return bad(where, "address", "is not a PCI address \"dddd:bb:dd.f\"");
+	snprintf(where, sizeof(where), "device %s", cfg.address);
+	if (mock_dev_find(cfg.address))
+		return bad(where, "address", "appears twice");
+	cfg.group = (unsigned)mock_w.ndev + 1;
+	if (mock_parse_config(o, where, &cfg, &ops, NULL))
+		return -1;
 	if (mock_w.ndev == MOCK_MAX_DEVICES)
 		return bad(where, "devices", "too many devices");
 	if (mock_dev_create(&cfg, ops))
@@ -387,6 +440,8 @@ static int parse_faults(struct json_object *arr)
 	return 0;
 }
 
+static int parse_dev_vfio(struct json_object *o);
+
 /* Fill the world from the JSON; the caller holds the lock, the world is clear. */
 static int parse_world(struct json_object *root)
 {
@@ -398,9 +453,16 @@ static int parse_world(struct json_object *root)
 	{
 		(void)val;
 		if (strcmp(key, "iommu") && strcmp(key, "hugepages") && strcmp(key, "devices") &&
-		    strcmp(key, "faults") && strcmp(key, "comment") && strcmp(key, "description"))
+		    strcmp(key, "faults") && strcmp(key, "comment") && strcmp(key, "description") &&
+		    strcmp(key, "dev_vfio") && strcmp(key, "vfio_pci"))
 			return bad(NULL, key, "unknown top-level field");
 	}
+	if (json_object_object_get_ex(root, "dev_vfio", &v) && parse_dev_vfio(v))
+		return -1;
+	if (json_object_object_get_ex(root, "vfio_pci", &v) &&
+	    (!json_object_is_type(v, json_type_object) ||
+	     opt_bool(v, "vfio_pci", "enable_sriov", &mock_w.enable_sriov) < 0))
+		return bad(NULL, "vfio_pci", "must be an object like {\"enable_sriov\": true}");
 	if (json_object_object_get_ex(root, "iommu", &v) && parse_iommu(v))
 		return -1;
 	if (json_object_object_get_ex(root, "hugepages", &v) && parse_hugepages(v))
@@ -413,13 +475,56 @@ static int parse_world(struct json_object *root)
 				return -1;
 	}
 	for (unsigned i = 0; i < mock_w.ndev; i++) {
-		struct mock_dev *d = mock_w.dev[i];
+		struct mock_dev *d = mock_w.dev[i], *pf;
+		unsigned listed = 0;
 
-		if (d->cfg.physfn[0] && !mock_dev_find(d->cfg.physfn))
-			return bad(d->cfg.address, "physfn", "names no device of the scenario");
+		if (d->cfg.physfn[0]) {
+			pf = mock_dev_find(d->cfg.physfn);
+			if (!pf || !pf->cfg.sriov_totalvfs)
+				return bad(d->cfg.address, "physfn", "names no SR-IOV PF of the scenario");
+		}
+		for (unsigned k = 0; k < mock_w.ndev; k++)
+			listed += !strcmp(mock_w.dev[k]->cfg.physfn, d->cfg.address);
+		if (listed && !d->cfg.sriov_numvfs)
+			d->cfg.sriov_numvfs = listed; /* the VFs listed exist */
+		if (listed && listed != d->cfg.sriov_numvfs)
+			return bad(d->cfg.address, "sriov_numvfs",
+			           "must be the number of VFs the scenario lists for this PF");
+		if (!listed && d->cfg.sriov_numvfs && !d->cfg.vf)
+			return bad(d->cfg.address, "vf", "is needed to create sriov_numvfs VFs");
+		if (listed > d->cfg.sriov_totalvfs)
+			return bad(d->cfg.address, "sriov_totalvfs", "is below the VFs listed");
 	}
 	if (json_object_object_get_ex(root, "faults", &v) && parse_faults(v))
 		return -1;
+	mock_drivers_collect();
+	return 0;
+}
+
+static int parse_dev_vfio(struct json_object *o)
+{
+	uint64_t v;
+	int r;
+
+	if (!json_object_is_type(o, json_type_object))
+		return bad(NULL, "dev_vfio", "must be an object like {\"uid\": 0, \"mode\": \"0600\"}");
+	if ((r = opt_num(o, "dev_vfio", "uid", 0xffffffffu, &v)) < 0)
+		return -1;
+	if (r)
+		mock_w.dev_vfio_uid = (unsigned)v;
+	if ((r = opt_num(o, "dev_vfio", "gid", 0xffffffffu, &v)) < 0)
+		return -1;
+	if (r)
+		mock_w.dev_vfio_gid = (unsigned)v;
+	if (json_object_object_get_ex(o, "mode", &o)) {
+		const char *m = json_object_get_string(o);
+		char *end;
+
+		v = strtoull(m ? m : "", &end, 8);
+		if (!json_object_is_type(o, json_type_string) || !*m || *end || v > 0777)
+			return bad("dev_vfio", "mode", "must be an octal string like \"0660\"");
+		mock_w.dev_vfio_mode = (unsigned)v;
+	}
 	return 0;
 }
 
@@ -434,55 +539,88 @@ static void world_defaults(void)
 	mock_w.dma_entry_limit = 65535;
 	mock_w.type1v2 = 1;
 	mock_w.iova_caps = 1;
+	/* /dev/vfio/N as udev would leave it for the user running the tests */
+	mock_w.dev_vfio_uid = (unsigned)getuid();
+	mock_w.dev_vfio_gid = (unsigned)getgid();
+	mock_w.dev_vfio_mode = 0600;
+	mock_w.enable_sriov = 0;
 }
 
 struct json_object *mock_scenario_json; /* kept: device params point into it */
 
-int vfio_mock_load_scenario(const char *json)
+static struct json_object *parse_text_or_file(const char *json)
 {
 	struct json_object *root;
-	int ret;
 
-	mock_ensure_init(); /* VFIO_MOCK_SCENARIO first, so it cannot replace this one later */
-	if (!json) {
-		fprintf(stderr, "vfio-mock: scenario: NULL\n");
-		return -1;
-	}
 	while (*json == ' ' || *json == '\n' || *json == '\t')
 		json++;
 	if (*json == '{') {
 		enum json_tokener_error jerr;
 
 		root = json_tokener_parse_verbose(json, &jerr);
-		if (!root) {
+		if (!root)
 			fprintf(stderr, "vfio-mock: scenario: JSON error: %s\n",
 			        json_tokener_error_desc(jerr));
-			return -1;
-		}
-	} else {
-		root = json_object_from_file(json);
-		if (!root) {
-			fprintf(stderr, "vfio-mock: scenario %s: cannot read or parse: %s\n", json,
-			        json_util_get_last_err());
-			return -1;
-		}
+		return root;
+	}
+	root = json_object_from_file(json);
+	if (!root)
+		fprintf(stderr, "vfio-mock: scenario %s: cannot read or parse: %s\n", json,
+		        json_util_get_last_err());
+	return root;
+}
+
+/* Load a scenario and create a machine for it (in `create_dir`, kept at
+ * exit; NULL: a temporary one), or join the machine in `join_dir` (then
+ * `json` is that machine's scenario text). */
+int mock_scenario_load(const char *json, const char *join_dir, const char *create_dir)
+{
+	struct json_object *root;
+	int ret;
+
+	root = json ? parse_text_or_file(json) : NULL;
+	if (!root) {
+		if (!json)
+			fprintf(stderr, "vfio-mock: scenario: NULL\n");
+		return -1;
 	}
 	mock_lock();
 	mock_world_clear();
 	world_defaults();
 	ret = parse_world(root);
-	if (!ret)
-		ret = mock_sysfs_build();
+	if (!ret && join_dir) {
+		ret = mock_machine_join(join_dir);
+		if (!ret)
+			mock_sysfs_attach(join_dir);
+	} else if (!ret) {
+		ret = mock_machine_create(create_dir,
+		                          json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN));
+		if (!ret) {
+			mock_sysfs_attach(mock_machine_dir());
+			mock_machine_lock();
+			ret = mock_sysfs_build();
+			if (!ret)
+				ret = mock_sriov_create_declared();
+			mock_machine_unlock();
+		}
+	}
 	if (ret) {
 		mock_world_clear();
 		json_object_put(root);
 	} else {
 		mock_scenario_json = root;
 		__atomic_store_n(&mock_w.loaded, 1, __ATOMIC_RELEASE);
+		mock_machine_sync();
 	}
 	mock_unlock();
 	mock_mmap_release_forgotten();
 	if (!ret)
 		mock_worker_start();
 	return ret;
+}
+
+int vfio_mock_load_scenario(const char *json)
+{
+	mock_ensure_init(); /* VFIO_MOCK_SCENARIO first, so it cannot replace this one later */
+	return mock_scenario_load(json, NULL, NULL);
 }

@@ -160,6 +160,41 @@ static inline uint64_t efd_count(int efd)
 	return v;
 }
 
+/* file offset of `off` in region `index` of a device fd */
+static inline off_t region_at(unsigned index, uint64_t off = 0)
+{
+	return (off_t)(((uint64_t)index << 40) | off);
+}
+
+/* One edu DMA through pread/pwrite with 32-bit register writes (what a
+ * 64-bit register gets through Linux 6.1's vfio), waiting for completion.
+ * to_ram: device buffer -> RAM. Returns false if it did not complete. */
+static inline bool edu_dma(int dev, uint64_t src, uint64_t dst, uint32_t cnt, bool to_ram)
+{
+	uint32_t v[4] = {(uint32_t)src, (uint32_t)dst, cnt, to_ram ? 3u : 1u};
+	static const unsigned regs[4] = {0x80, 0x88, 0x90, 0x98};
+	uint32_t cmd = 1;
+
+	for (int i = 0; i < 4; i++)
+		if (pwrite(dev, &v[i], 4, region_at(0, regs[i])) != 4)
+			return false;
+	for (int i = 0; i < 5000 && (cmd & 1); i++) {
+		if (pread(dev, &cmd, 4, region_at(0, 0x98)) != 4)
+			return false;
+		usleep(200);
+	}
+	return !(cmd & 1);
+}
+
+/* number of open fds of this process */
+static inline int open_fd_count()
+{
+	int n = 0, max = (int)sysconf(_SC_OPEN_MAX);
+	for (int fd = 0; fd < max; fd++)
+		n += fcntl(fd, F_GETFD) >= 0;
+	return n;
+}
+
 #define EXPECT_ERRNO(err, call)                                                                    \
 	do {                                                                                       \
 		errno = 0;                                                                         \

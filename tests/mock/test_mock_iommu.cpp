@@ -54,8 +54,8 @@ TEST_F(Iommu, GroupStatusAndContainerErrors)
 	ASSERT_EQ(0, ioctl(g, VFIO_GROUP_GET_STATUS, &st));
 	EXPECT_EQ((uint32_t)VFIO_GROUP_FLAGS_VIABLE, st.flags);
 
-	int bad = -1;
-	EXPECT_ERRNO(EINVAL, ioctl(g, VFIO_GROUP_SET_CONTAINER, &bad));
+	int bad = -1; // fdget finds no file: EBADF on 6.1 (there is no fd < 0 check)
+	EXPECT_ERRNO(EBADF, ioctl(g, VFIO_GROUP_SET_CONTAINER, &bad));
 	bad = 999;
 	EXPECT_ERRNO(EBADF, ioctl(g, VFIO_GROUP_SET_CONTAINER, &bad));
 	int notc = keep(eventfd(0, 0));

@@ -55,7 +55,8 @@ class Sysfs : public MockTest
 TEST_F(Sysfs, DeviceDirectoryLikeTheKernel)
 {
 	const std::string d = "/sys/bus/pci/devices/0000:3b:00.0";
-	EXPECT_EQ("../../../devices/pci0000:3b/0000:3b:00.0", link_of(d));
+	// a card sits below a root port of bus 0 (00:01.0: the first free slot)
+	EXPECT_EQ("../../../devices/pci0000:00/0000:00:01.0/0000:3b:00.0", link_of(d));
 	EXPECT_EQ("0x8086\n", slurp(d + "/vendor"));
 	EXPECT_EQ("0x0b30\n", slurp(d + "/device"));
 	EXPECT_EQ("0x1af4\n", slurp(d + "/subsystem_vendor"));
@@ -63,12 +64,16 @@ TEST_F(Sysfs, DeviceDirectoryLikeTheKernel)
 	EXPECT_EQ("1\n", slurp(d + "/numa_node"));
 	EXPECT_EQ("4\n", slurp(d + "/sriov_totalvfs"));
 	EXPECT_EQ("2\n", slurp(d + "/sriov_numvfs"));
-	EXPECT_EQ("../../../bus/pci/drivers/vfio-pci", link_of(d + "/driver"));
-	EXPECT_EQ("../../../kernel/iommu_groups/10", link_of(d + "/iommu_group"));
-	EXPECT_EQ("../../pci0000:3b/0000:3b:00.1", link_of(d + "/virtfn0"));
-	EXPECT_EQ("../../pci0000:3b/0000:3b:00.2", link_of(d + "/virtfn1"));
-	EXPECT_EQ("../../pci0000:3b/0000:3b:00.0",
-	          link_of("/sys/bus/pci/devices/0000:3b:00.1/physfn"));
+	EXPECT_EQ("../../../../bus/pci/drivers/vfio-pci", link_of(d + "/driver"));
+	EXPECT_EQ("../../../../kernel/iommu_groups/10", link_of(d + "/iommu_group"));
+	EXPECT_EQ("../0000:3b:00.1", link_of(d + "/virtfn0")); // VFs are siblings
+	EXPECT_EQ("../0000:3b:00.2", link_of(d + "/virtfn1"));
+	EXPECT_EQ("../0000:3b:00.0", link_of("/sys/bus/pci/devices/0000:3b:00.1/physfn"));
+	EXPECT_EQ("../../../../bus/pci", link_of(d + "/subsystem"));
+	const std::string rp = "/sys/bus/pci/devices/0000:00:01.0";
+	EXPECT_EQ("0x060400\n", slurp(rp + "/class")) << "the root port";
+	EXPECT_EQ("59\n", slurp(rp + "/secondary_bus_number"));
+	EXPECT_EQ("../../../bus/pci/drivers/pcieport", link_of(rp + "/driver"));
 	std::string res = slurp(d + "/resource");
 	EXPECT_EQ(13, std::count(res.begin(), res.end(), '\n'));
 	unsigned long long start = 0, end = 0, flags = 0;
@@ -76,10 +81,13 @@ TEST_F(Sysfs, DeviceDirectoryLikeTheKernel)
 	EXPECT_EQ(0x1000ull, end - start + 1) << res;
 	EXPECT_EQ(0x40200ull, flags);
 	EXPECT_EQ("<none>", link_of("/sys/bus/pci/devices/0000:6f:00.0/driver")) << "unbound";
-	EXPECT_EQ("../../../../devices/pci0000:3b/0000:3b:00.0",
+	EXPECT_EQ("../../../../devices/pci0000:00/0000:00:01.0/0000:3b:00.0",
 	          link_of("/sys/bus/pci/drivers/vfio-pci/0000:3b:00.0"));
-	EXPECT_EQ("../../../../devices/pci0000:3b/0000:3b:00.0",
+	EXPECT_EQ("../../../../devices/pci0000:00/0000:00:01.0/0000:3b:00.0",
 	          link_of("/sys/kernel/iommu_groups/10/devices/0000:3b:00.0"));
+	struct stat rst;
+	EXPECT_EQ(0, stat((d + "/resource0").c_str(), &rst));
+	EXPECT_EQ(0x1000, rst.st_size) << "resourceN is the BAR's size";
 	EXPECT_EQ(0, access("/sys/bus/pci/drivers/ixgbe/0000:5e:00.0", F_OK));
 	struct stat st;
 	EXPECT_EQ(0, stat((d + "/config").c_str(), &st));
@@ -95,16 +103,16 @@ TEST_F(Sysfs, ListingRealpathAndGlob)
 		if (e->d_name[0] != '.')
 			names.insert(e->d_name);
 	closedir(dir);
-	EXPECT_EQ(9u, names.size());
+	EXPECT_EQ(9u + 4u, names.size()) << "9 devices and the root ports of buses 3b, 5e, 6f, 70";
 	EXPECT_TRUE(names.count("0000:3b:00.2"));
 
 	char *rp = realpath("/sys/bus/pci/devices/0000:3b:00.1/physfn", nullptr);
 	ASSERT_NE(nullptr, rp);
-	EXPECT_STREQ("/sys/devices/pci0000:3b/0000:3b:00.0", rp);
+	EXPECT_STREQ("/sys/devices/pci0000:00/0000:00:01.0/0000:3b:00.0", rp);
 	free(rp);
 	rp = canonicalize_file_name("/sys/kernel/iommu_groups/11/devices/0000:3b:00.1");
 	ASSERT_NE(nullptr, rp);
-	EXPECT_STREQ("/sys/devices/pci0000:3b/0000:3b:00.1", rp);
+	EXPECT_STREQ("/sys/devices/pci0000:00/0000:00:01.0/0000:3b:00.1", rp);
 	free(rp);
 
 	glob_t g;

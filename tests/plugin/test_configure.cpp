@@ -80,7 +80,7 @@ TEST_P(ConfigureLayout, EntriesAtTheLayoutsOffsets)
 	for (size_t i = size; i < sizeof(raw); i++)
 		ASSERT_EQ(0xAB, raw[i]) << "byte " << i << " past a " << size << "-byte table written";
 
-	// offsets that never moved (opae-facts 2.2)
+	// offsets that never moved (docs/references.md §2)
 	EXPECT_NE(nullptr, entry<void *>(raw, 24));  // fpgaOpen
 	EXPECT_NE(nullptr, entry<void *>(raw, 32));  // fpgaClose
 	EXPECT_NE(nullptr, entry<void *>(raw, 80));  // fpgaReadMMIO64

@@ -7,8 +7,8 @@
  * page pool through /proc/sys/vm/nr_hugepages and reads /proc/meminfo, which
  * the mock kernel does not model (its pool is tested in tests/core).
  *
- * What OPAE's libopaevfio got wrong on this kernel (opae-weaknesses.md,
- * "Measured on a real kernel" 3 and 4), and what is checked here instead:
+ * What OPAE's libopaevfio got wrong on this kernel (docs/references.md
+ * §5), and what is checked here instead:
  *  - with no huge pages reserved, 8 KiB, 2 MiB and 3 MiB buffers must still be
  *    allocated (fallback to smaller pages) and must be contiguous for the
  *    device: edu DMAs across 4 KiB and 2 MiB page boundaries;

@@ -12,13 +12,13 @@
  *                          /sys/bus/pci/devices)
  *
  * Besides the happy path it checks the failures measured in OPAE's own
- * libopaevfio on a real kernel (see shared/reference/opae-weaknesses.md):
+ * libopaevfio on a real kernel (docs/references.md §5):
  * disabling MSI must really disable it (no signal, and no stray device write
  * to IOVA 0 over a live buffer), INTx must work after MSI was used, INTx
  * unmask must re-arm the line and deliver an interrupt raised while masked,
  * and MSI masking, which vfio-pci cannot do, must fail with ENOTTY.
  *
- * edu facts used here (shared/reference/edu-device.md): DMA window 0x40000 of
+ * edu facts used here (docs/references.md §6, QEMU docs/specs/edu.rst): DMA window 0x40000 of
  * 4 KiB; bus addresses are masked to 28 bits; QEMU 7.2 aborts the whole VM on
  * a transfer that ends exactly at the end of the window, so we move 2 KiB;
  * DMA is silently dropped unless bus mastering is on; an interrupt stays

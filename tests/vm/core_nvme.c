@@ -38,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <linux/pci_regs.h>
@@ -304,6 +305,45 @@ static int wait_csts(uint32_t mask, uint32_t want)
 
 /* ---- the checks -------------------------------------------------------------- */
 
+/* What vfio-pci 6.1 shows of the BAR holding the MSI-X table, beside the
+ * library's mapping of it: GET_REGION_INFO asks for 40 bytes and lists
+ * VFIO_REGION_INFO_CAP_MSIX_MAPPABLE; region read/write over the table reads
+ * 0xff and drops writes; the PBA reads through. */
+static void check_msix_region(struct opae_vfio *v, uint32_t tbl_off, uint32_t pba_off)
+{
+	struct {
+		struct vfio_region_info ri;
+		struct vfio_info_cap_header cap;
+	} q = {.ri = {.argsz = sizeof(struct vfio_region_info), .index = 0}};
+	int fd = v->device.device_fd, ok;
+	uint8_t in[16];
+	uint32_t zero = 0, ctrl;
+	uint64_t pba_rd = 1, pba_map;
+
+	ok = ioctl(fd, VFIO_DEVICE_GET_REGION_INFO, &q.ri) == 0 &&
+	     (q.ri.flags & VFIO_REGION_INFO_FLAG_CAPS) && q.ri.argsz == sizeof(q) &&
+	     !q.ri.cap_offset;
+	q.ri.argsz = sizeof(q);
+	ok = ok && ioctl(fd, VFIO_DEVICE_GET_REGION_INFO, &q.ri) == 0 &&
+	     q.ri.cap_offset == sizeof(q.ri) && q.cap.id == VFIO_REGION_INFO_CAP_MSIX_MAPPABLE &&
+	     q.cap.next == 0;
+	check(ok, "GET_REGION_INFO(BAR0): FLAG_CAPS, argsz %u, cap id %u (MSIX_MAPPABLE)",
+	      q.ri.argsz, q.cap.id);
+	memset(in, 0, sizeof(in));
+	ok = pread(fd, in, sizeof(in), (off_t)(q.ri.offset + tbl_off)) == (ssize_t)sizeof(in);
+	for (size_t i = 0; i < sizeof(in); i++)
+		ok &= in[i] == 0xff;
+	ok &= pwrite(fd, &zero, 4, (off_t)(q.ri.offset + tbl_off + 12)) == 4;
+	memcpy(&ctrl, (const void *)(bar + tbl_off + 12), 4);
+	check(ok && (ctrl & 1),
+	      "pread over the MSI-X table reads 0xff, a pwrite of its mask bit "
+	      "is dropped (the entry stays masked: %u)",
+	      ctrl & 1);
+	memcpy(&pba_map, (const void *)(bar + pba_off), 8);
+	check(pread(fd, &pba_rd, 8, (off_t)(q.ri.offset + pba_off)) == 8 && pba_rd == pba_map,
+	      "pread of the PBA reads the device (0x%" PRIx64 ")", pba_rd);
+}
+
 static int enable_vectors(struct opae_vfio *v)
 {
 	struct opae_vfio_device_irq *irq;
@@ -325,6 +365,17 @@ static int enable_vectors(struct opae_vfio *v)
 	}
 	check(irq && irq->event_fds[0] == efd[0] && irq->event_fds[NVEC - 1] == efd[NVEC - 1],
 	      "opae_vfio_irq_enable(MSI-X) for vectors 0..%d, one after the other", NVEC - 1);
+	/* A vector already pending in the device fires as soon as it is unmasked. */
+	usleep(QUIET_MS * 1000);
+	{
+		uint64_t c[NVEC];
+
+		for (int i = 0; i < NVEC; i++)
+			c[i] = wait_eventfd(efd[i], 0);
+		info("eventfds right after enabling: v0=%" PRIu64 " v1=%" PRIu64 " v2=%" PRIu64
+		     " v3=%" PRIu64,
+		     c[0], c[1], c[2], c[3]);
+	}
 	return 0;
 }
 
@@ -498,6 +549,8 @@ int main(int argc, char **argv)
 	check((rd64(REG_CAP) & 0xffff) + 1 >= QDEPTH && rd32(REG_VS) >= 0x00010000,
 	      "CAP 0x%016" PRIx64 ", VS 0x%08x", rd64(REG_CAP), rd32(REG_VS));
 	edu_enable_bus_master(v.device.device_fd, v.device.device_config_offset);
+	if (cap)
+		check_msix_region(&v, tbl & PCI_MSIX_TABLE_OFFSET, pba_off);
 
 	if (cap && pba_off + 8 <= size)
 		nvme_checks(&v, pba_off);

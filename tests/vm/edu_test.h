@@ -9,7 +9,7 @@
 #define EDU_VENDOR 0x1234
 #define EDU_DEVICE 0x11e8
 
-/* BAR0 registers (shared/reference/edu-device.md). */
+/* BAR0 registers (QEMU docs/specs/edu.rst; docs/references.md §6). */
 #define EDU_REG_ID         0x00
 #define EDU_REG_LIVENESS   0x04
 #define EDU_REG_IRQ_STATUS 0x24

@@ -14,6 +14,11 @@
  *                                  "fail" also makes the process exit with
  *                                  status 97 if anything remains.
  *   VFIO_MOCK_LOG=0|1|2             mock's own diagnostics on stderr.
+ *   VFIO_MOCK_TRAP_ALL=1            trap every BAR page (every store counted)
+ *   VFIO_MOCK_EXPECT_NO_MMIO_WRITES=1  exit 98 if a register was written
+ *   VFIO_MOCK_MACHINE=dir           the machine to join (exported by the
+ *                                  process that loads a scenario), or a
+ *                                  persistent one to create there
  *
  * Test programs link libvfiomock.so and call the functions below directly.
  */
@@ -88,6 +93,12 @@ struct vfio_mock_iommu_fault {
 unsigned vfio_mock_iommu_faults(struct vfio_mock_iommu_fault *out, unsigned max);
 void vfio_mock_clear_iommu_faults(void);
 
+/* The nth VFIO_IOMMU_UNMAP_DMA from now (1-based; 0 cancels) leaves one
+ * mapping of its range in place and reports the bytes it did unmap: a short
+ * unmap, which the real kernel reports when the range and its records
+ * disagree. A new scenario cancels it. Returns 0. */
+int vfio_mock_short_unmap(unsigned nth);
+
 /* Snapshot of a container's IOMMU mappings (for tests of the core). Returns
  * the number of mappings in the container behind `container_fd` (or in all
  * containers when container_fd is -1), writing at most `max`. */
@@ -115,6 +126,16 @@ struct vfio_mock_device_state {
 	unsigned resets;       /* VFIO_DEVICE_RESET calls */
 };
 int vfio_mock_device_state(const char *pciaddr, struct vfio_mock_device_state *out);
+
+/* Register writes the device has seen since the scenario was loaded: each
+ * pwrite chunk (at most 4 bytes, as 6.1 splits them) and each store to a
+ * trapped BAR page. Stores to untrapped pages (plain shared memory) are not
+ * seen: with VFIO_MOCK_TRAP_ALL=1 in the environment every BAR page is
+ * trapped and every store counts. UINT64_MAX for no such device. To assert
+ * "no register was written during X", compare the count before and after X,
+ * or run a program with VFIO_MOCK_EXPECT_NO_MMIO_WRITES=1 (it then exits
+ * with status 98, naming the devices, if any register was written). */
+uint64_t vfio_mock_mmio_writes(const char *pciaddr);
 
 #pragma GCC visibility pop
 

@@ -3,7 +3,7 @@
  *
  * Header-only (static inline) because both models are compiled into the same
  * libvfiomock.so and the standalone model test; nothing here keeps state.
- * Register facts: shared/reference/opae-facts.md 4.2 (docs/dfl-model.md).
+ * Register facts: docs/references.md §3, §4 (and docs/dfl-model.md).
  */
 #ifndef DFL_COMMON_H
 #define DFL_COMMON_H
@@ -57,7 +57,7 @@
 #define DFH_GUID_H   0x10
 #define AFU_NEXT_AFU 0x18
 
-/* Identities (GUID high/low register values, see opae-facts 4.2.1) */
+/* Identities (GUID high/low register values, docs/references.md §3) */
 #define FME_GUID_H  0xBFAF2AE94A5246E3ULL
 #define FME_GUID_L  0x82FE38F0F9E17764ULL
 #define NLB0_GUID_H 0xD8424DC4A4A3C413ULL

@@ -1,12 +1,12 @@
 /* models/dfl_fpga.c - an Intel OFS-like FPGA card: PF with a device feature
  * list (FME, PR, port, NLB0 AFU) in BAR0, or a VF with the NLB0 AFU at BAR0.
  *
- * NLB0 implements the native loopback protocol hello_fpga uses (opae-facts
- * 5.1/5.2): a copy of NUM_LINES cache lines from SRC to DST done by the mock's
+ * NLB0 implements the native loopback protocol hello_fpga uses (docs/references.md
+ * §4): a copy of NUM_LINES cache lines from SRC to DST done by the mock's
  * worker through the IOMMU, in chunks, then a completion flag in the DSM.
  * Interrupts are MSI-X (the table and PBA at the end of BAR0, mock_msix.c):
  * user vectors from the AFU (IRQ_RAISE, and DONE_IRQ on copy completion) and
- * the FME global error interrupt on vector 6 (error injection, opae-facts 5.3).
+ * the FME global error interrupt on vector 6 (error injection, docs/references.md §3).
  * params.afu "hello_afu" puts OPAE's hello_afu AFU (a scratch register) in
  * NLB0's place, for the hello_afu sample.
  * Register maps and vector numbers: docs/dfl-model.md.

@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// VFIO_IOMMU_MAP_DMA pins like Linux 6.1's vfio_pin_pages_remote: access
+// checked (a writable mapping of read-only or PROT_NONE memory is EFAULT),
+// pinned pages counted against RLIMIT_MEMLOCK without CAP_IPC_LOCK, and a
+// read-only mapping of never-touched memory pins the shared zero page.
+#include <linux/capability.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "mock_test_util.h"
+
+namespace
+{
+
+class Pin : public MockTest
+{
+      protected:
+	void SetUp() override
+	{
+		MockTest::SetUp();
+		setup_iommu(1, &cont, &grp);
+	}
+	int cont = -1, grp = -1;
+};
+
+void *anon(size_t len, int prot)
+{
+	return mmap(nullptr, len, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+}
+
+// Drop CAP_IPC_LOCK from the effective set (the permitted set keeps it).
+bool drop_ipc_lock()
+{
+	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct d[2];
+	if (syscall(SYS_capget, &h, d))
+		return false;
+	d[CAP_IPC_LOCK / 32].effective &= ~(1u << (CAP_IPC_LOCK % 32));
+	return syscall(SYS_capset, &h, d) == 0;
+}
+
+} // namespace
+
+TEST_F(Pin, AWritableMappingNeedsWritableMemory)
+{
+	const uint32_t R = VFIO_DMA_MAP_FLAG_READ, RW = R | VFIO_DMA_MAP_FLAG_WRITE;
+	void *ro = anon(8192, PROT_READ), *none = anon(8192, PROT_NONE), *rw = anon(8192, PROT_READ | PROT_WRITE);
+	EXPECT_ERRNO(EFAULT, map_dma(cont, ro, 0x100000, 8192, RW));
+	EXPECT_EQ(0, map_dma(cont, ro, 0x100000, 8192, R));
+	EXPECT_ERRNO(EFAULT, map_dma(cont, none, 0x200000, 8192, R));
+	EXPECT_ERRNO(EFAULT, map_dma(cont, none, 0x200000, 8192, RW));
+	EXPECT_EQ(0, map_dma(cont, rw, 0x200000, 8192, RW));
+	// half writable, half read-only: refused as a whole
+	ASSERT_EQ(0, mprotect((uint8_t *)rw + 4096, 4096, PROT_READ));
+	EXPECT_ERRNO(EFAULT, map_dma(cont, rw, 0x300000, 8192, RW));
+	// a read-only shared file mapping
+	FILE *f = tmpfile();
+	ASSERT_EQ(0, ftruncate(fileno(f), 4096));
+	void *file = mmap(nullptr, 4096, PROT_READ, MAP_SHARED, fileno(f), 0);
+	EXPECT_ERRNO(EFAULT, map_dma(cont, file, 0x400000, 4096, RW));
+	EXPECT_EQ(0, map_dma(cont, file, 0x400000, 4096, R));
+	EXPECT_EQ(3u, vfio_mock_dma_maps(cont, nullptr, 0)) << "the failures left nothing";
+	ASSERT_EQ(0, unmap_dma(cont, 0, 0, nullptr, VFIO_DMA_UNMAP_FLAG_ALL));
+	munmap(file, 4096);
+	fclose(f);
+	munmap(ro, 8192);
+	munmap(none, 8192);
+	munmap(rw, 8192);
+}
+
+TEST_F(Pin, BarMappingsArePeerToPeerMemory)
+{
+	int dev = device(grp, EDU_ADDR);
+	ASSERT_GE(dev, 0);
+	void *bar = mmap(nullptr, 0x10000, PROT_READ | PROT_WRITE, MAP_SHARED, dev, region_at(0, 0x10000));
+	ASSERT_NE(MAP_FAILED, bar);
+	EXPECT_EQ(0, map_dma(cont, bar, 0x100000, 0x10000));
+	void *ro = mmap(nullptr, 0x1000, PROT_READ, MAP_SHARED, dev, region_at(0, 0x20000));
+	ASSERT_NE(MAP_FAILED, ro);
+	EXPECT_ERRNO(EFAULT, map_dma(cont, ro, 0x200000, 0x1000));
+	EXPECT_EQ(0, map_dma(cont, ro, 0x200000, 0x1000, VFIO_DMA_MAP_FLAG_READ));
+	ASSERT_EQ(0, unmap_dma(cont, 0, 0, nullptr, VFIO_DMA_UNMAP_FLAG_ALL));
+	munmap(bar, 0x10000);
+	munmap(ro, 0x1000);
+}
+
+// In a child (it changes its capabilities and limits).
+TEST_F(Pin, MemlockLimitWithoutCapIpcLock)
+{
+	void *mem = anon(0x40000, PROT_READ | PROT_WRITE);
+	fflush(nullptr);
+	pid_t pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		struct rlimit rl = {0x10000, 0x10000}; // 64 KiB
+		if (setrlimit(RLIMIT_MEMLOCK, &rl))
+			_exit(10);
+		// with CAP_IPC_LOCK there is no limit
+		if (map_dma(cont, mem, 0x100000, 0x20000))
+			_exit(11);
+		if (unmap_dma(cont, 0x100000, 0x20000))
+			_exit(12);
+		if (!drop_ipc_lock())
+			_exit(13);
+		if (map_dma(cont, mem, 0x100000, 0x8000)) // 32 KiB
+			_exit(14);
+		if (map_dma(cont, mem, 0x200000, 0x10000) != -1 || errno != ENOMEM) // +64 KiB
+			_exit(15);
+		if (map_dma(cont, mem, 0x200000, 0x8000)) // exactly at the limit
+			_exit(16);
+		if (map_dma(cont, mem, 0x300000, 0x1000) != -1 || errno != ENOMEM)
+			_exit(17); // the same pages mapped twice counted twice
+		if (unmap_dma(cont, 0x100000, 0x8000) || map_dma(cont, mem, 0x300000, 0x8000))
+			_exit(18); // unmapping gives the pages back
+		_exit(0);
+	}
+	int status = 0;
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	munmap(mem, 0x40000);
+}
+
+TEST_F(Pin, ReadOnlyMapOfUntouchedMemoryPinsTheZeroPage)
+{
+	int dev = device(grp, EDU_ADDR);
+	ASSERT_GE(dev, 0);
+	uint16_t cmd = 0x6;
+	ASSERT_EQ(2, pwrite(dev, &cmd, 2, region_at(VFIO_PCI_CONFIG_REGION_INDEX, 4)));
+	auto *untouched = (uint8_t *)anon(0x1000, PROT_READ | PROT_WRITE);
+	auto *touched = (uint8_t *)anon(0x1000, PROT_READ | PROT_WRITE);
+	auto *out = (uint8_t *)anon(0x1000, PROT_READ | PROT_WRITE);
+	touched[0] = 1;
+	ASSERT_EQ(0, map_dma(cont, untouched, 0x100000, 0x1000, VFIO_DMA_MAP_FLAG_READ));
+	ASSERT_EQ(0, map_dma(cont, touched, 0x101000, 0x1000, VFIO_DMA_MAP_FLAG_READ));
+	ASSERT_EQ(0, map_dma(cont, out, 0x102000, 0x1000));
+	memset(untouched, 0x5a, 0x1000); // the CPU gets a new page; the device keeps the zero page
+	memset(touched, 0x6b, 0x1000);
+	ASSERT_TRUE(edu_dma(dev, 0x100000, 0x40000, 0x100, false));
+	ASSERT_TRUE(edu_dma(dev, 0x40000, 0x102000, 0x100, true));
+	EXPECT_EQ(0, out[0]);
+	EXPECT_EQ(0, out[0xff]);
+	ASSERT_TRUE(edu_dma(dev, 0x101000, 0x40000, 0x100, false));
+	ASSERT_TRUE(edu_dma(dev, 0x40000, 0x102000, 0x100, true));
+	EXPECT_EQ(0x6b, out[0]);
+	ASSERT_EQ(0, unmap_dma(cont, 0, 0, nullptr, VFIO_DMA_UNMAP_FLAG_ALL));
+	munmap(untouched, 0x1000);
+	munmap(touched, 0x1000);
+	munmap(out, 0x1000);
+}
