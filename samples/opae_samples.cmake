@@ -42,18 +42,31 @@ function(opae_vfio_plugin_fills out)
 endfunction()
 
 # Scenario variants in the build tree: the same machine with 8 or 0 free
-# 2 MiB huge pages (buffers then fall back to normal pages).
+# 2 MiB huge pages (buffers then fall back to normal pages), and both again as
+# <base>-vf-*: the PF (the first device) with the host's dfl-pci driver, its
+# VF alone on vfio-pci, as OFS hosts run them.
 function(opae_vfio_scenario_variants base)
   set(src ${PROJECT_SOURCE_DIR}/tests/mock/scenarios/${base}.json)
   set_property(DIRECTORY ${PROJECT_SOURCE_DIR} APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${src})
   file(READ ${src} json)
-  foreach(variant huge:8 nohuge:0)
-    string(REPLACE ":" ";" variant ${variant})
-    list(GET variant 0 name)
-    list(GET variant 1 pages)
-    string(JSON out SET "${json}" hugepages 2048kB ${pages})
-    file(CONFIGURE OUTPUT ${PROJECT_BINARY_DIR}/samples/scenarios/${base}-${name}.json
-         CONTENT "${out}\n" @ONLY)
+  string(JSON desc GET "${json}" description)
+  string(JSON vf_json SET "${json}" devices 0 driver "\"dfl-pci\"")
+  string(JSON vf_json SET "${vf_json}" description
+    "\"${desc} - here the PF stays with the host's dfl-pci driver, the VF alone is on vfio-pci\"")
+  foreach(flavor "" -vf)
+    if(flavor STREQUAL "")
+      set(in "${json}")
+    else()
+      set(in "${vf_json}")
+    endif()
+    foreach(variant huge:8 nohuge:0)
+      string(REPLACE ":" ";" variant ${variant})
+      list(GET variant 0 name)
+      list(GET variant 1 pages)
+      string(JSON out SET "${in}" hugepages 2048kB ${pages})
+      file(CONFIGURE OUTPUT ${PROJECT_BINARY_DIR}/samples/scenarios/${base}${flavor}-${name}.json
+           CONTENT "${out}\n" @ONLY)
+    endforeach()
   endforeach()
 endfunction()
 
@@ -84,10 +97,8 @@ function(opae_vfio_opae_samples_tests)
   # host's dfl-pci, as OFS hosts run) for the VF: a VF of a vfio-pci PF needs
   # the PF's VF token, which the plugin's enumeration neither sets nor guesses
   # (docs/plugin.md), so an unchanged sample cannot find it by GUID.
-  foreach(card dfl-demo dfl-hello-afu)
-    opae_vfio_scenario_variants(${card})
-    opae_vfio_scenario_variants(${card}-vf)
-  endforeach()
+  opae_vfio_scenario_variants(dfl-demo)
+  opae_vfio_scenario_variants(dfl-hello-afu)
   set(scen ${PROJECT_BINARY_DIR}/samples/scenarios)
   # The environment reaches the sample only (tests/expect_exit.sh). The
   # shipped configs name the plugin "libopae-vfio.so", found in the build

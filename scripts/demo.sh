@@ -30,7 +30,7 @@ echo "   $b/plugin/libopae-vfio.so        our plugin: vfio-pci devices behind th
 echo "   $b/tests/mock/libvfiomock.so     the kernel's VFIO ABI + sysfs, simulated (LD_PRELOAD)"
 echo "   $b/samples/$sample               written against opae/fpga.h only"
 
-say "3. The simulated machine: tests/mock/scenarios/$card.json and $card-vf.json"
+say "3. The simulated machine: tests/mock/scenarios/$card.json (VF run: a variant, build/plain/samples/scenarios/$card-vf-huge.json)"
 echo "   an OFS-like card: PF 0000:3b:00.0 (8086:bcce; FME -> port -> AFU, IOMMU group 12) and"
 echo "   its SR-IOV VF 0000:3b:00.1 (8086:bccf; the AFU at BAR0, group 13). For the PF run both"
 echo "   are bound to vfio-pci; for the VF run the PF stays with the host's dfl-pci driver, as on"
@@ -39,7 +39,7 @@ echo "   an OFS host. The AFU is OPAE's hello_afu (GUID 850ADCC2-..., a scratch 
 for role in "${roles[@]}"; do
 	cfg="$top/config/opae/ofs-$role.cfg"
 	scenario="$top/tests/mock/scenarios/$card.json"
-	[[ $role == pf ]] || scenario="$top/tests/mock/scenarios/$card-vf.json"
+	[[ $role == pf ]] || scenario="$b/samples/scenarios/$card-vf-huge.json"
 	say "4. $sample on the ${role^^}: LIBOPAE_CFGFILE=$(realpath --relative-to="$top" "$cfg")"
 	echo "   libopae-c reads that opae.cfg, finds the card's PCI ids in sysfs and loads the plugin it"
 	echo "   names (libopae-vfio.so) with its device list; fpgaEnumerate -> the plugin walks the"
