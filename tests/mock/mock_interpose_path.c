@@ -1,6 +1,6 @@
 /* mock_interpose_path.c - the path-based libc calls the mock kernel
  * interposes to redirect /sys and /dev/vfio into its fake tree (stat, access,
- * readlink, realpath, opendir, scandir, fopen, glob), their _FORTIFY_SOURCE
+ * readlink, realpath, opendir, scandir, fopen, glob, chown, chmod), their _FORTIFY_SOURCE
  * (_chk) variants, and the pre-2.33 glibc stat entry points (__xstat, ...)
  * that binaries built against an older glibc still call.
  */
@@ -142,6 +142,44 @@ int faccessat(int dirfd, const char *path, int mode, int flags)
 	REAL(faccessat, int (*)(int, const char *, int, int));
 	REDIRECT(path);
 	return real_faccessat(dirfd, path, mode, flags);
+}
+
+/* Owner and mode of fake nodes (opaevfio -i -u/-g gives /dev/vfio/N to a
+ * user): they change the files of the fake tree, whose owner and mode the
+ * mock's open checks like the kernel. */
+int chown(const char *path, uid_t uid, gid_t gid)
+{
+	REAL(chown, int (*)(const char *, uid_t, gid_t));
+	REDIRECT(path);
+	return real_chown(path, uid, gid);
+}
+
+int lchown(const char *path, uid_t uid, gid_t gid)
+{
+	REAL(lchown, int (*)(const char *, uid_t, gid_t));
+	REDIRECT(path);
+	return real_lchown(path, uid, gid);
+}
+
+int fchownat(int dirfd, const char *path, uid_t uid, gid_t gid, int flags)
+{
+	REAL(fchownat, int (*)(int, const char *, uid_t, gid_t, int));
+	REDIRECT(path);
+	return real_fchownat(dirfd, path, uid, gid, flags);
+}
+
+int chmod(const char *path, mode_t mode)
+{
+	REAL(chmod, int (*)(const char *, mode_t));
+	REDIRECT(path);
+	return real_chmod(path, mode);
+}
+
+int fchmodat(int dirfd, const char *path, mode_t mode, int flags)
+{
+	REAL(fchmodat, int (*)(int, const char *, mode_t, int));
+	REDIRECT(path);
+	return real_fchmodat(dirfd, path, mode, flags);
 }
 
 int mock_fault_passthrough(const char *kind); /* mock_faults.c */
