@@ -2,23 +2,24 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # install_test.sh - what users get from an install, tried on the mock kernel.
 #
-#   install_test.sh prefix BUILD SRC PRELOAD   cmake --install into a temporary prefix:
+#   install_test.sh prefix BUILD SRC PRELOAD SAMPLE   cmake --install into a temporary prefix:
 #       the layout (nothing where the OPAE SDK keeps its libopae-c and headers), a
 #       consumer built with find_package(opae-vfio) and one with pkg-config, each
 #       run on the mock's edu, and an installed sample on the mock's DFL card.
-#   install_test.sh deb BUILD SRC PRELOAD      cpack -G DEB from the finished build:
+#   install_test.sh deb BUILD SRC PRELOAD SAMPLE      cpack -G DEB from the finished build:
 #       both packages' dependencies, lintian with no error, then the packages
 #       unpacked into a scratch root (dpkg-deb -x) and a sample run from there.
 #
-# Every run uses its own temporary directory (removed at exit). Exit 0 when all
+# SAMPLE (hello_fpga, or hello_afu while the plugin has no DMA buffers) runs
+# on the mock's DFL card with NLB0 or the hello_afu AFU. Every run uses its own temporary directory (removed at exit). Exit 0 when all
 # holds, 1 with a "FAIL: ..." line otherwise.
 set -uo pipefail
-mode=$1 build=$2 src=$3 preload=$4
+mode=$1 build=$2 src=$3 preload=$4 sample=$5
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 scen="$src/tests/mock/scenarios"
-sample=hello_afu # hello_fpga once the plugin has DMA buffers (issue #11)
-sample_scen="$scen/dfl-hello-afu.json"
+sample_scen="$scen/dfl-demo.json"
+[[ $sample == hello_fpga ]] || sample_scen="$scen/dfl-hello-afu.json"
 
 fail() { echo "FAIL: $*"; exit 1; }
 
@@ -126,7 +127,7 @@ deb)
 	run_sample "$tmp/root/usr"
 	;;
 *)
-	echo "usage: install_test.sh prefix|deb BUILD SRC PRELOAD" >&2
+	echo "usage: install_test.sh prefix|deb BUILD SRC PRELOAD SAMPLE" >&2
 	exit 2
 	;;
 esac

@@ -11,12 +11,18 @@ function(opae_vfio_install_tests)
      OR NOT TARGET opae-vfio-plugin)
     return()
   endif()
+  # hello_fpga needs the plugin's DMA buffers (issue #11); hello_afu until then
+  opae_vfio_plugin_fills(have_buffers fpgaPrepareBuffer fpgaReleaseBuffer fpgaGetIOAddress)
+  set(sample hello_afu)
+  if(have_buffers)
+    set(sample hello_fpga)
+  endif()
   get_directory_property(preload DIRECTORY ${PROJECT_SOURCE_DIR}/tests/mock
                          DEFINITION VFIOMOCK_PRELOAD)
   foreach(mode prefix deb)
     add_test(NAME samples_install_${mode}
       COMMAND ${PROJECT_SOURCE_DIR}/samples/install/install_test.sh ${mode} ${PROJECT_BINARY_DIR}
-              ${PROJECT_SOURCE_DIR} ${preload})
+              ${PROJECT_SOURCE_DIR} ${preload} ${sample})
     # both read the build tree's install scripts; cpack also runs its preinstall step
     set_tests_properties(samples_install_${mode} PROPERTIES LABELS samples TIMEOUT 120
       RESOURCE_LOCK opae_vfio_install)
