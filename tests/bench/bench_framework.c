@@ -31,7 +31,7 @@ static double now_ns(void)
 	struct timespec t;
 
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-	return t.tv_sec * 1e9 + t.tv_nsec;
+	return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
 }
 
 #define ROUNDS 7
