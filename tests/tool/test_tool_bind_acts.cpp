@@ -23,6 +23,7 @@ class Machine
 	{
 		char tmpl[] = "/tmp/opaevfio-machine.XXXXXX";
 		parent_ = mkdtemp(tmpl);
+		chmod(parent_.c_str(), 0755); // a run as another user joins it too
 		dir_ = parent_ + "/machine"; // created by the first run
 	}
 	~Machine()
@@ -321,4 +322,63 @@ TEST(ToolBindFails, ReleaseWhileAProgramHasTheGroupChangesNothing)
 	Result r = run({"-r", "00:03.0"}, m.opts());
 	EXPECT_EQ(r.status, 0) << r.err;
 	EXPECT_EQ(m.driver("0000:00:03.0"), "");
+}
+
+// A user who is not root cannot write sysfs: refused before anything changes.
+TEST(ToolBindFails, WithoutRootNothingChanges)
+{
+	if (getuid() != 0)
+		GTEST_SKIP() << "needs root to run the tool as another user";
+	Machine m("tool-groups");
+	Opts nobody = m.opts().as_user(65534, 65534);
+	struct stat st;
+
+	ASSERT_EQ(run({"-l"}, m.opts()).status, 0); // created by root, as the kernel's
+	Result r = run({"-i", "00:04.0"}, nobody);
+	EXPECT_EQ(r.status, 4) << r.err;
+	ASSERT_EQ(r.err_lines().size(), 1u) << r.err;
+	EXPECT_TRUE(r.err_has("^opaevfio: 0000:00:04\\.0: cannot write driver_override: "
+	                      "Permission denied \\(run as root, e\\.g\\. with sudo\\); nothing "
+	                      "was changed$"))
+	    << r.err;
+	EXPECT_EQ(m.driver("0000:00:04.0"), "nvme");
+	EXPECT_EQ(m.override_of("0000:00:04.0"), "(null)");
+
+	ASSERT_EQ(run({"-i", "00:04.0"}, m.opts()).status, 0);
+	r = run({"-r", "00:04.0", "-d", "nvme"}, nobody);
+	EXPECT_EQ(r.status, 4) << r.err;
+	EXPECT_TRUE(r.err_has("^opaevfio: 0000:00:04\\.0: cannot write driver_override: "
+	                      "Permission denied .*nothing was changed$"))
+	    << r.err;
+	EXPECT_EQ(m.driver("0000:00:04.0"), "vfio-pci");
+	EXPECT_EQ(m.override_of("0000:00:04.0"), "vfio-pci");
+	EXPECT_TRUE(m.node(2, &st));
+}
+
+// Unbinding a PF from vfio-pci removes its VFs: refused while one is in use;
+// once it is not, the VF goes with the PF.
+TEST(ToolBindFails, ReleasingAPfWhoseVfIsInUseChangesNothing)
+{
+	Machine m("dfl-demo");
+
+	ASSERT_EQ(run({"-l"}, m.opts()).status, 0);
+	{
+		GroupHolder holder(m, 13);
+		ASSERT_TRUE(holder.held());
+		Result r = run({"-r", "3b:00.0"}, m.opts());
+		EXPECT_EQ(r.status, 5) << r.err;
+		EXPECT_TRUE(r.err_has("^opaevfio: 0000:3b:00\\.0: its VF 0000:3b:00\\.1 \\(IOMMU "
+		                      "group 13\\) is in use by a program; releasing the PF would "
+		                      "remove it: close it first \\(nothing was changed\\)$"))
+		    << r.err;
+		EXPECT_EQ(m.driver("0000:3b:00.0"), "vfio-pci");
+		EXPECT_EQ(m.driver("0000:3b:00.1"), "vfio-pci");
+	}
+	Result r = run({"-r", "3b:00.0"}, m.opts());
+	EXPECT_EQ(r.status, 0) << r.err;
+	EXPECT_TRUE(r.has("^0000:3b:00\\.0: released from vfio-pci \\(its 1 VF went with it\\), "
+	                  "left without a driver \\(-d DRIVER binds one\\)$"))
+	    << r.out;
+	EXPECT_EQ(m.driver("0000:3b:00.0"), "");
+	EXPECT_FALSE(fs::exists(m.dir() + "/sys/bus/pci/devices/0000:3b:00.1"));
 }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <fcntl.h>
+#include <grp.h>
 #include <gtest/gtest.h>
 #include <regex.h>
 #include <json-c/json.h>
@@ -134,13 +135,14 @@ struct Result {
 };
 
 // How to run the tool: on("edu").with(host).env("K", "V").memlock(n).no_ipc_lock()
-// (.without_cap(n) for any other capability)
+// (.without_cap(n) for any other capability, .as_user(uid, gid) to drop root)
 struct Opts {
 	std::string scen;                        // "" = no mock at all
 	const HostRoot *host_ = nullptr;         // OPAEVFIO_HOST_ROOT
 	std::map<std::string, std::string> env_; // extra variables
 	long long memlock_ = -1;                 // RLIMIT_MEMLOCK for the tool
 	std::vector<int> drop_caps_;             // run without these capabilities
+	int uid_ = -1, gid_ = -1;                // run as this user and group
 
 	Opts &with(const HostRoot &h)
 	{
@@ -160,6 +162,12 @@ struct Opts {
 	Opts &without_cap(int cap)
 	{
 		drop_caps_.push_back(cap);
+		return *this;
+	}
+	Opts &as_user(int uid, int gid)
+	{
+		uid_ = uid;
+		gid_ = gid;
 		return *this;
 	}
 	Opts &no_ipc_lock()
@@ -239,6 +247,9 @@ inline Result run(const std::vector<std::string> &args, const Opts &o = Opts())
 		// out of the bounding set: gone from the permitted set after exec
 		for (int cap : o.drop_caps_)
 			prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);
+		if (o.uid_ >= 0 && (setgroups(0, nullptr) || setresgid(o.gid_, o.gid_, o.gid_) ||
+		                    setresuid(o.uid_, o.uid_, o.uid_)))
+			_exit(125);
 		execve(TOOL_PATH, argv.data(), envp.data());
 		_exit(126);
 	}
