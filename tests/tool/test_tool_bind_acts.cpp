@@ -56,7 +56,7 @@ class Machine
 	}
 	std::string override_of(const std::string &addr) const
 	{
-		std::string s = slurp(dev(addr) + "/driver_override");
+		std::string s = read_file(dev(addr) + "/driver_override");
 		while (!s.empty() && s.back() == '\n')
 			s.pop_back();
 		return s;
@@ -72,20 +72,6 @@ class Machine
 	{
 		return dir_ + "/sys/bus/pci/devices/" + addr;
 	}
-	static std::string slurp(const std::string &path)
-	{
-		std::string s;
-		FILE *f = fopen(path.c_str(), "r");
-		char buf[256];
-		size_t n;
-
-		while (f && (n = fread(buf, 1, sizeof(buf), f)) > 0)
-			s.append(buf, n);
-		if (f)
-			fclose(f);
-		return s;
-	}
-
 	std::string scen_, parent_, dir_;
 	HostRoot host_;
 };
@@ -155,6 +141,20 @@ gid_t gid_of(const char *name)
 
 const int kCapChown = 0;
 
+// On vfio-pci through driver_override, /dev/vfio/<group> given to
+// nobody:daemon, mode 0660.
+void expect_given_to_nobody(const Machine &m, const std::string &addr, int group)
+{
+	struct stat st;
+
+	EXPECT_EQ(m.driver(addr), "vfio-pci");
+	EXPECT_EQ(m.override_of(addr), "vfio-pci");
+	ASSERT_TRUE(m.node(group, &st));
+	EXPECT_EQ(st.st_uid, 65534u);
+	EXPECT_EQ(st.st_gid, gid_of("daemon"));
+	EXPECT_EQ(st.st_mode & 07777, 0660u);
+}
+
 } // namespace
 
 TEST(ToolBindActs, InitGivesTheNodeAwayReleaseBindsTheHostDriverBack)
@@ -170,12 +170,7 @@ TEST(ToolBindActs, InitGivesTheNodeAwayReleaseBindsTheHostDriverBack)
 	EXPECT_TRUE(r.has("^0000:00:04\\.0: bound to vfio-pci \\(was: nvme\\), IOMMU group 2, "
 	                  "/dev/vfio/2, owner 65534:[0-9]+ mode 0660$"))
 	    << r.out;
-	EXPECT_EQ(m.driver("0000:00:04.0"), "vfio-pci");
-	EXPECT_EQ(m.override_of("0000:00:04.0"), "vfio-pci");
-	ASSERT_TRUE(m.node(2, &st));
-	EXPECT_EQ(st.st_uid, 65534u);
-	EXPECT_EQ(st.st_gid, gid_of("daemon"));
-	EXPECT_EQ(st.st_mode & 07777, 0660u);
+	expect_given_to_nobody(m, "0000:00:04.0", 2);
 	// another run on the same machine sees it too
 	r = run({"-l", "00:04.0"}, m.opts());
 	EXPECT_TRUE(r.has("^0000:00:04\\.0 +1b36:0010 +010802 +vfio-pci +2 +yes +$")) << r.out;
@@ -283,7 +278,6 @@ TEST(ToolBindFails, InitThatCannotGiveTheNodeAwayPutsEverythingBack)
 TEST(ToolBindFails, ReleaseToADriverThatDoesNotTakeItPutsItBackOnVfioPci)
 {
 	Machine m("tool-groups");
-	struct stat st;
 
 	ASSERT_EQ(run({"-i", "00:04.0", "-u", "nobody", "-g", "daemon"}, m.opts()).status, 0);
 	Result r = run({"-r", "00:04.0", "-d", "e1000e"}, m.opts());
@@ -293,12 +287,7 @@ TEST(ToolBindFails, ReleaseToADriverThatDoesNotTakeItPutsItBackOnVfioPci)
 	EXPECT_TRUE(r.err_has("^opaevfio: 0000:00:04\\.0: e1000e did not take the device: No such "
 	                      "device; the device is back on vfio-pci$"))
 	    << r.err;
-	EXPECT_EQ(m.driver("0000:00:04.0"), "vfio-pci");
-	EXPECT_EQ(m.override_of("0000:00:04.0"), "vfio-pci");
-	ASSERT_TRUE(m.node(2, &st));
-	EXPECT_EQ(st.st_uid, 65534u);
-	EXPECT_EQ(st.st_gid, gid_of("daemon"));
-	EXPECT_EQ(st.st_mode & 07777, 0660u);
+	expect_given_to_nobody(m, "0000:00:04.0", 2);
 }
 
 // The kernel would block the unbind until the program lets go: refused.

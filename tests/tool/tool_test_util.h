@@ -35,6 +35,21 @@ inline std::string scenario(const std::string &name)
 	return fs::exists(own) ? own : std::string(MOCK_SCENARIOS) + "/" + name + ".json";
 }
 
+// A whole file ("" when it cannot be read).
+inline std::string read_file(const std::string &path)
+{
+	std::string s;
+	FILE *f = fopen(path.c_str(), "r");
+	char buf[256];
+	size_t n;
+
+	while (f && (n = fread(buf, 1, sizeof(buf), f)) > 0)
+		s.append(buf, n);
+	if (f)
+		fclose(f);
+	return s;
+}
+
 // A private, writable copy of tests/tool/hostroot (the /proc and /sys/module
 // files the mock does not serve), for OPAEVFIO_HOST_ROOT.
 class HostRoot
@@ -65,16 +80,7 @@ class HostRoot
 	}
 	std::string read(const std::string &rel) const
 	{
-		std::string s;
-		FILE *f = fopen((dir_ + "/" + rel).c_str(), "r");
-		char buf[256];
-		size_t n;
-
-		while (f && (n = fread(buf, 1, sizeof(buf), f)) > 0)
-			s.append(buf, n);
-		if (f)
-			fclose(f);
-		return s;
+		return read_file(dir_ + "/" + rel);
 	}
 	void remove(const std::string &rel) const
 	{
