@@ -149,10 +149,10 @@ static uint8_t wmask(struct mock_dev *d, unsigned b)
 ssize_t mock_config_rw(struct mock_dev *d, uint8_t *buf, size_t n, uint64_t pos, int write);
 ssize_t mock_config_rw(struct mock_dev *d, uint8_t *buf, size_t n, uint64_t pos, int write)
 {
-	if (pos >= d->cfg_size)
-		return -EINVAL;
-	if (n > d->cfg_size - pos)
-		n = d->cfg_size - pos;
+	/* vfio_config_do_rw (6.1): anything past the end is EFAULT, nothing is
+	 * transferred and nothing clipped */
+	if (pos >= d->cfg_size || n > d->cfg_size - pos)
+		return -EFAULT;
 	if (!write) {
 		mock_config_irq_sync(d);
 		memcpy(buf, d->config + pos, n);

@@ -81,6 +81,7 @@ void mock_world_clear(void)
 		mock_w.dev[i] = NULL;
 	}
 	mock_fd_forget_all();
+	mock_devfiles_forget_all();
 	for (unsigned i = 0; i < mock_w.ngroup; i++) {
 		free(mock_w.group[i]);
 		mock_w.group[i] = NULL;

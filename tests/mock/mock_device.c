@@ -425,6 +425,8 @@ ssize_t mock_dev_rw(struct mock_dev *d, void *buf, size_t n, off_t off, int writ
 	uint64_t index = (uint64_t)off >> MOCK_REGION_SHIFT;
 	uint64_t pos = (uint64_t)off & ((1ULL << MOCK_REGION_SHIFT) - 1);
 
+	if (!n)
+		return 0; /* vfio_pci_core_read/write: count 0 before any check */
 	if (off < 0)
 		return -EINVAL;
 	if (index <= VFIO_PCI_BAR5_REGION_INDEX)

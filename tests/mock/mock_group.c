@@ -120,8 +120,12 @@ static void group_unset_container(struct mock_group *g)
 
 	g->container = NULL;
 	c->ngroups--;
-	if (!c->ngroups)
-		c->iommu_type = 0; /* the last group takes the IOMMU model with it */
+	if (!c->ngroups) {
+		/* vfio_iommu_type1_detach_group -> vfio_iommu_unmap_unpin_all, then
+		 * the container loses its IOMMU driver: every mapping is gone */
+		mock_container_unmap_all(c);
+		c->iommu_type = 0;
+	}
 	mock_container_put(c);
 }
 
@@ -303,6 +307,10 @@ static int get_device_fd(struct mock_group *g, const char *name)
 	if (fd < 0)
 		return fd;
 	ret = mock_fd_install(fd, FD_DEVICE, d);
+	if (!ret && !(mock_fd_lookup(fd)->file = mock_devfile_new(d))) {
+		mock_fd_forget(fd);
+		ret = -ENOMEM;
+	}
 	if (ret) {
 		mock_real.close(fd);
 		return ret;

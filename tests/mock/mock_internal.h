@@ -85,6 +85,7 @@ struct mock_fd {
 	enum mock_fd_kind kind;
 	void *obj; /* mock_container / mock_group / mock_dev; NULL for FD_EVENTFD */
 	unsigned generation;
+	struct mock_devfile *file; /* FD_DEVICE: the open file (mock_devfile.c) */
 	unsigned efd_refs; /* FD_EVENTFD: vectors/triggers using it */
 	int efd_held;      /* FD_EVENTFD: the mock's own dup (the program closed its fd) */
 	int sysfs_attr;    /* FD_SYSFS: which attribute (mock_sysfs_write.c) */
@@ -102,6 +103,9 @@ struct mock_world {
 	unsigned dma_entry_limit;
 	int type1v2;
 	int iova_caps;
+	int unmap_all;      /* VFIO_UNMAP_ALL (and NESTING) extensions: 5.12+ */
+	int dma_cc;         /* VFIO_DMA_CC_IOMMU after SET_IOMMU */
+	unsigned cap_align; /* GET_INFO capability alignment: 1 (6.1) or 8 (6.6+) */
 	unsigned huge_total[2], huge_free[2]; /* the scenario's pools; live: mock_m */
 	struct mock_dev *dev[MOCK_MAX_DEVICES];
 	unsigned ndev;
@@ -274,6 +278,13 @@ void mock_efd_signal(int efd); /* async-signal-safe */
 int mock_efd_program_closes(int fd); /* close(): 1 = do not close fd */
 void mock_efd_lost(int fd);
 
+/* device files (mock_devfile.c); caller holds the world lock */
+struct mock_devfile;
+struct mock_devfile *mock_devfile_new(struct mock_dev *d);
+void mock_devfile_get(struct mock_devfile *f, int fd);
+void mock_devfile_put(struct mock_devfile *f);
+void mock_devfiles_forget_all(void);
+
 /* irqs (mock_irq.c) */
 int mock_irq_set(struct mock_dev *d, struct vfio_irq_set *hdr);
 void mock_irq_disable_all(struct mock_dev *d);
@@ -284,6 +295,7 @@ void mock_irq_report(void);
 /* container / IOMMU (mock_iommu.c) */
 int mock_container_ioctl(struct mock_container *c, unsigned long req, void *arg);
 void mock_container_put(struct mock_container *c);
+void mock_container_unmap_all(struct mock_container *c);
 void mock_container_track(struct mock_container *c);
 void mock_containers_forget_all(void);
 unsigned mock_dma_total(void);
@@ -298,7 +310,8 @@ int mock_group_ioctl(struct mock_group *g, int fd, unsigned long req, void *arg)
 void mock_group_closed(struct mock_group *g);
 
 /* mmaps (mock_mmap.c) */
-void *mock_bar_mmap(struct mock_dev *d, void *addr, size_t len, int prot, int flags, off_t off);
+void *mock_bar_mmap(struct mock_dev *d, struct mock_devfile *file, int fd, void *addr, size_t len,
+                    int prot, int flags, off_t off);
 void *mock_huge_mmap(void *addr, size_t len, int prot, int flags);
 int mock_munmap_tracked(void *addr, size_t len, int *handled);
 unsigned mock_bar_maps_live(void);
@@ -312,10 +325,22 @@ int mock_in_trap_callback(void); /* this thread is in a trap callback */
 int mock_tracked_range(uintptr_t addr, size_t len, int *huge, int *prot);
 
 /* MAP_DMA's pinning (mock_pin.c), as vfio_pin_pages_remote does it */
+struct pin_reloc;
 struct mock_pin {
 	uint64_t locked; /* pages counted against RLIMIT_MEMLOCK */
 	uint8_t *zero;   /* bitmap: page pinned as the shared zero page; NULL = none */
+	uint64_t vaddr, size;      /* where the pinned pages are (mock_pinned.c) */
+	int watched;               /* kept bound if the program unmaps them */
+	struct pin_reloc *relocs;  /* parts that are elsewhere now */
+	unsigned nrelocs;
 };
+void mock_pinned_add(struct mock_pin *pin, uint64_t vaddr, uint64_t size, int watch);
+void mock_pinned_remove(struct mock_pin *pin);
+uintptr_t mock_pinned_vaddr(const struct mock_pin *pin, uint64_t off, uint64_t *room);
+void mock_pinned_release(uintptr_t addr, size_t len);
+void mock_pinned_moved(uintptr_t old, size_t len, uintptr_t to);
+int mock_pinned_any(void);
+int mock_anon_private(uintptr_t a, size_t len, int *prot);
 int mock_pin_range(uint64_t vaddr, uint64_t size, int write, struct mock_pin *pin);
 void mock_unpin_range(struct mock_pin *pin);
 int mock_pin_zero_page(const struct mock_pin *pin, uint64_t page);

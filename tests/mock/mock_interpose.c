@@ -218,8 +218,8 @@ static int fd_closing(int fd, int replaced, int *err)
 		case FD_GROUP:
 			mock_group_closed(f->obj);
 			break;
-		case FD_DEVICE:
-			mock_dev_closed(f->obj);
+		case FD_DEVICE: /* the device closes with the file's last reference */
+			mock_devfile_put(f->file);
 			break;
 		case FD_EVENTFD:
 			keep = mock_efd_program_closes(fd);
@@ -465,6 +465,17 @@ ssize_t write(int fd, const void *buf, size_t n)
 	return dev_rw(fd, (void *)buf, n, 0, 1, 1);
 }
 
+/* Pinned pages stay the device's (mock_pinned.c): keep them before the
+ * program's call changes [addr, addr+len). */
+static void keep_pinned(void *addr, size_t len)
+{
+	if (!mock_pinned_any())
+		return;
+	mock_lock();
+	mock_pinned_release((uintptr_t)addr, len);
+	mock_unlock();
+}
+
 void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
 	struct mock_fd *f;
@@ -473,7 +484,7 @@ void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 	mock_resolve();
 	if (fd >= 0 && !(flags & MAP_ANONYMOUS) && (f = mock_fd_lookup(fd)) && f->kind == FD_DEVICE) {
 		mock_worker_ensure();
-		return mock_bar_mmap(f->obj, addr, len, prot, flags, off);
+		return mock_bar_mmap(f->obj, f->file, fd, addr, len, prot, flags, off);
 	}
 	if ((flags & MAP_HUGETLB) && (flags & MAP_ANONYMOUS))
 		mock_ensure_init();
@@ -484,6 +495,8 @@ void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 		mock_unlock();
 		return ret;
 	}
+	if ((flags & MAP_FIXED) && !(flags & MAP_FIXED_NOREPLACE))
+		keep_pinned(addr, len); /* MAP_FIXED replaces what is there */
 	if (flags & MAP_ANONYMOUS) {
 		int err = mock_fault_passthrough("mmap_anon");
 
@@ -519,6 +532,7 @@ int munmap(void *addr, size_t len)
 	int handled = 0, ret, err;
 
 	mock_resolve();
+	keep_pinned(addr, len);
 	if (__atomic_load_n(&mock_tracked_maps, __ATOMIC_ACQUIRE)) {
 		ret = mock_munmap_tracked(addr, len, &handled);
 		if (handled)
@@ -528,12 +542,49 @@ int munmap(void *addr, size_t len)
 	return err ? set_errno(err) : mock_real.munmap(addr, len);
 }
 
-/* Only for "madvise" fault injection. */
+/* "madvise" fault injection; and MADV_DONTNEED of pinned private memory:
+ * the kernel zaps the program's page tables but the device keeps the pinned
+ * pages, and the program gets zero pages there (mock_pinned.c). */
 int madvise(void *addr, size_t len, int advice)
 {
-	int err;
+	int err, prot;
 
 	REAL(madvise, int (*)(void *, size_t, int));
 	err = mock_fault_passthrough("madvise");
-	return err ? set_errno(err) : real_madvise(addr, len, advice);
+	if (err)
+		return set_errno(err);
+	if (advice == MADV_DONTNEED && mock_pinned_any() &&
+	    mock_anon_private((uintptr_t)addr, len, &prot)) {
+		keep_pinned(addr, len);
+		if (mock_real.mmap(addr, len, prot, MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) ==
+		    MAP_FAILED)
+			return -1;
+	}
+	return real_madvise(addr, len, advice);
+}
+
+/* mremap: pages that shrink away are kept for the device; pages that move
+ * take the device with them (the pin is on the pages). */
+void *mremap(void *old, size_t oldlen, size_t newlen, int flags, ...)
+{
+	REAL(mremap, void *(*)(void *, size_t, size_t, int, ...));
+	void *want = NULL, *ret;
+	va_list ap;
+
+	if (flags & MREMAP_FIXED) {
+		va_start(ap, flags);
+		want = va_arg(ap, void *);
+		va_end(ap);
+	}
+	if (newlen < oldlen)
+		keep_pinned((uint8_t *)old + newlen, oldlen - newlen);
+	if (flags & MREMAP_FIXED)
+		keep_pinned(want, newlen); /* replaced at the target */
+	ret = real_mremap(old, oldlen, newlen, flags, want);
+	if (ret != MAP_FAILED && ret != old && mock_pinned_any()) {
+		mock_lock();
+		mock_pinned_moved((uintptr_t)old, oldlen < newlen ? oldlen : newlen, (uintptr_t)ret);
+		mock_unlock();
+	}
+	return ret;
 }

@@ -101,6 +101,13 @@ static void remove_dma(struct mock_container *c, struct mock_dma *m)
 	c->ndma--;
 }
 
+void mock_container_unmap_all(struct mock_container *c)
+{
+	tdestroy(c->dma_root, dma_free);
+	c->dma_root = NULL;
+	c->ndma = 0;
+}
+
 void mock_container_put(struct mock_container *c)
 {
 	if (--c->refs)
@@ -181,6 +188,8 @@ static int unmap_dma(struct mock_container *c, struct vfio_iommu_type1_dma_unmap
 	if (um->argsz < minsz || um->flags & ~(VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP |
 	                                       VFIO_DMA_UNMAP_FLAG_VADDR | VFIO_DMA_UNMAP_FLAG_ALL))
 		return -EINVAL;
+	if (all && !mock_w.unmap_all)
+		return -EINVAL; /* a kernel before 5.12: an unknown flag */
 	if (um->flags & (VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP | VFIO_DMA_UNMAP_FLAG_VADDR))
 		return -EINVAL; /* dirty tracking and vaddr invalidation are not modelled */
 	if (iova & (pg - 1))
@@ -228,19 +237,20 @@ done:
 	return 0;
 }
 
-/* vfio_info_cap_add: each capability starts 8-byte aligned (kernel commit
- * "vfio: align capability structures", in 6.6 and the stable kernels; older
- * kernels packed the 12-byte DMA_AVAIL cap and misaligned the next one). */
+/* vfio_info_cap_add as 6.1 has it: capabilities packed one after the other
+ * (the 12-byte DMA_AVAIL leaves the next one 4-byte aligned). The scenario's
+ * "cap_align": 8 gives the later kernels' layout ("vfio: align capability
+ * structures", 6.6 and the stable kernels after it). */
 static size_t cap_add(uint8_t *buf, size_t *size, size_t len, uint16_t id, uint16_t version,
                       size_t *last)
 {
-	struct vfio_info_cap_header *h = (void *)(buf + *size);
+	struct vfio_info_cap_header h = {.id = id, .version = version};
 	size_t at = *size;
 
-	len = (len + 7) & ~(size_t)7;
-	memset(h, 0, len);
-	h->id = id;
-	h->version = version;
+	if (mock_w.cap_align > 1)
+		len = (len + mock_w.cap_align - 1) & ~(size_t)(mock_w.cap_align - 1);
+	memset(buf + at, 0, len);
+	memcpy(buf + at, &h, sizeof(h));
 	if (at) {
 		struct vfio_info_cap_header prev;
 
@@ -340,11 +350,21 @@ int mock_container_ioctl(struct mock_container *c, unsigned long req, void *arg)
 	case VFIO_GET_API_VERSION:
 		return VFIO_API_VERSION;
 	case VFIO_CHECK_EXTENSION:
-		if (val == VFIO_TYPE1_IOMMU)
+		/* vfio_iommu_type1_check_extension (6.1), asked with no IOMMU
+		 * before SET_IOMMU and with the container's after it */
+		switch (val) {
+		case VFIO_TYPE1_IOMMU:
 			return 1;
-		if (val == VFIO_TYPE1v2_IOMMU)
-			return mock_w.type1v2 ? 1 : 0;
-		return 0;
+		case VFIO_TYPE1v2_IOMMU:
+			return mock_w.type1v2;
+		case VFIO_TYPE1_NESTING_IOMMU:
+		case VFIO_UNMAP_ALL:
+			return mock_w.unmap_all; /* 5.12+, like the nesting answer */
+		case VFIO_DMA_CC_IOMMU:
+			return c->iommu_type && mock_w.dma_cc;
+		default:
+			return 0; /* UPDATE_VADDR: 1 on 6.1 after SET_IOMMU; not modelled */
+		}
 	case VFIO_SET_IOMMU:
 		if (!c->ngroups || c->iommu_type)
 			return -EINVAL;
@@ -487,14 +507,28 @@ void vfio_mock_clear_iommu_faults(void)
 
 /* ---- DMA for models ---------------------------------------------------- */
 
+/* The device's access to [pos, pos+n) of mapping m: at the pinned pages,
+ * wherever they are now (mock_pinned.c). */
 static int copy_at(struct mock_dma *m, uint64_t pos, void *local, uint64_t n, int write)
 {
-	struct iovec l = {.iov_base = local, .iov_len = n};
-	struct iovec r = {.iov_base = (void *)(uintptr_t)(m->vaddr + (pos - m->iova)), .iov_len = n};
-	ssize_t done = write ? process_vm_writev(getpid(), &l, 1, &r, 1, 0)
-	                     : process_vm_readv(getpid(), &l, 1, &r, 1, 0);
+	while (n) {
+		uint64_t room, k;
+		uintptr_t at = mock_pinned_vaddr(&m->pin, pos - m->iova, &room);
+		struct iovec l, r;
+		ssize_t done;
 
-	return done == (ssize_t)n ? 0 : -1;
+		k = n < room ? n : room;
+		l = (struct iovec){.iov_base = local, .iov_len = k};
+		r = (struct iovec){.iov_base = (void *)at, .iov_len = k};
+		done = write ? process_vm_writev(getpid(), &l, 1, &r, 1, 0)
+		             : process_vm_readv(getpid(), &l, 1, &r, 1, 0);
+		if (done != (ssize_t)k)
+			return -1;
+		pos += k;
+		local = (uint8_t *)local + k;
+		n -= k;
+	}
+	return 0;
 }
 
 /* Device access to [pos, pos+n) of mapping m; pages pinned as the shared

@@ -187,6 +187,14 @@ static int set_msi_trigger(struct mock_dev *d, unsigned index, unsigned start, u
 		unsigned nvec = is_index ? d->num_ctx : start + count, j;
 		int ret = 0;
 
+		/* vfio_msi_enable (6.1): pci_alloc_irq_vectors(1, nvec) fails with
+		 * ERANGE for nvec 0 and returns a smaller count when the host has
+		 * fewer vectors; the ioctl returns that count, nothing enabled */
+		if (!is_index && !nvec)
+			return -ERANGE;
+		if (!is_index && d->cfg.host_vectors && nvec > d->cfg.host_vectors)
+			return (int)d->cfg.host_vectors;
+
 		/* vfio_msi_set_block: NORESIZE, vectors must be within the enabled set */
 		if (start >= nvec || start + count > nvec)
 			return -EINVAL;

@@ -24,6 +24,7 @@ struct tracked_map {
 	int inherited; /* a huge mapping a fork child got from its parent */
 	uint64_t page; /* huge page size */
 	struct mock_dev *dev;
+	struct mock_devfile *file; /* a BAR map holds a reference on it */
 	unsigned bar;
 	uint64_t bar_off; /* BAR offset of addr */
 	unsigned generation;
@@ -168,7 +169,8 @@ static void untrack(int i)
 /* vfio_pci_core_mmap rules, plus: no mapping over a sparse-mmap hole.
  * Called without the world lock: trap_add must not run under it (a trapped
  * access on another thread holds the trap's lock while it waits for ours). */
-void *mock_bar_mmap(struct mock_dev *d, void *addr, size_t len, int prot, int flags, off_t off)
+void *mock_bar_mmap(struct mock_dev *d, struct mock_devfile *file, int fd, void *addr, size_t len,
+                    int prot, int flags, off_t off)
 {
 	uint64_t index = (uint64_t)off >> MOCK_REGION_SHIFT;
 	uint64_t pos = (uint64_t)off & ((1ULL << MOCK_REGION_SHIFT) - 1);
@@ -245,6 +247,12 @@ void *mock_bar_mmap(struct mock_dev *d, void *addr, size_t len, int prot, int fl
 		errno = -err;
 		return MAP_FAILED;
 	}
+	mock_lock();
+	if (m->generation == mock_w.generation) {
+		m->file = file; /* like the VMA's reference on the device file */
+		mock_devfile_get(file, fd);
+	}
+	mock_unlock();
 	return p;
 fail:
 	mock_unlock();
@@ -411,6 +419,10 @@ int mock_munmap_tracked(void *addr, size_t len, int *handled)
 	untrap(m);
 	ret = mock_real.munmap(addr, len);
 	if (!ret && a <= m->addr && end >= m->addr + m->len) {
+		mock_lock();
+		if (m->generation == mock_w.generation)
+			mock_devfile_put(m->file); /* may close the device */
+		mock_unlock();
 		free(m);
 		return 0;
 	}

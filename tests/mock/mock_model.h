@@ -46,6 +46,7 @@ struct mock_dev_config {
 	int numa_node;        /* -1 = unknown */
 	struct mock_bar_config bar[6];
 	unsigned irq_count[5]; /* INTx, MSI, MSI-X, ERR, REQ (VFIO_PCI_*_IRQ_INDEX) */
+	unsigned host_vectors; /* MSI/MSI-X vectors the host grants at once; 0 = all */
 	int pcie;             /* config space 4096 bytes (else 256) */
 	int reset;            /* VFIO_DEVICE_FLAGS_RESET */
 	char physfn[16];      /* this is an SR-IOV VF of that PF ("" = not a VF) */

@@ -155,7 +155,12 @@ int mock_pin_range(uint64_t vaddr, uint64_t size, int write, struct mock_pin *pi
 		if (!(prot & need) || !(prot & PROT_READ))
 			return -EFAULT;
 		/* BAR pages are VM_PFNMAP: reserved, not counted; huge pages are */
-		return huge ? account(size / MOCK_PAGE) : 0;
+		err = huge ? account(size / MOCK_PAGE) : 0;
+		if (!err) {
+			pin->locked = huge ? size / MOCK_PAGE : 0;
+			mock_pinned_add(pin, vaddr, size, huge);
+		}
+		return err;
 	}
 	if (!write)
 		pin->zero = zero_pages(vaddr, size);
@@ -176,11 +181,13 @@ int mock_pin_range(uint64_t vaddr, uint64_t size, int write, struct mock_pin *pi
 		return err;
 	}
 	pin->locked = size / MOCK_PAGE;
+	mock_pinned_add(pin, vaddr, size, 1);
 	return 0;
 }
 
 void mock_unpin_range(struct mock_pin *pin)
 {
+	mock_pinned_remove(pin);
 	locked_pages -= pin->locked;
 	pin->locked = 0;
 	free(pin->zero);

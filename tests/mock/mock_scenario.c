@@ -99,13 +99,16 @@ static const struct mock_model_ops *model_find(const char *name)
 	return NULL;
 }
 
+/* "dddd:bb:dd.f" with a 4..7 hex digit domain (Intel VMD uses 10000: and
+ * up; 7 digits is what the 16-byte address fields hold). */
 static int valid_address(const char *a)
 {
 	unsigned dom, bus, dev, fn;
+	size_t len = strlen(a), ndom = strcspn(a, ":");
 	char tail;
 
-	return strlen(a) == 12 &&
-	       sscanf(a, "%4x:%2x:%2x.%1x%c", &dom, &bus, &dev, &fn, &tail) == 4 && dev < 32 &&
+	return len >= 12 && len <= 15 && ndom == len - 8 &&
+	       sscanf(a, "%7x:%2x:%2x.%1x%c", &dom, &bus, &dev, &fn, &tail) == 4 && dev < 32 &&
 	       fn < 8;
 }
 
@@ -154,8 +157,18 @@ static int parse_iommu(struct json_object *o)
 		mock_w.dma_entry_limit = (unsigned)v;
 	}
 	if (opt_bool(o, "iommu", "type1v2", &mock_w.type1v2) < 0 ||
-	    opt_bool(o, "iommu", "iova_caps", &mock_w.iova_caps) < 0)
+	    opt_bool(o, "iommu", "iova_caps", &mock_w.iova_caps) < 0 ||
+	    opt_bool(o, "iommu", "unmap_all", &mock_w.unmap_all) < 0 ||
+	    opt_bool(o, "iommu", "dma_cc", &mock_w.dma_cc) < 0)
 		return -1;
+	switch (opt_num(o, "iommu", "cap_align", 8, &v)) {
+	case -1:
+		return -1;
+	case 1:
+		if (v != 1 && v != 8)
+			return bad("iommu", "cap_align", "must be 1 (6.1, packed) or 8 (6.6+)");
+		mock_w.cap_align = (unsigned)v;
+	}
 	return 0;
 }
 
@@ -310,6 +323,7 @@ int mock_parse_config(struct json_object *o, const char *where, struct mock_dev_
 	NUMFIELD("sriov_numvfs", cfg->sriov_numvfs, MOCK_MAX_DEVICES - 1);
 	NUMFIELD("sriov_offset", cfg->sriov_offset, 0xffff);
 	NUMFIELD("sriov_stride", cfg->sriov_stride, 0xffff);
+	NUMFIELD("host_vectors", cfg->host_vectors, 2048);
 	if (json_object_object_get_ex(o, "numa_node", &v)) {
 		if (!json_object_is_type(v, json_type_int) || json_object_get_int(v) < -1)
 			return bad(where, "numa_node", "must be an integer >= -1");
@@ -536,6 +550,9 @@ static void world_defaults(void)
 	mock_w.dma_entry_limit = 65535;
 	mock_w.type1v2 = 1;
 	mock_w.iova_caps = 1;
+	mock_w.unmap_all = 1;
+	mock_w.dma_cc = 1;
+	mock_w.cap_align = 1;
 	/* /dev/vfio/N as udev would leave it for the user running the tests */
 	mock_w.dev_vfio_uid = (unsigned)getuid();
 	mock_w.dev_vfio_gid = (unsigned)getgid();

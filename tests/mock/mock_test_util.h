@@ -133,7 +133,8 @@ static inline int set_irq_efds(int dev, unsigned index, unsigned start, std::vec
 	s->index = index;
 	s->start = start;
 	s->count = (uint32_t)efds.size();
-	memcpy(s->data, efds.data(), 4 * efds.size());
+	if (!efds.empty())
+		memcpy(s->data, efds.data(), 4 * efds.size());
 	return ioctl(dev, VFIO_DEVICE_SET_IRQS, s);
 }
 

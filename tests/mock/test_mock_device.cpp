@@ -154,8 +154,15 @@ TEST_F(Device, RegionReadWriteBounds)
 	EXPECT_EQ(4, pread(edu, &v, 8, region(0, 0xffffc))) << "clipped at the BAR end";
 	EXPECT_ERRNO(EINVAL, pread(edu, &v, 4, region(1)));
 	EXPECT_ERRNO(EINVAL, pread(edu, &v, 4, region(8)));
-	EXPECT_ERRNO(EINVAL, pread(edu, &v, 4, region(7, 256)));
+	// config space (6.1 vfio_config_do_rw): past the end is EFAULT, never clipped
+	EXPECT_ERRNO(EFAULT, pread(edu, &v, 4, region(7, 256)));
+	EXPECT_ERRNO(EFAULT, pread(edu, &v, 8, region(7, 252)));
+	uint8_t all[4096];
+	EXPECT_ERRNO(EFAULT, pread(edu, all, sizeof(all), region(7, 0))); // 256-byte config
+	EXPECT_EQ(256, pread(edu, all, 256, region(7, 0)));
+	EXPECT_EQ(4096, pread(plain, all, sizeof(all), region(7, 0))) << "PCIe: 4096 bytes";
 	EXPECT_EQ(4, pread(plain, &v, 4, region(7, 0xffc)));
+	EXPECT_EQ(0, pread(edu, &v, 0, region(7, 9999))) << "count 0: nothing checked";
 	uint16_t cmd = 0; // memory decoding off: BAR access is EIO
 	ASSERT_EQ(2, pwrite(edu, &cmd, 2, region(7, 4)));
 	EXPECT_ERRNO(EIO, pread(edu, &v, 4, region(0, 0)));

@@ -8,6 +8,9 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include <fstream>
+#include <string>
+
 #include "mock_test_util.h"
 
 namespace
@@ -148,4 +151,117 @@ TEST_F(Pin, ReadOnlyMapOfUntouchedMemoryPinsTheZeroPage)
 	munmap(untouched, 0x1000);
 	munmap(touched, 0x1000);
 	munmap(out, 0x1000);
+}
+
+// C16: the device keeps the pages pinned at MAP_DMA, whatever the program
+// does to the addresses before UNMAP_DMA.
+class PinBound : public Pin
+{
+      protected:
+	void SetUp() override
+	{
+		Pin::SetUp();
+		dev = device(grp, EDU_ADDR);
+		ASSERT_GE(dev, 0);
+		uint16_t cmd = 0x6;
+		ASSERT_EQ(2, pwrite(dev, &cmd, 2, region_at(VFIO_PCI_CONFIG_REGION_INDEX, 4)));
+		out = (uint8_t *)anon(0x1000, PROT_READ | PROT_WRITE);
+		ASSERT_EQ(0, map_dma(cont, out, 0x200000, 0x1000));
+		buf = (uint8_t *)anon(0x4000, PROT_READ | PROT_WRITE);
+		memset(buf, 0x11, 0x4000);
+		ASSERT_EQ(0, map_dma(cont, buf, 0x100000, 0x4000));
+	}
+	void TearDown() override
+	{
+		unmap_dma(cont, 0, 0, nullptr, VFIO_DMA_UNMAP_FLAG_ALL);
+		munmap(out, 0x1000);
+		Pin::TearDown();
+	}
+	// what the device reads at iova (a byte, through its buffer and `out`)
+	int device_reads(uint64_t iova)
+	{
+		memset(out, 0xee, 0x100);
+		if (!edu_dma(dev, iova, 0x40000, 0x100, false) ||
+		    !edu_dma(dev, 0x40000, 0x200000, 0x100, true))
+			return -1;
+		return out[0];
+	}
+	int dev = -1;
+	uint8_t *out = nullptr, *buf = nullptr;
+};
+
+TEST_F(PinBound, FreedAndReusedAddressStillShowsTheOldPages)
+{
+	ASSERT_EQ(0x11, device_reads(0x101000));
+	ASSERT_EQ(0, munmap(buf, 0x4000));
+	auto *again = (uint8_t *)mmap(buf, 0x4000, PROT_READ | PROT_WRITE,
+	                              MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	ASSERT_EQ(buf, again);
+	memset(again, 0x22, 0x4000);
+	EXPECT_EQ(0x11, device_reads(0x101000)) << "the device reads the pinned (freed) pages";
+	// and its writes go there, not into the new memory
+	ASSERT_TRUE(edu_dma(dev, 0x40000, 0x102000, 0x100, true));
+	EXPECT_EQ(0x22, again[0x2000]);
+	ASSERT_EQ(0, unmap_dma(cont, 0x100000, 0x4000));
+	munmap(again, 0x4000);
+}
+
+TEST_F(PinBound, MapFixedOverAMappedBufferDoesNotReachTheDevice)
+{
+	auto *over = (uint8_t *)mmap(buf + 0x1000, 0x1000, PROT_READ | PROT_WRITE,
+	                             MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	ASSERT_EQ(buf + 0x1000, over);
+	memset(over, 0x33, 0x1000);
+	EXPECT_EQ(0x11, device_reads(0x101000));
+	EXPECT_EQ(0x11, device_reads(0x100000)) << "the untouched part as before";
+	buf[0] = 0x44;
+	EXPECT_EQ(0x44, device_reads(0x100000)) << "the CPU still shares page 0 with the device";
+	ASSERT_EQ(0, unmap_dma(cont, 0x100000, 0x4000));
+	munmap(buf, 0x4000);
+}
+
+TEST_F(PinBound, MadvDontneedGivesTheCpuZerosAndTheDeviceItsPages)
+{
+	ASSERT_EQ(0, madvise(buf, 0x4000, MADV_DONTNEED));
+	EXPECT_EQ(0, buf[0x1000]) << "the CPU gets a zero page";
+	EXPECT_EQ(0x11, device_reads(0x101000)) << "the device keeps the pinned page";
+	ASSERT_EQ(0, unmap_dma(cont, 0x100000, 0x4000));
+	munmap(buf, 0x4000);
+}
+
+TEST_F(PinBound, MremapMovesThePagesAndTheDeviceFollows)
+{
+	auto *dst = (uint8_t *)anon(0x4000, PROT_NONE);
+	auto *moved = (uint8_t *)mremap(buf, 0x4000, 0x4000, MREMAP_MAYMOVE | MREMAP_FIXED, dst);
+	ASSERT_EQ(dst, moved);
+	memset(moved + 0x1000, 0x55, 0x100);
+	EXPECT_EQ(0x55, device_reads(0x101000)) << "the pinned pages live at the new address";
+	ASSERT_EQ(0, unmap_dma(cont, 0x100000, 0x4000));
+	munmap(moved, 0x4000);
+}
+
+// bytes of anonymous (unnamed) memory mapped in this process
+static uint64_t anon_mapped()
+{
+	std::ifstream f("/proc/self/maps");
+	std::string line;
+	uint64_t total = 0;
+
+	while (std::getline(f, line)) {
+		unsigned long lo, hi, ino;
+		char path[8] = "";
+		if (sscanf(line.c_str(), "%lx-%lx %*s %*x %*x:%*x %lu %7s", &lo, &hi, &ino, path) >= 3 &&
+		    !ino && !path[0])
+			total += hi - lo;
+	}
+	return total;
+}
+
+TEST_F(PinBound, UnmapDmaFreesThePagesItKept)
+{
+	uint64_t before = anon_mapped();
+	ASSERT_EQ(0, munmap(buf, 0x4000));
+	EXPECT_EQ(before, anon_mapped()) << "the pinned pages are kept for the device";
+	ASSERT_EQ(0, unmap_dma(cont, 0x100000, 0x4000));
+	EXPECT_EQ(before - 0x4000, anon_mapped()) << "UNMAP_DMA frees the kept pages";
 }

@@ -110,3 +110,134 @@ TEST(MachineChild, DISABLED_ReadARegister)
 	uint32_t v = 1;
 	ASSERT_EQ(4, pread(d, &v, 4, region_at(0, 0x04)));
 }
+
+// C2/C3: vfio_iommu_type1_check_extension, before and after SET_IOMMU.
+TEST(Rules61Extensions, CheckExtensionAsType1Answers)
+{
+	ASSERT_EQ(0, vfio_mock_load_scenario(VFIOMOCK_SCENARIOS "/edu.json"));
+	int c = open("/dev/vfio/vfio", O_RDWR), g = open("/dev/vfio/1", O_RDWR);
+	ASSERT_GE(c, 0);
+	ASSERT_GE(g, 0);
+	for (long ext : {VFIO_TYPE1_IOMMU, VFIO_TYPE1v2_IOMMU, VFIO_TYPE1_NESTING_IOMMU,
+	                 VFIO_UNMAP_ALL})
+		EXPECT_EQ(1, ioctl(c, VFIO_CHECK_EXTENSION, ext)) << ext;
+	EXPECT_EQ(0, ioctl(c, VFIO_CHECK_EXTENSION, VFIO_DMA_CC_IOMMU)) << "no IOMMU yet";
+	EXPECT_EQ(0, ioctl(c, VFIO_CHECK_EXTENSION, VFIO_UPDATE_VADDR)) << "no IOMMU yet";
+	ASSERT_EQ(0, ioctl(g, VFIO_GROUP_SET_CONTAINER, &c));
+	ASSERT_EQ(0, ioctl(c, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU));
+	EXPECT_EQ(1, ioctl(c, VFIO_CHECK_EXTENSION, VFIO_UNMAP_ALL));
+	EXPECT_EQ(1, ioctl(c, VFIO_CHECK_EXTENSION, VFIO_DMA_CC_IOMMU)) << "Intel, coherent";
+	close(g);
+	close(c);
+	// a kernel before 5.12 (edu-oldkernel.json): no UNMAP_ALL, and FLAG_ALL is an unknown flag
+	ASSERT_EQ(0, vfio_mock_load_scenario(VFIOMOCK_SCENARIOS "/edu-oldkernel.json"));
+	c = open("/dev/vfio/vfio", O_RDWR);
+	g = open("/dev/vfio/1", O_RDWR);
+	EXPECT_EQ(0, ioctl(c, VFIO_CHECK_EXTENSION, VFIO_UNMAP_ALL));
+	ASSERT_EQ(0, ioctl(g, VFIO_GROUP_SET_CONTAINER, &c));
+	ASSERT_EQ(0, ioctl(c, VFIO_SET_IOMMU, VFIO_TYPE1_IOMMU));
+	EXPECT_ERRNO(EINVAL, unmap_dma(c, 0, 0, nullptr, VFIO_DMA_UNMAP_FLAG_ALL));
+	close(g);
+	close(c);
+	vfio_mock_reset();
+}
+
+// C20: the last group leaving a container takes every mapping with it.
+TEST_F(Rules61, TheLastGroupLeavingTheContainerDropsEveryMapping)
+{
+	void *mem = mmap(nullptr, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_EQ(0, map_dma(cont, mem, 0x100000, 8192));
+	drop(edu);
+	ASSERT_EQ(0, ioctl(grp, VFIO_GROUP_UNSET_CONTAINER));
+	EXPECT_EQ(0u, vfio_mock_dma_maps(cont, nullptr, 0)) << "the container fd stays open";
+	EXPECT_ERRNO(EINVAL, map_dma(cont, mem, 0x100000, 8192)); // no IOMMU driver any more
+	ASSERT_EQ(0, ioctl(grp, VFIO_GROUP_SET_CONTAINER, &cont));
+	ASSERT_EQ(0, ioctl(cont, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU));
+	EXPECT_EQ(0, map_dma(cont, mem, 0x100000, 8192)) << "the old IOVA is free again";
+	ASSERT_EQ(0, unmap_dma(cont, 0x100000, 8192));
+	munmap(mem, 8192);
+}
+
+// I7: a fresh enable of count 0 is ERANGE; a host with fewer vectors than
+// asked makes SET_IRQS return how many it has, with nothing enabled.
+TEST(Rules61Irq, EnableFailuresAsVfioMsiEnable)
+{
+	ASSERT_EQ(0, vfio_mock_load_scenario(R"({ "devices": [
+	  { "address": "0000:00:04.0", "model": "none", "group": 2, "pcie": true, "host_vectors": 3,
+	    "irqs": { "intx": 1, "msi": 8, "msix": 16 } } ] })"));
+	int c = open("/dev/vfio/vfio", O_RDWR), g = open("/dev/vfio/2", O_RDWR);
+	ASSERT_EQ(0, ioctl(g, VFIO_GROUP_SET_CONTAINER, &c));
+	ASSERT_EQ(0, ioctl(c, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU));
+	int dev = ioctl(g, VFIO_GROUP_GET_DEVICE_FD, "0000:00:04.0");
+	ASSERT_GE(dev, 0);
+	EXPECT_ERRNO(ERANGE, set_irq_efds(dev, VFIO_PCI_MSIX_IRQ_INDEX, 0, {}));
+	EXPECT_ERRNO(EINVAL, set_irq_efds(dev, VFIO_PCI_MSIX_IRQ_INDEX, 2, {}));
+	int e[4];
+	for (int &x : e)
+		x = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	EXPECT_EQ(3, set_irq_efds(dev, VFIO_PCI_MSIX_IRQ_INDEX, 0, {e[0], e[1], e[2], e[3]}));
+	struct vfio_mock_device_state st;
+	ASSERT_EQ(0, vfio_mock_device_state("0000:00:04.0", &st));
+	EXPECT_EQ(-1, st.irq_index_enabled) << "nothing enabled";
+	EXPECT_EQ(3, set_irq_efds(dev, VFIO_PCI_MSI_IRQ_INDEX, 0, {e[0], e[1], e[2], e[3]}));
+	EXPECT_EQ(0, set_irq_efds(dev, VFIO_PCI_MSIX_IRQ_INDEX, 0, {e[0], e[1], e[2]}));
+	EXPECT_EQ(0, set_irq_none(dev, VFIO_PCI_MSIX_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER, 0, 0));
+	for (int x : e)
+		close(x);
+	close(dev);
+	close(g);
+	close(c);
+	vfio_mock_reset();
+}
+
+// "cap_align": 8 gives the 6.6+ layout for programs written against it.
+TEST(Rules61Caps, CapAlign8IsTheLaterKernelsLayout)
+{
+	ASSERT_EQ(0, vfio_mock_load_scenario(R"({ "iommu": { "cap_align": 8 },
+	  "devices": [ { "address": "0000:00:03.0", "model": "edu", "group": 1 } ] })"));
+	int c = open("/dev/vfio/vfio", O_RDWR), g = open("/dev/vfio/1", O_RDWR);
+	ASSERT_EQ(0, ioctl(g, VFIO_GROUP_SET_CONTAINER, &c));
+	ASSERT_EQ(0, ioctl(c, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU));
+	struct vfio_iommu_type1_info info = {};
+	info.argsz = sizeof(info);
+	ASSERT_EQ(0, ioctl(c, VFIO_IOMMU_GET_INFO, &info));
+	EXPECT_EQ(120u, info.argsz);
+	EXPECT_EQ(-1, vfio_mock_load_scenario(R"({ "iommu": { "cap_align": 4 } })"));
+	close(g);
+	close(c);
+	vfio_mock_reset();
+}
+
+// D13: a BAR mmap holds the device file; closing the fd leaves the device
+// open (IRQs armed, group busy, no reset) until the mapping goes.
+TEST_F(Rules61, ABarMappingKeepsTheDeviceOpenAfterItsFdCloses)
+{
+	void *bar = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, edu, region_at(0));
+	ASSERT_NE(MAP_FAILED, bar);
+	int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	ASSERT_EQ(0, set_irq_efds(edu, VFIO_PCI_MSI_IRQ_INDEX, 0, {efd}));
+	drop(edu);
+	struct vfio_mock_device_state st;
+	ASSERT_EQ(0, vfio_mock_device_state(EDU_ADDR, &st));
+	EXPECT_EQ(1, st.open_count) << "the mapping holds the file";
+	EXPECT_EQ(VFIO_PCI_MSI_IRQ_INDEX, st.irq_index_enabled) << "IRQs stay armed";
+	EXPECT_ERRNO(EBUSY, ioctl(grp, VFIO_GROUP_UNSET_CONTAINER));
+	drop(grp);
+	EXPECT_ERRNO(EBUSY, open("/dev/vfio/1", O_RDWR));
+	fflush(nullptr);
+	pid_t pid = fork();
+	if (pid == 0) {
+		execl("/proc/self/exe", "vfiomock_tests", "--gtest_filter=MachineChild.DISABLED_GroupBusy",
+		      "--gtest_also_run_disabled_tests", (char *)nullptr);
+		_exit(127);
+	}
+	int status = 0;
+	waitpid(pid, &status, 0);
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "busy in another process too";
+	ASSERT_EQ(0, munmap(bar, 4096));
+	ASSERT_EQ(0, vfio_mock_device_state(EDU_ADDR, &st));
+	EXPECT_EQ(0, st.open_count);
+	EXPECT_EQ(-1, st.irq_index_enabled) << "the last reference closed it";
+	EXPECT_GE(open_group(1), 0);
+	close(efd);
+}
