@@ -3,7 +3,7 @@
  * plugin is registered with the framework (libopae-c.so.2) with a device
  * list declaring edu a plain accelerator; the program then enumerates it by
  * GUID, reads its properties, opens it and drives its registers with
- * fpgaReadMMIO32/64 and fpgaWriteMMIO32, resets it, and checks bad input and
+ * fpgaReadMMIO32/64 and fpgaWriteMMIO32, asks for a reset (edu has none), and checks bad input and
  * the leak-free close. Runs in the VM (real vfio-pci) and on the mock's edu.
  *
  * usage: plugin_edu [PLUGIN.so]   (default: $PLUGIN_EDU_MODULE, else the build
@@ -120,8 +120,9 @@ static void drive(fpga_handle h)
 	      "offset = BAR0 size refused");
 	check(fpgaReadMMIO32(h, 0, 0x2, &v) == FPGA_INVALID_PARAM, "unaligned offset refused");
 	check(fpgaReadMMIO32(h, 1, 0x0, &v) == FPGA_INVALID_PARAM, "mmio_num 1 refused");
-	check(fpgaReset(h) == FPGA_OK, "fpgaReset (VFIO_DEVICE_RESET)");
-	check(fpgaReadMMIO32(h, 0, 0x0, &v) == FPGA_OK && v == 0x010000ed, "ID after reset");
+	/* QEMU's edu has no function reset: vfio-pci reports no RESET flag */
+	check(fpgaReset(h) == FPGA_NOT_SUPPORTED, "fpgaReset: edu has no VFIO_DEVICE_RESET");
+	check(fpgaReadMMIO32(h, 0, 0x0, &v) == FPGA_OK && v == 0x010000ed, "ID after the refused reset");
 }
 
 int main(int argc, char **argv)
