@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
+#include <cstring>
 #include <string>
 
 #include "mock_test_util.h"
@@ -240,12 +241,27 @@ TEST_F(SysfsWrite, AWriteTheMockDidNotSeeActsAtClose)
 	EXPECT_EQ("", get(kDrv + "vfio-pci/unbind")) << "the file stays empty";
 }
 
+// The LD_PRELOAD a child program needs to run on the mock: this process's
+// sanitizer runtime first (an instrumented mock cannot start without it),
+// then the mock.
+static std::string child_preload(const char *mock)
+{
+	std::string list;
+	for (const char *sym : {"__asan_init", "__tsan_init"}) {
+		Dl_info where;
+		void *p = dlsym(RTLD_DEFAULT, sym);
+		if (p && dladdr(p, &where) && where.dli_fname && strstr(where.dli_fname, ".so"))
+			list += std::string(where.dli_fname) + ":";
+	}
+	return list + mock;
+}
+
 TEST_F(SysfsWrite, AShellRedirectionActs)
 {
 	Dl_info info;
 	ASSERT_NE(0, dladdr((void *)&vfio_mock_load_scenario, &info));
-	std::string cmd = std::string("LD_PRELOAD=") + info.dli_fname +
-	                  " sh -c 'echo vfio-pci > /sys/bus/pci/devices/0000:00:04.0/driver_override"
+	std::string cmd = "ASAN_OPTIONS=verify_asan_link_order=0 LD_PRELOAD=" +
+	                  child_preload(info.dli_fname) + " sh -c 'echo vfio-pci > /sys/bus/pci/devices/0000:00:04.0/driver_override"
 	                  " && echo 0000:00:04.0 > /sys/bus/pci/drivers/vfio-pci/bind"
 	                  " && ! echo 0000:00:04.0 2>/dev/null > /sys/bus/pci/drivers/vfio-pci/bind'";
 	EXPECT_EQ(0, system(cmd.c_str()));
