@@ -37,14 +37,28 @@ static unsigned cap_find(struct mock_dev *d, uint8_t id)
 	return 0;
 }
 
+/* Is BAR register i the upper half of a 64-bit BAR? */
+static int upper_half(const struct mock_dev *d, int i)
+{
+	return i > 0 && d->cfg.bar[i - 1].size && d->cfg.bar[i - 1].is64;
+}
+
+/* A BAR register as vfio_bar_fixup presents it: the address bits the size
+ * leaves writable (sizing writes read back ~(size-1)) and the memory BAR's
+ * type bits (64-bit 0x4, prefetchable 0x8); the upper half of a 64-bit BAR
+ * keeps the bits of ~(size-1) >> 32. */
 static uint32_t bar_value(struct mock_dev *d, int i)
 {
-	uint64_t size = d->cfg.bar[i].size;
+	uint64_t size;
 
+	if (upper_half(d, i))
+		return d->bar_reg[i] & (uint32_t)(~(d->cfg.bar[i - 1].size - 1) >> 32);
+	size = d->cfg.bar[i].size;
 	if (!size)
 		return 0;
-	/* 32-bit non-prefetchable memory BAR; sizing writes read back ~(size-1) */
-	return (uint32_t)(d->bar_reg[i] & ~(size - 1) & 0xfffffff0u);
+	return ((uint32_t)(d->bar_reg[i] & ~(size - 1)) & (uint32_t)PCI_BASE_ADDRESS_MEM_MASK) |
+	       (d->cfg.bar[i].is64 ? PCI_BASE_ADDRESS_MEM_TYPE_64 : 0) |
+	       (d->cfg.bar[i].prefetch ? PCI_BASE_ADDRESS_MEM_PREFETCH : 0);
 }
 
 void mock_config_init(struct mock_dev *d)
@@ -62,10 +76,11 @@ void mock_config_init(struct mock_dev *d)
 	cs[PCI_CLASS_PROG] = (uint8_t)c->class_code;
 	cs[PCI_CLASS_DEVICE] = (uint8_t)(c->class_code >> 8);
 	cs[PCI_CLASS_DEVICE + 1] = (uint8_t)(c->class_code >> 16);
-	for (int i = 0; i < 6; i++) {
-		d->bar_reg[i] = (uint32_t)d->bar_phys[i];
+	for (int i = 0; i < 6; i++)
+		d->bar_reg[i] = upper_half(d, i) ? (uint32_t)(d->bar_phys[i - 1] >> 32)
+		                                 : (uint32_t)d->bar_phys[i];
+	for (int i = 0; i < 6; i++)
 		put32(cs + PCI_BASE_ADDRESS_0 + 4 * i, bar_value(d, i));
-	}
 	put16(cs + PCI_SUBSYSTEM_VENDOR_ID, c->subsystem_vendor);
 	put16(cs + PCI_SUBSYSTEM_ID, c->subsystem_device);
 	if (c->irq_count[VFIO_PCI_INTX_IRQ_INDEX]) {
