@@ -62,13 +62,19 @@ static fpga_result bad(struct pl_handle *s, unsigned shard)
 	return r;
 }
 
-#define MMIO_ACCESS(name, call, type, stmt)                                                        \
+/* One checked access of `type`: `out` is the caller's value pointer (reads)
+ * or 1 (writes), `stmt` the access through p. */
+#define MMIO_ACCESS(name, call, type, out, stmt)                                                   \
 	fpga_result name                                                                           \
 	{                                                                                          \
 		unsigned shard;                                                                    \
 		struct pl_handle *s;                                                               \
 		volatile type *p;                                                                  \
                                                                                                    \
+		if (!(out)) {                                                                      \
+			log_err("-", 0, call ": value pointer is NULL");                          \
+			return FPGA_INVALID_PARAM;                                                 \
+		}                                                                                  \
 		if (!(s = enter(h, call, &shard)))                                                 \
 			return FPGA_INVALID_PARAM;                                                 \
 		p = (volatile type *)mmio_at(s, call, mmio_num, offset, sizeof(type));             \
@@ -80,49 +86,13 @@ static fpga_result bad(struct pl_handle *s, unsigned shard)
 	}
 
 MMIO_ACCESS(pl_write_mmio32(fpga_handle h, uint32_t mmio_num, uint64_t offset, uint32_t value),
-            "fpgaWriteMMIO32", uint32_t, *p = value)
+            "fpgaWriteMMIO32", uint32_t, 1, *p = value)
 MMIO_ACCESS(pl_write_mmio64(fpga_handle h, uint32_t mmio_num, uint64_t offset, uint64_t value),
-            "fpgaWriteMMIO64", uint64_t, *p = value)
-
-fpga_result pl_read_mmio32(fpga_handle h, uint32_t mmio_num, uint64_t offset, uint32_t *value)
-{
-	unsigned shard;
-	struct pl_handle *s;
-	volatile uint32_t *p;
-
-	if (!value) {
-		log_err("-", 0, "fpgaReadMMIO32: value pointer is NULL");
-		return FPGA_INVALID_PARAM;
-	}
-	if (!(s = enter(h, "fpgaReadMMIO32", &shard)))
-		return FPGA_INVALID_PARAM;
-	p = (volatile uint32_t *)mmio_at(s, "fpgaReadMMIO32", mmio_num, offset, 4);
-	if (!p)
-		return bad(s, shard);
-	*value = *p;
-	handle_leave(s, shard);
-	return FPGA_OK;
-}
-
-fpga_result pl_read_mmio64(fpga_handle h, uint32_t mmio_num, uint64_t offset, uint64_t *value)
-{
-	unsigned shard;
-	struct pl_handle *s;
-	volatile uint64_t *p;
-
-	if (!value) {
-		log_err("-", 0, "fpgaReadMMIO64: value pointer is NULL");
-		return FPGA_INVALID_PARAM;
-	}
-	if (!(s = enter(h, "fpgaReadMMIO64", &shard)))
-		return FPGA_INVALID_PARAM;
-	p = (volatile uint64_t *)mmio_at(s, "fpgaReadMMIO64", mmio_num, offset, 8);
-	if (!p)
-		return bad(s, shard);
-	*value = *p;
-	handle_leave(s, shard);
-	return FPGA_OK;
-}
+            "fpgaWriteMMIO64", uint64_t, 1, *p = value)
+MMIO_ACCESS(pl_read_mmio32(fpga_handle h, uint32_t mmio_num, uint64_t offset, uint32_t *value),
+            "fpgaReadMMIO32", uint32_t, value, *value = *p)
+MMIO_ACCESS(pl_read_mmio64(fpga_handle h, uint32_t mmio_num, uint64_t offset, uint64_t *value),
+            "fpgaReadMMIO64", uint64_t, value, *value = *p)
 
 #if defined(__x86_64__)
 /* One 64-byte store. The compiler barriers keep it where the caller put it

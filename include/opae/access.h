@@ -13,6 +13,13 @@ extern "C" {
 /* Open the resource named by token; flags are enum fpga_open_flags. */
 fpga_result fpgaOpen(fpga_token token, fpga_handle *handle, int flags);
 
+/* Handles of the child AFUs of an opened multi-port AFU (opened with it,
+ * closed with it: never fpgaClose() them). Writes at most max_children and
+ * returns the total in *num_children; children may be NULL when
+ * max_children is 0. Buffers are prepared on the parent only. */
+fpga_result fpgaGetChildren(fpga_handle handle, uint32_t max_children, fpga_handle *children,
+                            uint32_t *num_children);
+
 /* Close a handle, releasing its buffers and mappings. */
 fpga_result fpgaClose(fpga_handle handle);
 

@@ -99,13 +99,16 @@ static const struct mock_model_ops *model_find(const char *name)
 	return NULL;
 }
 
+/* "dddd:bb:dd.f" with a 4..7 hex digit domain (Intel VMD uses 10000: and
+ * up; 7 digits is what the 16-byte address fields hold). */
 static int valid_address(const char *a)
 {
 	unsigned dom, bus, dev, fn;
+	size_t len = strlen(a), ndom = strcspn(a, ":");
 	char tail;
 
-	return strlen(a) == 12 &&
-	       sscanf(a, "%4x:%2x:%2x.%1x%c", &dom, &bus, &dev, &fn, &tail) == 4 && dev < 32 &&
+	return len >= 12 && len <= 15 && ndom == len - 8 &&
+	       sscanf(a, "%7x:%2x:%2x.%1x%c", &dom, &bus, &dev, &fn, &tail) == 4 && dev < 32 &&
 	       fn < 8;
 }
 

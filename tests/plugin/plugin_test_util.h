@@ -82,7 +82,7 @@ static inline std::string pf_vfs_scenario(unsigned nvfs, unsigned huge2m = 0)
 	                std::to_string(nvfs ? nvfs : 1) + ",\"sriov_numvfs\":" + std::to_string(nvfs) +
 	                ",\"params\":{\"role\":\"pf\"}}";
 	for (unsigned i = 1; i <= nvfs; i++) {
-		char addr[16];
+		char addr[32];
 		snprintf(addr, sizeof(addr), "0000:3b:%02x.%u", i / 8, i % 8);
 		s += std::string(",{\"address\":\"") + addr +
 		     "\",\"model\":\"dfl-fpga\",\"group\":" + std::to_string(12 + i) +

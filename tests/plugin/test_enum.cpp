@@ -306,3 +306,37 @@ TEST_F(PluginTest, VfIdentifiedOnceItsTokenIsKnown)
 	ASSERT_EQ(2u, n);
 	EXPECT_EQ(VF_ADDR, info(v[1]).addr);
 }
+
+// PCI domains wider than 16 bits (Intel VMD: 10000:): found by address,
+// object ids keep the full domain, the header's 16-bit segment its low half.
+TEST_F(PluginTest, WideDomainBehindVmd)
+{
+	load("{\"devices\":[{\"address\":\"10000:00:02.0\",\"model\":\"none\",\"group\":7,"
+	     "\"bars\":[{\"index\":0,\"size\":\"0x1000\",\"mmap\":true},"
+	     "{\"index\":2,\"size\":\"0x2000\",\"mmap\":true}]},"
+	     "{\"address\":\"0000:00:02.0\",\"model\":\"none\",\"group\":8}]}",
+	     "{\"devices\":[{\"pci\":\"10000:00:02.0\",\"kind\":\"plain\","
+	     "\"guid\":\"bbf535c8-f8f1-43eb-8660-f076ccb02dd2\"},"
+	     "{\"pci\":\"0:00:02.0\",\"kind\":\"plain\","
+	     "\"guid\":\"de1dafc1-ee0d-4d1b-9c7a-31338e6306b6\"}]}");
+	uint32_t n = 0;
+	auto v = enumerate({}, 4, &n);
+	ASSERT_EQ(2u, n);
+	const fpga_token_header *a = static_cast<const fpga_token_header *>(v[0]);
+	const fpga_token_header *b = static_cast<const fpga_token_header *>(v[1]);
+	EXPECT_EQ(0x0000u, a->segment);
+	EXPECT_EQ(0x0000u, b->segment);
+	EXPECT_NE(a->object_id, b->object_id) << "the full domain keeps them apart";
+	EXPECT_EQ(0x10000ull, b->object_id >> 32);
+	EXPECT_EQ("bbf535c8-f8f1-43eb-8660-f076ccb02dd2", guid_text(b->guid));
+	Filter two;
+	EXPECT_EQ(FPGA_OK, fpgaPropertiesSetNumMMIO(two.type(FPGA_ACCELERATOR).p, 2));
+	fpga_token t2 = one(two);
+	ASSERT_EQ(v[1] != nullptr, t2 != nullptr);
+	fpga_handle h = open(t2);
+	uint64_t x = 0;
+	EXPECT_EQ(FPGA_OK, t->fpgaWriteMMIO64(h, 1, 0x1ff8, 0xabcdef));
+	EXPECT_EQ(FPGA_OK, t->fpgaReadMMIO64(h, 1, 0x1ff8, &x)) << "mmio 1 = BAR 2";
+	EXPECT_EQ(0xabcdefull, x);
+	EXPECT_EQ(FPGA_INVALID_PARAM, t->fpgaReadMMIO64(h, 0, 0x1000, &x)) << "BAR 0 is 4 KiB";
+}

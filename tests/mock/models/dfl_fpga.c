@@ -7,6 +7,8 @@
  * Interrupts are MSI-X (the table and PBA at the end of BAR0, mock_msix.c):
  * user vectors from the AFU (IRQ_RAISE, and DONE_IRQ on copy completion) and
  * the FME global error interrupt on vector 6 (error injection, docs/references.md §3).
+ * params.afu "hello_afu" puts OPAE's hello_afu AFU (a scratch register) in
+ * NLB0's place, for the hello_afu sample.
  * Register maps and vector numbers: docs/dfl-model.md.
  */
 #include <stdint.h>
@@ -29,6 +31,11 @@
 #define NLB_STATUS1   0x168 /* 64-bit: lines still to copy; 0 when idle */
 #define NLB_IRQ_RAISE 0x180 /* 32-bit: writing N raises MSI-X vector N */
 #define NLB_DONE_IRQ  0x188 /* 32-bit: bit 31 on, bits 11:0 vector raised after a copy */
+
+/* hello_afu (opae-facts 5.3): its GUID; its 64-bit scratch register at AFU +
+ * 0x80 is plain trapped memory (reset clears it with the rest of the page) */
+#define HELLO_AFU_GUID_H 0x850ADCC26CEB4B22ULL
+#define HELLO_AFU_GUID_L 0x9722D43375B61C66ULL
 
 #define DONE_IRQ_ON  0x80000000u
 #define DONE_IRQ_VEC 0xfffu
@@ -66,7 +73,8 @@
 
 struct dfl_fpga {
 	struct mock_dev *dev;
-	int vf; /* role: 1 = VF (AFU at BAR0 offset 0) */
+	int vf;    /* role: 1 = VF (AFU at BAR0 offset 0) */
+	int hello; /* params.afu: 1 = hello_afu, 0 = NLB0 */
 	uint64_t bar0_size;
 	uint64_t afu;  /* AFU offset in BAR0 */
 	unsigned msix; /* MSI-X vectors */
@@ -99,6 +107,23 @@ static int role_is_vf(const struct mock_dev_config *cfg, int *vf)
 	return 0;
 }
 
+/* params.afu: "nlb0" (default) or "hello_afu"; 0, or -1 for anything else. */
+static int afu_is_hello(const struct mock_dev_config *cfg, int *hello)
+{
+	struct json_object *a;
+	const char *s;
+
+	*hello = 0;
+	if (!cfg->params || !json_object_object_get_ex(cfg->params, "afu", &a))
+		return 0;
+	s = json_object_get_string(a);
+	if (s && !strcmp(s, "hello_afu"))
+		*hello = 1;
+	else if (!s || strcmp(s, "nlb0"))
+		return -1;
+	return 0;
+}
+
 /* defaults() runs before the scenario's params are known, so it gives the PF;
  * a VF scenario entry sets "device": "0xbccf" (and physfn) itself. */
 static void dfl_defaults(struct mock_dev_config *cfg)
@@ -122,6 +147,14 @@ static void dfl_defaults(struct mock_dev_config *cfg)
 	cfg->reset = 1;
 }
 
+/* The AFU's read-only header: type AFU, DFH version 0, EOL, its GUID. */
+static void afu_put_header(struct dfl_fpga *f, uint8_t *bar)
+{
+	dfl_put_nlb0_header(bar, f->afu);
+	if (f->hello)
+		dfl_put_guid(bar, f->afu, HELLO_AFU_GUID_H, HELLO_AFU_GUID_L);
+}
+
 static void nlb_power_on(struct dfl_fpga *f)
 {
 	uint8_t *bar = mock_bar_mem(f->dev, 0);
@@ -131,7 +164,7 @@ static void nlb_power_on(struct dfl_fpga *f)
 	f->lines = f->done = 0;
 	/* registers after the header back to 0 (header rewritten below) */
 	memset(bar + f->afu + 0x20, 0, 0x1000 - 0x20);
-	dfl_put_nlb0_header(bar, f->afu);
+	afu_put_header(f, bar);
 }
 
 static const uint64_t gerr_reg[GERR_NREGS] = {GERR_FME_ERROR, GERR_PCIE0_ERROR, GERR_PCIE1_ERROR,
@@ -192,10 +225,15 @@ static void build(struct dfl_fpga *f)
 static int dfl_create(struct mock_dev *d, const struct mock_dev_config *cfg, void **state)
 {
 	struct dfl_fpga *f;
-	int vf;
+	int vf, hello;
 
 	if (role_is_vf(cfg, &vf)) {
 		mock_log(0, "dfl-fpga %s: params.role must be \"pf\" or \"vf\"", cfg->address);
+		return -1;
+	}
+	if (afu_is_hello(cfg, &hello)) {
+		mock_log(0, "dfl-fpga %s: params.afu must be \"nlb0\" or \"hello_afu\"",
+		         cfg->address);
 		return -1;
 	}
 	if (cfg->bar[0].size < (vf ? 0x1000 : DFL_PF_BAR0_SIZE)) {
@@ -208,6 +246,7 @@ static int dfl_create(struct mock_dev *d, const struct mock_dev_config *cfg, voi
 		return -1;
 	f->dev = d;
 	f->vf = vf;
+	f->hello = hello;
 	f->bar0_size = cfg->bar[0].size;
 	f->afu = vf ? 0 : DFL_PF_AFU_OFF;
 	f->msix = cfg->irq_count[2];
@@ -236,6 +275,8 @@ static unsigned dfl_reg_width(void *state, unsigned bar, uint64_t off)
 	uint64_t r = off - f->afu;
 
 	(void)bar;
+	if (f->hello)
+		return 8;
 	if (off >= f->afu && (r & ~7ULL) == NLB_NUM_LINES)
 		return 4;
 	if (off >= f->afu && ((r & ~3ULL) == NLB_CTL || (r & ~3ULL) == NLB_CFG ||
@@ -403,9 +444,11 @@ static void dfl_on_write(void *state, unsigned bar_index, uint64_t off, unsigned
 		return;
 	r = off - f->afu;
 	if (r < 0x20) { /* the AFU header is read-only */
-		dfl_put_nlb0_header(bar, f->afu);
+		afu_put_header(f, bar);
 		return;
 	}
+	if (f->hello) /* hello_afu: the scratch register is plain memory */
+		return;
 	if ((r & ~3ULL) == NLB_CTL) {
 		nlb_ctl(f, dfl_rd32(bar, f->afu + NLB_CTL));
 	} else if ((r & ~3ULL) == NLB_IRQ_RAISE) {

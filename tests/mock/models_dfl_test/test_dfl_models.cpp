@@ -671,3 +671,73 @@ TEST(HostileDfl, TruncatedFmeInA4KiBBar)
 	EXPECT_TRUE(reg & FME_PORT_IMPLEMENTED);
 	EXPECT_GE(reg & 0xffffff, d->bar[0].size());
 }
+
+/* ---- dfl-fpga: the hello_afu AFU (params.afu) -------------------------------- */
+
+namespace
+{
+
+constexpr uint64_t HELLO_GUID_H = 0x850ADCC26CEB4B22ULL; /* 850ADCC2-6CEB-4B22- */
+constexpr uint64_t HELLO_GUID_L = 0x9722D43375B61C66ULL; /* 9722-D43375B61C66 */
+
+} // namespace
+
+TEST(DflFpgaHelloAfu, TakesNlb0sPlaceOnPfAndVf)
+{
+	for (bool vf : {false, true}) {
+		auto d = vf ? make_dev(mock_model_dfl_fpga,
+		                       "{\"role\":\"vf\",\"afu\":\"hello_afu\"}", vf_tweak)
+		            : make_dev(mock_model_dfl_fpga, "{\"afu\":\"hello_afu\"}");
+		uint64_t afu = vf ? 0 : DFL_PF_AFU_OFF;
+
+		ASSERT_TRUE(d->state);
+		EXPECT_EQ(dfh_type(d->bar[0], afu), 1u);
+		EXPECT_EQ(load64(d.get(), afu) & DFH_EOL, DFH_EOL);
+		EXPECT_EQ(load64(d.get(), afu + DFH_GUID_H), HELLO_GUID_H);
+		EXPECT_EQ(load64(d.get(), afu + DFH_GUID_L), HELLO_GUID_L);
+		EXPECT_EQ(load64(d.get(), afu + 0x80), 0u) << "scratch at power-on";
+		EXPECT_EQ(d->ops->reg_width(d->state, 0, afu + 0x80), 8u);
+		EXPECT_EQ(d->ops->reg_width(d->state, 0, afu + 0x138), 8u) << "no NLB0 registers";
+		if (!vf) { /* the FME still leads to it through the port */
+			EXPECT_EQ(load64(d.get(), DFL_PORT_OFF + PORT_NEXT_AFU), DFL_AFU_FROM_PORT);
+		}
+	}
+	/* "nlb0" is the default, named or not */
+	auto n = make_dev(mock_model_dfl_fpga, "{\"afu\":\"nlb0\"}");
+	ASSERT_TRUE(n->state);
+	EXPECT_EQ(load64(n.get(), DFL_PF_AFU_OFF + DFH_GUID_H), NLB0_GUID_H);
+}
+
+TEST(DflFpgaHelloAfu, ScratchHoldsWritesHeaderIsReadOnlyResetClears)
+{
+	auto d = make_dev(mock_model_dfl_fpga, "{\"afu\":\"hello_afu\"}");
+	const uint64_t a = DFL_PF_AFU_OFF;
+
+	store(d.get(), a + 0x80, 8, 0x0123456789ABCDEFULL);
+	EXPECT_EQ(load64(d.get(), a + 0x80), 0x0123456789ABCDEFULL);
+	store(d.get(), a + 0x80, 8, 0);
+	EXPECT_EQ(load64(d.get(), a + 0x80), 0u);
+	store(d.get(), a + DFH_GUID_H, 8, 0);
+	EXPECT_EQ(load64(d.get(), a + DFH_GUID_H), HELLO_GUID_H) << "GUID is read-only";
+	/* NLB0's registers do nothing here: no copy is queued, no vector raised */
+	store(d.get(), a + 0x138, 4, 3);
+	store(d.get(), a + 0x180, 4, 1);
+	EXPECT_EQ(d->run_worker(), 0u);
+	EXPECT_TRUE(d->irqs.empty());
+	/* a port soft reset and a device reset both clear the scratch register */
+	store(d.get(), a + 0x80, 8, 42);
+	uint64_t ctl = DFL_PORT_OFF + PORT_CONTROL;
+	store(d.get(), ctl, 8, PORT_CTL_SFTRST);
+	store(d.get(), ctl, 8, 0);
+	EXPECT_EQ(load64(d.get(), a + 0x80), 0u);
+	store(d.get(), a + 0x80, 8, 42);
+	d->ops->reset(d->state);
+	EXPECT_EQ(load64(d.get(), a + 0x80), 0u);
+	EXPECT_EQ(load64(d.get(), a + DFH_GUID_L), HELLO_GUID_L);
+}
+
+TEST(DflFpgaHelloAfu, UnknownAfuIsRejected)
+{
+	make_dev(mock_model_dfl_fpga, "{\"afu\":\"nlb3\"}", nullptr, false);
+	make_dev(mock_model_dfl_fpga, "{\"afu\":7}", nullptr, false);
+}
