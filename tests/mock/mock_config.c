@@ -124,16 +124,13 @@ void mock_config_init(struct mock_dev *d)
 		put16(cs + PCI_STATUS, 0);
 }
 
-/* vfio-pci reflects its own IRQ state in the MSI/MSI-X enable bits. */
+/* MSI-X Enable is the physical register, which the kernel sets with the
+ * ioctl; MSI's Enable and QSIZE are vfio-pci's virtual bits, see msi_fixup. */
 void mock_config_irq_sync(struct mock_dev *d);
 void mock_config_irq_sync(struct mock_dev *d)
 {
-	unsigned msi = cap_find(d, PCI_CAP_ID_MSI), msix = cap_find(d, PCI_CAP_ID_MSIX);
+	unsigned msix = cap_find(d, PCI_CAP_ID_MSIX);
 
-	if (msi)
-		d->config[msi + PCI_MSI_FLAGS] =
-		    (uint8_t)((d->config[msi + PCI_MSI_FLAGS] & ~PCI_MSI_FLAGS_ENABLE) |
-		              (d->irq_type == VFIO_PCI_MSI_IRQ_INDEX ? PCI_MSI_FLAGS_ENABLE : 0));
 	if (msix)
 		d->config[msix + PCI_MSIX_FLAGS + 1] = /* the high byte holds the enable bit */
 		    (uint8_t)((d->config[msix + PCI_MSIX_FLAGS + 1] & ~(PCI_MSIX_FLAGS_ENABLE >> 8)) |
@@ -158,7 +155,26 @@ static uint8_t wmask(struct mock_dev *d, unsigned b)
 		return 0xff;
 	if (msi && b >= msi + PCI_MSI_ADDRESS_LO && b < msi + PCI_MSI_DATA_64 + 2)
 		return 0xff; /* MSI address/data: virtualised, writable */
+	if (msi && b == msi + PCI_MSI_FLAGS)
+		return PCI_MSI_FLAGS_ENABLE | PCI_MSI_FLAGS_QSIZE; /* virtual, see msi_fixup */
 	return 0;
+}
+
+/* vfio_msi_config_write (6.1): after a write of MSI's flags, Enable stays
+ * set only while the ioctl has MSI enabled, and QSIZE is capped at the
+ * vectors of the last enable. The ioctl itself never touches these bits. */
+static void msi_fixup(struct mock_dev *d, uint64_t pos, size_t n)
+{
+	unsigned msi = cap_find(d, PCI_CAP_ID_MSI);
+	uint8_t *f;
+
+	if (!msi || pos > msi + PCI_MSI_FLAGS || pos + n <= msi + PCI_MSI_FLAGS)
+		return;
+	f = &d->config[msi + PCI_MSI_FLAGS];
+	if (d->irq_type != VFIO_PCI_MSI_IRQ_INDEX)
+		*f &= (uint8_t)~PCI_MSI_FLAGS_ENABLE;
+	if (((*f & PCI_MSI_FLAGS_QSIZE) >> 4) > d->msi_qmax)
+		*f = (uint8_t)((*f & ~PCI_MSI_FLAGS_QSIZE) | d->msi_qmax << 4);
 }
 
 ssize_t mock_config_rw(struct mock_dev *d, uint8_t *buf, size_t n, uint64_t pos, int write);
@@ -189,6 +205,7 @@ ssize_t mock_config_rw(struct mock_dev *d, uint8_t *buf, size_t n, uint64_t pos,
 	}
 	for (int i = 0; i < 6; i++)
 		put32(d->config + PCI_BASE_ADDRESS_0 + 4 * i, bar_value(d, i));
+	msi_fixup(d, pos, n);
 	mock_irq_config_changed(d);
 	return (ssize_t)n;
 }

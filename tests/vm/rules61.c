@@ -10,7 +10,7 @@
  * BAR pread/pwrite as two 32-bit accesses, MAP_DMA refusing memory the mapping
  * may not access, pages bound at MAP_DMA (zero page, munmap + remap,
  * MADV_DONTNEED), RLIMIT_MEMLOCK without CAP_IPC_LOCK, an MSI enable of 0
- * vectors, a BAR mmap keeping the device open, and the last group taking the
+ * vectors, MSI's virtual Enable/QSIZE bits in config space, a BAR mmap keeping the device open, and the last group taking the
  * mappings with it.
  *
  * Output: "PASS: ..." / "FAIL: ..." per check, then
@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -324,6 +325,51 @@ static void msi_enable_zero(void)
 	      strerror(r.err));
 }
 
+/* MSI's Enable and QSIZE in config space are vfio-pci's virtual bits
+ * (vfio_msi_config_write): the ioctl never sets them; a written Enable stays
+ * only while the ioctl has MSI on; QSIZE is capped at the enabled vectors. */
+static void msi_config_bits(void)
+{
+	uint64_t cfg = region_offset(VFIO_PCI_CONFIG_REGION_INDEX, NULL);
+	uint8_t pos = 0, hdr[2] = {0, 0};
+	uint16_t f = 0, w;
+	int efd = eventfd(0, EFD_CLOEXEC), guard = 0;
+	char buf[sizeof(struct vfio_irq_set) + sizeof(int32_t)];
+	struct vfio_irq_set *s = (struct vfio_irq_set *)buf;
+	struct vfio_irq_set off = {.argsz = sizeof(off),
+	                           .flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER,
+	                           .index = VFIO_PCI_MSI_IRQ_INDEX};
+
+	if (pread(dev, &pos, 1, (off_t)(cfg + 0x34)) != 1)
+		pos = 0;
+	for (; pos && guard < 48; guard++, pos = hdr[1])
+		if (pread(dev, hdr, 2, (off_t)(cfg + pos)) != 2 || hdr[0] == 0x05)
+			break;
+	if (!pos || hdr[0] != 0x05 || efd < 0) {
+		check(0, "edu's MSI capability");
+		return;
+	}
+#define MSI_FLAGS() (pread(dev, &f, 2, (off_t)(cfg + pos + 2)) == 2 ? f : 0xffff)
+#define MSI_WRITE(v) (w = (uint16_t)(v), pwrite(dev, &w, 2, (off_t)(cfg + pos + 2)) == 2)
+	s->argsz = sizeof(buf);
+	s->flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
+	s->index = VFIO_PCI_MSI_IRQ_INDEX;
+	s->start = 0;
+	s->count = 1;
+	memcpy(s->data, &efd, sizeof(efd));
+	check(ioctl(dev, VFIO_DEVICE_SET_IRQS, s) == 0 && !(MSI_FLAGS() & 1),
+	      "MSI enabled by SET_IRQS: the config Enable bit still reads 0 (flags %#x)", f);
+	check(MSI_WRITE(f | 1) && (MSI_FLAGS() & 1), "Enable written 1 while MSI is on: reads 1");
+	check(MSI_WRITE(f | 0x70) && (MSI_FLAGS() & 0x71) == 1,
+	      "QSIZE written 7: capped at 0 (1 vector enabled)");
+	check(ioctl(dev, VFIO_DEVICE_SET_IRQS, &off) == 0 && (MSI_FLAGS() & 1),
+	      "MSI disabled by SET_IRQS: the Enable bit is left as written");
+	check(MSI_WRITE(f | 1) && !(MSI_FLAGS() & 1), "Enable written 1 while MSI is off: reads 0");
+#undef MSI_FLAGS
+#undef MSI_WRITE
+	close(efd);
+}
+
 /* A BAR mmap holds the device file; the last group leaving the container
  * takes every mapping with it. */
 static void device_lifetime(uint8_t *last)
@@ -421,6 +467,7 @@ int main(int argc, char **argv)
 	unmap_dma(IOVA_OUT, PG);
 	memlock();
 	msi_enable_zero();
+	msi_config_bits();
 	device_lifetime(last);
 
 	close(grp);
