@@ -173,7 +173,7 @@ static void msi_fixup(struct mock_dev *d, uint64_t pos, size_t n)
 	f = &d->config[msi + PCI_MSI_FLAGS];
 	if (d->irq_type != VFIO_PCI_MSI_IRQ_INDEX)
 		*f &= (uint8_t)~PCI_MSI_FLAGS_ENABLE;
-	if (((*f & PCI_MSI_FLAGS_QSIZE) >> 4) > d->msi_qmax)
+	if ((unsigned)((*f & PCI_MSI_FLAGS_QSIZE) >> 4) > d->msi_qmax)
 		*f = (uint8_t)((*f & ~PCI_MSI_FLAGS_QSIZE) | d->msi_qmax << 4);
 }
 
