@@ -29,21 +29,40 @@ pthread_rwlock_t fw_adapters_lock = PTHREAD_RWLOCK_INITIALIZER;
 struct fw_adapter *fw_adapters;
 static unsigned int load_seq;
 
-/* dlopen module along OPAE's search path: <prefix>/lib64/opae/, <prefix>/lib/opae/,
+/* The plugin directory of the installed tree this library lives in:
+ * <dir of libopae-c.so.2>/../opae (<prefix>/lib/opae-vfio -> <prefix>/lib/opae),
+ * so an install under any prefix, or an unpacked package, finds its own
+ * plugin before anything in the system directories. "" if unknown. */
+static const char *own_plugin_dir(char *buf, size_t len)
+{
+	Dl_info info;
+	const char *slash;
+
+	if (!dladdr((void *)own_plugin_dir, &info) || !info.dli_fname ||
+	    !(slash = strrchr(info.dli_fname, '/')) ||
+	    snprintf(buf, len, "%.*s/../opae", (int)(slash - info.dli_fname), info.dli_fname) >=
+	        (int)len)
+		return "";
+	return buf;
+}
+
+/* dlopen module along OPAE's search path, led by our own tree's plugin
+ * directory: <libopae-c's dir>/../opae, <prefix>/lib64/opae/, <prefix>/lib/opae/,
  * /usr/lib64/opae/, /usr/lib/opae/, then the name itself (the normal dlopen
  * search; an absolute or relative path works there). */
 static void *open_module(const char *module, char *why, size_t whylen)
 {
-	static const char *const dirs[] = {FW_INSTALL_PREFIX "/lib64/opae",
-	                                   FW_INSTALL_PREFIX "/lib/opae", "/usr/lib64/opae",
-	                                   "/usr/lib/opae"};
+	char own[4096];
+	const char *const dirs[] = {own_plugin_dir(own, sizeof(own)), FW_INSTALL_PREFIX "/lib64/opae",
+	                            FW_INSTALL_PREFIX "/lib/opae", "/usr/lib64/opae",
+	                            "/usr/lib/opae"};
 	char path[4096];
 	void *dl;
 
 	if (!strchr(module, '/')) {
 		for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-			if (snprintf(path, sizeof(path), "%s/%s", dirs[i], module) >=
-			    (int)sizeof(path))
+			if (!dirs[i][0] || snprintf(path, sizeof(path), "%s/%s", dirs[i], module) >=
+			                       (int)sizeof(path))
 				continue;
 			dl = dlopen(path, RTLD_LAZY | RTLD_LOCAL);
 			if (dl) {

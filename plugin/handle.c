@@ -100,6 +100,7 @@ static struct pl_handle *slot_alloc(void)
 			memset(c, 0, CHUNK * sizeof(*c));
 			for (unsigned i = CHUNK; i-- > 0;) {
 				c[i].slot = nchunks * CHUNK + i;
+				pthread_mutex_init(&c[i].ws.lock, NULL);
 				/* slot 0 of chunk 0 is never used: id 1 << 16 | 0 is fine, but
 				 * generation 0 is reserved for "never valid" */
 				atomic_init(&c[i].state, state_word(1, PH_FREE));
@@ -340,6 +341,7 @@ fpga_result pl_close(fpga_handle h)
 	for (unsigned i = 0; i < PL_SHARDS; i++)
 		while (atomic_load_explicit(&s->inflight[i].n, memory_order_acquire))
 			sched_yield();
+	buffer_close_all(s);
 	pthread_mutex_lock(&pl_reg.lock);
 	o = NULL;
 	for (unsigned i = 0; i < s->dev->nobjs; i++)
@@ -394,7 +396,11 @@ void handle_table_free(void)
 {
 	pthread_mutex_lock(&table_lock);
 	for (unsigned c = 0; c < MAX_CHUNKS; c++) {
-		free(atomic_load(&chunks[c]));
+		struct pl_handle *chunk = atomic_load(&chunks[c]);
+
+		for (unsigned i = 0; chunk && i < CHUNK; i++)
+			buffer_table_free(&chunk[i].ws);
+		free(chunk);
 		atomic_store(&chunks[c], NULL);
 	}
 	nchunks = 0;

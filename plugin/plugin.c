@@ -81,6 +81,12 @@ static void fill_table(opae_api_adapter_table *t)
 	t->fpgaEnumerate = pl_enumerate;
 	t->fpgaCloneToken = pl_clone_token;
 	t->fpgaDestroyToken = pl_destroy_token;
+	t->fpgaPrepareBuffer = pl_prepare_buffer;
+	t->fpgaReleaseBuffer = pl_release_buffer;
+	t->fpgaGetIOAddress = pl_get_io_address;
+	t->fpgaGetWSInfo = pl_get_ws_info;
+	t->fpgaPinBuffer = pl_pin_buffer;
+	t->fpgaUnpinBuffer = pl_unpin_buffer;
 	t->initialize = pl_initialize;
 	t->finalize = pl_finalize;
 }

@@ -204,6 +204,59 @@ uint64_t token_object_id(uint32_t domain, uint8_t bus, uint8_t dev, uint8_t fn, 
 #define PL_EXCL_SHARDS 8
 #define PL_SHARDS      (PL_EXCL_SHARDS + 1)
 
+/* ---- buffer.c: a handle's workspaces (DMA buffers) ----------------------- */
+
+/* A workspace id: gen << 36 | handle slot << 20 | index. The table of a
+ * handle slot lives as long as the slot; an entry's generation grows at every
+ * release, so a stale id, an id of another handle or a made-up one never
+ * matches a live entry. */
+#define PL_WS_INDEX_BITS 20
+#define PL_WS_CHUNK_BITS 10
+#define PL_WS_CHUNK      (1u << PL_WS_CHUNK_BITS)
+#define PL_WS_MAX_CHUNKS (1u << (PL_WS_INDEX_BITS - PL_WS_CHUNK_BITS))
+#define PL_WS_GEN_SHIFT  36
+
+/* One entry. Fields are written only while the entry is not live and read
+ * lock-free (seqlock: state, fields, state again). */
+struct pl_ws {
+	_Atomic uint64_t state; /* gen << 1 | live */
+	_Atomic uint64_t iova, len;
+	_Atomic uintptr_t va;
+	int flags;
+	uint32_t next_free; /* index + 1 of the next free entry, 0 none */
+};
+
+/* Memory of this process mapped into the handle's device by fpgaPinBuffer. */
+struct pl_pin {
+	uint8_t *buf;
+	uint64_t len, iova;
+	int shared; /* already mapped there (the parent's own container): no core call */
+	struct pl_pin *next;
+};
+
+struct pl_wstab {
+	pthread_mutex_t lock; /* allocation, release, pins, close */
+	struct pl_ws *_Atomic *chunks; /* [PL_WS_MAX_CHUNKS], made at first prepare */
+	uint32_t nmade;     /* entries made so far */
+	uint32_t free_head; /* index + 1 of the first free entry, 0 none */
+	uint32_t live;
+	struct pl_pin *pins;
+};
+
+struct pl_handle;
+/* fpgaClose: release every buffer and pin of the handle (calls drained). */
+void buffer_close_all(struct pl_handle *h);
+void buffer_table_free(struct pl_wstab *t);
+
+fpga_result pl_prepare_buffer(fpga_handle h, uint64_t len, void **buf_addr, uint64_t *wsid,
+                              int flags);
+fpga_result pl_release_buffer(fpga_handle h, uint64_t wsid);
+fpga_result pl_get_io_address(fpga_handle h, uint64_t wsid, uint64_t *ioaddr);
+fpga_result pl_get_ws_info(fpga_handle h, uint64_t wsid, uint64_t *ioaddr, void **buf,
+                           uint64_t *len);
+fpga_result pl_pin_buffer(fpga_handle h, void *buf, uint64_t len, uint64_t ioaddr);
+fpga_result pl_unpin_buffer(fpga_handle h, void *buf, uint64_t len, uint64_t ioaddr);
+
 /* A slot of the handle table. Slots are never freed while the plugin is
  * loaded, so a stale or forged handle reads valid memory and fails the
  * state check. The fields of the first cache line are written before the
@@ -226,6 +279,7 @@ struct pl_handle {
 	struct {
 		_Alignas(64) _Atomic unsigned n; /* calls in flight on this handle */
 	} inflight[PL_SHARDS];
+	struct pl_wstab ws; /* its buffers (kept with the slot across opens) */
 };
 
 #define PH_FREE    0u

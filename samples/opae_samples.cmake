@@ -220,3 +220,4 @@ endfunction()
 # samples/ is configured before tests/mock: the mock's target exists only at
 # the end of the top-level CMakeLists.
 cmake_language(DEFER DIRECTORY ${PROJECT_SOURCE_DIR} CALL opae_vfio_opae_samples_tests)
+include(${CMAKE_CURRENT_SOURCE_DIR}/install/install_tests.cmake)

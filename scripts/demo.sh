@@ -10,8 +10,19 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 b="$top/build/plain"
-sample=hello_afu # hello_fpga once the plugin has DMA buffers (issue #11)
-card=dfl-hello-afu    # dfl-demo (NLB0) for hello_fpga
+# hello_fpga (OPAE's NLB0 DMA loopback) needs the plugin's DMA buffers (issue
+# #11, as samples/opae_samples.cmake checks); before they exist, hello_afu (MMIO).
+if grep -q -- '->fpgaPrepareBuffer *=' "$top"/plugin/*.c; then
+	sample=hello_fpga card=dfl-demo
+	afu="NLB0 (GUID D8424DC4-...): it copies 1 MiB between DMA buffers and flags completion"
+	steps="fpgaPrepareBuffer gives three 2 MiB DMA buffers (IOMMU-mapped; huge pages if free);
+   fpgaGetIOAddress hands their IOVAs to NLB0 over MMIO; the sample polls the completion flag
+   and compares the 1 MiB copy."
+else
+	sample=hello_afu card=dfl-hello-afu
+	afu="OPAE's hello_afu (GUID 850ADCC2-..., a scratch register at 0x80)"
+	steps="the sample reads the AFU header and writes/reads back its scratch register."
+fi
 roles=(pf vf)
 (($#)) && roles=("$@")
 for r in "${roles[@]}"; do
@@ -34,7 +45,7 @@ say "3. The simulated machine: tests/mock/scenarios/$card.json (VF run: a varian
 echo "   an OFS-like card: PF 0000:3b:00.0 (8086:bcce; FME -> port -> AFU, IOMMU group 12) and"
 echo "   its SR-IOV VF 0000:3b:00.1 (8086:bccf; the AFU at BAR0, group 13). For the PF run both"
 echo "   are bound to vfio-pci; for the VF run the PF stays with the host's dfl-pci driver, as on"
-echo "   an OFS host. The AFU is OPAE's hello_afu (GUID 850ADCC2-..., a scratch register at 0x80)."
+echo "   an OFS host. The AFU is $afu."
 
 for role in "${roles[@]}"; do
 	cfg="$top/config/opae/ofs-$role.cfg"
@@ -44,7 +55,7 @@ for role in "${roles[@]}"; do
 	echo "   libopae-c reads that opae.cfg, finds the card's PCI ids in sysfs and loads the plugin it"
 	echo "   names (libopae-vfio.so) with its device list; fpgaEnumerate -> the plugin walks the"
 	echo "   feature list read-only; fpgaOpen opens the device through VFIO (container, group,"
-	echo "   device fd); fpgaMapMMIO maps BAR0; MMIO is plain loads/stores."
+	echo "   device fd); fpgaMapMMIO maps BAR0; MMIO is plain loads/stores; $steps"
 	echo "   LIBOPAE_LOG=1 shows the framework's and the plugin's messages; the mock fails the run"
 	echo "   if any fd, mapping or IOMMU entry is left behind (VFIO_MOCK_LEAK_CHECK=fail)."
 	echo

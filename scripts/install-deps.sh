@@ -3,7 +3,8 @@
 # apt runs only when something is missing.
 set -euo pipefail
 pkgs=(gcc g++ make cmake ninja-build pkg-config libjson-c-dev uuid-dev libgtest-dev
-      qemu-system-x86 busybox-static cpio kmod xz-utils)
+      qemu-system-x86 busybox-static cpio kmod xz-utils
+      dpkg-dev file lintian) # the last three: .deb packages (cpack, dpkg-shlibdeps) and their check
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

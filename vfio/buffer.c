@@ -75,6 +75,31 @@ static void *buffer_memory(struct vfio_state *s, uint64_t size, struct buf_rec *
 	return NULL;
 }
 
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
+/* A device-read-only mapping pins the pages as they are now, without
+ * faulting them writable: untouched anonymous memory would pin the shared
+ * zero page, and the CPU's later writes would go to a copy the device never
+ * sees. Fault every page writable first (contents unchanged). */
+static void populate_writable(struct vfio_state *s, uint8_t *p, uint64_t len, uint64_t pg,
+                              bool pre)
+{
+	uint64_t off;
+
+	if (!madvise(p, len, MADV_POPULATE_WRITE))
+		return;
+	if (pre) { /* never write the caller's memory ourselves */
+		log_info(s->name, "allocate: READ_ONLY: madvise(MADV_POPULATE_WRITE): %s; the "
+		                  "caller's pages must have been written before",
+		         strerror(errno));
+		return;
+	}
+	for (off = 0; off < len; off += pg) /* our fresh memory: zero already */
+		((volatile uint8_t *)p)[off] = 0;
+}
+
 /* munmap fails only for a range that is not a mapping: a second try would
  * fail the same way, so it is reported, once. */
 static int unmap_memory(struct vfio_state *s, struct buf_rec *b)
@@ -112,8 +137,10 @@ OPAE_VFIO_EXPORT int opae_vfio_buffer_allocate(struct opae_vfio *v, size_t *size
 	return opae_vfio_buffer_allocate_ex(v, size, buf, iova, 0);
 }
 
-OPAE_VFIO_EXPORT int opae_vfio_buffer_allocate_ex(struct opae_vfio *v, size_t *size, uint8_t **buf,
-                                                  uint64_t *iova, int flags)
+#define BUF_FLAGS (OPAE_VFIO_BUF_PREALLOCATED | OPAE_VFIO_BUF_QUIET | OPAE_VFIO_BUF_READ_ONLY)
+
+static int buffer_allocate(struct opae_vfio *v, size_t *size, uint8_t **buf, uint64_t *iova,
+                           int flags)
 {
 	struct vfio_state *s = vfio_state_of(v);
 	bool pre = flags & OPAE_VFIO_BUF_PREALLOCATED;
@@ -124,12 +151,12 @@ OPAE_VFIO_EXPORT int opae_vfio_buffer_allocate_ex(struct opae_vfio *v, size_t *s
 	void *p;
 	int e;
 
-	if (!s || !size || (pre && (!buf || !*buf)) || (flags & ~OPAE_VFIO_BUF_PREALLOCATED)) {
+	if (!s || !size || (pre && (!buf || !*buf)) || (flags & ~BUF_FLAGS)) {
 		log_err(s ? s->name : "-", EINVAL, "allocate: %s",
-		        !s                                      ? "device not open"
-		        : !size                                 ? "size is NULL"
-		        : (flags & ~OPAE_VFIO_BUF_PREALLOCATED) ? "unknown flags"
-		                                                : "PREALLOCATED without a buffer");
+		        !s                     ? "device not open"
+		        : !size                ? "size is NULL"
+		        : (flags & ~BUF_FLAGS) ? "unknown flags"
+		                               : "PREALLOCATED without a buffer");
 		errno = EINVAL;
 		return RC_BUF_BADARG;
 	}
@@ -185,7 +212,9 @@ OPAE_VFIO_EXPORT int opae_vfio_buffer_allocate_ex(struct opae_vfio *v, size_t *s
 		goto out_mem;
 	}
 	b->iova_len = len;
-	e = iommu_map(v, s, p, at, len);
+	if (flags & OPAE_VFIO_BUF_READ_ONLY)
+		populate_writable(s, p, len, b->page_size, pre);
+	e = iommu_map(v, s, p, at, len, flags & OPAE_VFIO_BUF_READ_ONLY);
 	if (e)
 		goto out_iova;
 	if (!pre && madvise(p, b->map_len, MADV_DONTFORK)) {
@@ -220,6 +249,18 @@ out_rec:
 	pthread_mutex_unlock(&v->lock);
 	free(b);
 	errno = -e;
+	return rc;
+}
+
+OPAE_VFIO_EXPORT int opae_vfio_buffer_allocate_ex(struct opae_vfio *v, size_t *size, uint8_t **buf,
+                                                  uint64_t *iova, int flags)
+{
+	int quiet = log_quiet, rc;
+
+	if (flags & OPAE_VFIO_BUF_QUIET)
+		log_quiet = 1;
+	rc = buffer_allocate(v, size, buf, iova, flags);
+	log_quiet = quiet;
 	return rc;
 }
 

@@ -218,11 +218,12 @@ int iommu_setup(struct opae_vfio *v, struct vfio_state *s)
 	return e < 0 ? e : 0;
 }
 
-int iommu_map(struct opae_vfio *v, struct vfio_state *s, void *p, uint64_t iova, uint64_t len)
+int iommu_map(struct opae_vfio *v, struct vfio_state *s, void *p, uint64_t iova, uint64_t len,
+              int read_only)
 {
 	struct vfio_iommu_type1_dma_map m = {
 	    .argsz = sizeof(m),
-	    .flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
+	    .flags = VFIO_DMA_MAP_FLAG_READ | (read_only ? 0 : VFIO_DMA_MAP_FLAG_WRITE),
 	    .vaddr = (uint64_t)(uintptr_t)p,
 	    .iova = iova,
 	    .size = len,

@@ -20,6 +20,7 @@
 
 static int log_level = LOGL_ERROR;
 static pthread_once_t log_once = PTHREAD_ONCE_INIT;
+__thread int log_quiet;
 
 static void log_read_level(void)
 {
@@ -104,6 +105,8 @@ void log_vline(enum log_level level, const char *dev, int err, const char *fmt, 
 	size_t n = 0;
 	int cut;
 
+	if (log_quiet && level == LOGL_ERROR)
+		level = LOGL_DEBUG;
 	if (!log_enabled(level)) {
 		errno = saved;
 		return;

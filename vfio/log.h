@@ -23,6 +23,10 @@ void log_vline(enum log_level level, const char *dev, int err, const char *fmt, 
 
 int log_enabled(enum log_level level);
 
+/* While non-zero, this thread's error lines are logged at debug level (an
+ * allocation with OPAE_VFIO_BUF_QUIET). */
+extern __thread int log_quiet;
+
 /* Bounded formatted append: write at buf[*used] without ever passing
  * buf[cap-1] (the NUL). 0 if it all fit, -1 if the text was cut (then
  * *used == cap - 1). Every formatted write of the library goes through

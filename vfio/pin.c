@@ -55,7 +55,7 @@ OPAE_VFIO_EXPORT int opae_vfio_buffer_map(struct opae_vfio *v, size_t size, uint
 		         (unsigned long long)iova, log_size(size, a, sizeof(a)), VFIO_IOVA_GUARD);
 		goto out;
 	}
-	e = iommu_map(v, s, buf, iova, size);
+	e = iommu_map(v, s, buf, iova, size, 0);
 	if (e)
 		goto out_iova;
 	e = buftab_insert(&s->pins, pin_key(iova), b);

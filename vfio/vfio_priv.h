@@ -116,7 +116,9 @@ int iommu_open(struct opae_vfio *v, struct vfio_state *s);  /* container fd, API
 int iommu_setup(struct opae_vfio *v, struct vfio_state *s); /* SET_IOMMU, info, IOVA space */
 /* VFIO_IOMMU_MAP_DMA (read + write) / VFIO_IOMMU_UNMAP_DMA of exactly one
  * range, counting the container's DMA entries; a short unmap is -EIO. */
-int iommu_map(struct opae_vfio *v, struct vfio_state *s, void *p, uint64_t iova, uint64_t len);
+/* Map [p, p+len) at iova, device read/write (read only if `read_only`). */
+int iommu_map(struct opae_vfio *v, struct vfio_state *s, void *p, uint64_t iova, uint64_t len,
+              int read_only);
 int iommu_unmap(struct opae_vfio *v, struct vfio_state *s, uint64_t iova, uint64_t len);
 /* Unmap every mapping of the container with one VFIO_IOMMU_UNMAP_DMA. */
 int iommu_unmap_all(struct opae_vfio *v, struct vfio_state *s);

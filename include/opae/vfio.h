@@ -88,6 +88,12 @@ enum opae_vfio_buffer_flags {
 	/* The caller owns the (page-aligned) memory; the library only DMA-maps
 	 * and unmaps it and never frees it. Same value as FPGA_BUF_PREALLOCATED. */
 	OPAE_VFIO_BUF_PREALLOCATED = 1,
+	/* Failures of this allocation are logged at debug level only (the caller
+	 * reports them, or probes). Same value as FPGA_BUF_QUIET. */
+	OPAE_VFIO_BUF_QUIET = 2,
+	/* The device may only read the buffer (IOMMU mapping without WRITE); a
+	 * device write faults. Same value as FPGA_BUF_READ_ONLY. */
+	OPAE_VFIO_BUF_READ_ONLY = 4,
 };
 
 /* Opaque storage standing where OPAE keeps its libopaemem objects; the
@@ -146,7 +152,9 @@ int opae_vfio_region_get(struct opae_vfio *v, uint32_t index, uint8_t **ptr, siz
 int opae_vfio_buffer_allocate(struct opae_vfio *v, size_t *size, uint8_t **buf, uint64_t *iova);
 
 /* As above; with OPAE_VFIO_BUF_PREALLOCATED, *buf is the caller's
- * page-aligned memory, which is DMA-mapped as is (never freed by us). */
+ * page-aligned memory, which is DMA-mapped as is (never freed by us).
+ * OPAE_VFIO_BUF_READ_ONLY maps it device-read-only; OPAE_VFIO_BUF_QUIET logs
+ * this call's failures at debug level only. Other flags: code 1, EINVAL. */
 int opae_vfio_buffer_allocate_ex(struct opae_vfio *v, size_t *size, uint8_t **buf,
 				 uint64_t *iova, int flags);
 

@@ -92,3 +92,47 @@ TEST_F(PluginTest, ParallelEnumerateOpenClose)
 	ASSERT_EQ(0, vfio_mock_device_state(PF_ADDR, &st));
 	EXPECT_EQ(0, st.open_count) << "the PF session closed with the last VF";
 }
+
+// Buffers prepared, looked up and released from four threads on one handle:
+// every id stays its own buffer's, every IOVA distinct while live, and the
+// lock-free lookups racing releases answer FPGA_OK or FPGA_NOT_FOUND only.
+TEST_F(PluginTest, BuffersFromManyThreadsOnOneHandle)
+{
+	load(pf_vfs_scenario(0), nullptr);
+	Filter f;
+	fpga_handle h = open(one(f.guid(NLB0_GUID)));
+	ASSERT_NE(nullptr, h);
+	std::atomic<uint64_t> shared_ws{0};
+	std::atomic<unsigned> errors{0}, lookups{0};
+	auto worker = [&](unsigned id) {
+		for (int i = 0; i < 150; i++) {
+			void *p = nullptr;
+			uint64_t ws = 0, io = 0, io2 = 0, len = 0;
+			void *va = nullptr;
+			if (t->fpgaPrepareBuffer(h, 4096 * (1 + i % 3), &p, &ws, 0) != FPGA_OK) {
+				errors++;
+				continue;
+			}
+			*static_cast<volatile uint32_t *>(p) = id << 16 | i;
+			shared_ws = ws; // others look it up while it may be released
+			if (t->fpgaGetWSInfo(h, ws, &io, &va, &len) != FPGA_OK || va != p ||
+			    len != 4096u * (1 + i % 3) ||
+			    *static_cast<volatile uint32_t *>(va) != (id << 16 | (unsigned)i))
+				errors++;
+			fpga_result r = t->fpgaGetIOAddress(h, shared_ws.load(), &io2);
+			if (r != FPGA_OK && r != FPGA_NOT_FOUND)
+				errors++;
+			lookups++;
+			if (t->fpgaReleaseBuffer(h, ws) != FPGA_OK)
+				errors++;
+		}
+	};
+	std::vector<std::thread> th;
+	for (unsigned i = 0; i < 4; i++)
+		th.emplace_back(worker, i);
+	for (auto &x : th)
+		x.join();
+	EXPECT_EQ(0u, errors.load());
+	EXPECT_EQ(600u, lookups.load());
+	EXPECT_EQ(0u, vfio_mock_dma_maps(-1, nullptr, 0));
+}
