@@ -341,6 +341,7 @@ fpga_result pl_close(fpga_handle h)
 	for (unsigned i = 0; i < PL_SHARDS; i++)
 		while (atomic_load_explicit(&s->inflight[i].n, memory_order_acquire))
 			sched_yield();
+	event_close_handle(s);
 	buffer_close_all(s);
 	pthread_mutex_lock(&pl_reg.lock);
 	o = NULL;

@@ -19,6 +19,7 @@ static int pl_initialize(void)
 static int pl_finalize(void)
 {
 	handle_close_all();
+	event_free_all();
 	pthread_mutex_lock(&pl_reg.lock);
 	registry_free_all();
 	pthread_mutex_unlock(&pl_reg.lock);
@@ -87,6 +88,11 @@ static void fill_table(opae_api_adapter_table *t)
 	t->fpgaGetWSInfo = pl_get_ws_info;
 	t->fpgaPinBuffer = pl_pin_buffer;
 	t->fpgaUnpinBuffer = pl_unpin_buffer;
+	t->fpgaCreateEventHandle = pl_create_event_handle;
+	t->fpgaDestroyEventHandle = pl_destroy_event_handle;
+	t->fpgaGetOSObjectFromEventHandle = pl_get_os_object;
+	t->fpgaRegisterEvent = pl_register_event;
+	t->fpgaUnregisterEvent = pl_unregister_event;
 	t->initialize = pl_initialize;
 	t->finalize = pl_finalize;
 }

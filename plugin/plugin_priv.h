@@ -348,6 +348,18 @@ void handle_table_free(void);
 /* Once, at configure: can close fence every thread (membarrier)? */
 void handle_setup_fences(void);
 
+/* ---- event.c: event handles and interrupt registration ------------------ */
+
+fpga_result pl_create_event_handle(fpga_event_handle *eh);
+fpga_result pl_destroy_event_handle(fpga_event_handle *eh);
+fpga_result pl_get_os_object(fpga_event_handle eh, int *fd);
+fpga_result pl_register_event(fpga_handle h, fpga_event_type type, fpga_event_handle eh,
+                              uint32_t flags);
+fpga_result pl_unregister_event(fpga_handle h, fpga_event_type type, fpga_event_handle eh);
+/* fpgaClose: detach every registration made through h (calls drained). */
+void event_close_handle(struct pl_handle *h);
+void event_free_all(void);
+
 /* ---- fw.c: the framework's public API, resolved at run time ------------- */
 
 struct pl_fw {
