@@ -67,7 +67,7 @@ prefix)
 		lib/opae-vfio/libopae-c.so.2 lib/opae-vfio/libopae-c.so lib/opae/libopae-vfio.so \
 		lib/opae-vfio/samples/$sample lib/pkgconfig/opae-vfio.pc lib/pkgconfig/opae-vfio-opae-c.pc \
 		lib/cmake/opae-vfio/opae-vfio-config.cmake share/opae-vfio/opae/ofs.cfg \
-		share/opae-vfio/examples/dfl-vf.json share/doc/opae-vfio/README.md; do
+		share/opae-vfio/examples/dfl-vf.json share/doc/opae-vfio/README.md bin/opaevfio; do
 		[[ -e $p/$f ]] || fail "not installed: $f"
 	done
 	# OPAE's SDK owns <prefix>/lib/libopae-c.so* and <prefix>/include/opae
@@ -124,6 +124,10 @@ deb)
 		dpkg-deb -x "$deb" "$tmp/root" || fail "dpkg-deb -x $deb"
 	done
 	echo "-- unpacked into $tmp/root"
+	for f in bin/opaevfio lib/opae/libopae-vfio.so lib/opae-vfio/libopae-c.so.2 \
+		include/opae-vfio/opae/fpga.h lib/cmake/opae-vfio/opae-vfio-config.cmake; do
+		[[ -e $tmp/root/usr/$f ]] || fail "not in the packages: /usr/$f"
+	done
 	run_sample "$tmp/root/usr"
 	;;
 *)

@@ -37,14 +37,28 @@ static unsigned cap_find(struct mock_dev *d, uint8_t id)
 	return 0;
 }
 
+/* Is BAR register i the upper half of a 64-bit BAR? */
+static int upper_half(const struct mock_dev *d, int i)
+{
+	return i > 0 && d->cfg.bar[i - 1].size && d->cfg.bar[i - 1].is64;
+}
+
+/* A BAR register as vfio_bar_fixup presents it: the address bits the size
+ * leaves writable (sizing writes read back ~(size-1)) and the memory BAR's
+ * type bits (64-bit 0x4, prefetchable 0x8); the upper half of a 64-bit BAR
+ * keeps the bits of ~(size-1) >> 32. */
 static uint32_t bar_value(struct mock_dev *d, int i)
 {
-	uint64_t size = d->cfg.bar[i].size;
+	uint64_t size;
 
+	if (upper_half(d, i))
+		return d->bar_reg[i] & (uint32_t)(~(d->cfg.bar[i - 1].size - 1) >> 32);
+	size = d->cfg.bar[i].size;
 	if (!size)
 		return 0;
-	/* 32-bit non-prefetchable memory BAR; sizing writes read back ~(size-1) */
-	return (uint32_t)(d->bar_reg[i] & ~(size - 1) & 0xfffffff0u);
+	return ((uint32_t)(d->bar_reg[i] & ~(size - 1)) & (uint32_t)PCI_BASE_ADDRESS_MEM_MASK) |
+	       (d->cfg.bar[i].is64 ? PCI_BASE_ADDRESS_MEM_TYPE_64 : 0) |
+	       (d->cfg.bar[i].prefetch ? PCI_BASE_ADDRESS_MEM_PREFETCH : 0);
 }
 
 void mock_config_init(struct mock_dev *d)
@@ -62,10 +76,11 @@ void mock_config_init(struct mock_dev *d)
 	cs[PCI_CLASS_PROG] = (uint8_t)c->class_code;
 	cs[PCI_CLASS_DEVICE] = (uint8_t)(c->class_code >> 8);
 	cs[PCI_CLASS_DEVICE + 1] = (uint8_t)(c->class_code >> 16);
-	for (int i = 0; i < 6; i++) {
-		d->bar_reg[i] = (uint32_t)d->bar_phys[i];
+	for (int i = 0; i < 6; i++)
+		d->bar_reg[i] = upper_half(d, i) ? (uint32_t)(d->bar_phys[i - 1] >> 32)
+		                                 : (uint32_t)d->bar_phys[i];
+	for (int i = 0; i < 6; i++)
 		put32(cs + PCI_BASE_ADDRESS_0 + 4 * i, bar_value(d, i));
-	}
 	put16(cs + PCI_SUBSYSTEM_VENDOR_ID, c->subsystem_vendor);
 	put16(cs + PCI_SUBSYSTEM_ID, c->subsystem_device);
 	if (c->irq_count[VFIO_PCI_INTX_IRQ_INDEX]) {
@@ -109,16 +124,13 @@ void mock_config_init(struct mock_dev *d)
 		put16(cs + PCI_STATUS, 0);
 }
 
-/* vfio-pci reflects its own IRQ state in the MSI/MSI-X enable bits. */
+/* MSI-X Enable is the physical register, which the kernel sets with the
+ * ioctl; MSI's Enable and QSIZE are vfio-pci's virtual bits, see msi_fixup. */
 void mock_config_irq_sync(struct mock_dev *d);
 void mock_config_irq_sync(struct mock_dev *d)
 {
-	unsigned msi = cap_find(d, PCI_CAP_ID_MSI), msix = cap_find(d, PCI_CAP_ID_MSIX);
+	unsigned msix = cap_find(d, PCI_CAP_ID_MSIX);
 
-	if (msi)
-		d->config[msi + PCI_MSI_FLAGS] =
-		    (uint8_t)((d->config[msi + PCI_MSI_FLAGS] & ~PCI_MSI_FLAGS_ENABLE) |
-		              (d->irq_type == VFIO_PCI_MSI_IRQ_INDEX ? PCI_MSI_FLAGS_ENABLE : 0));
 	if (msix)
 		d->config[msix + PCI_MSIX_FLAGS + 1] = /* the high byte holds the enable bit */
 		    (uint8_t)((d->config[msix + PCI_MSIX_FLAGS + 1] & ~(PCI_MSIX_FLAGS_ENABLE >> 8)) |
@@ -143,7 +155,26 @@ static uint8_t wmask(struct mock_dev *d, unsigned b)
 		return 0xff;
 	if (msi && b >= msi + PCI_MSI_ADDRESS_LO && b < msi + PCI_MSI_DATA_64 + 2)
 		return 0xff; /* MSI address/data: virtualised, writable */
+	if (msi && b == msi + PCI_MSI_FLAGS)
+		return PCI_MSI_FLAGS_ENABLE | PCI_MSI_FLAGS_QSIZE; /* virtual, see msi_fixup */
 	return 0;
+}
+
+/* vfio_msi_config_write (6.1): after a write of MSI's flags, Enable stays
+ * set only while the ioctl has MSI enabled, and QSIZE is capped at the
+ * vectors of the last enable. The ioctl itself never touches these bits. */
+static void msi_fixup(struct mock_dev *d, uint64_t pos, size_t n)
+{
+	unsigned msi = cap_find(d, PCI_CAP_ID_MSI);
+	uint8_t *f;
+
+	if (!msi || pos > msi + PCI_MSI_FLAGS || pos + n <= msi + PCI_MSI_FLAGS)
+		return;
+	f = &d->config[msi + PCI_MSI_FLAGS];
+	if (d->irq_type != VFIO_PCI_MSI_IRQ_INDEX)
+		*f &= (uint8_t)~PCI_MSI_FLAGS_ENABLE;
+	if ((unsigned)((*f & PCI_MSI_FLAGS_QSIZE) >> 4) > d->msi_qmax)
+		*f = (uint8_t)((*f & ~PCI_MSI_FLAGS_QSIZE) | d->msi_qmax << 4);
 }
 
 ssize_t mock_config_rw(struct mock_dev *d, uint8_t *buf, size_t n, uint64_t pos, int write);
@@ -174,6 +205,7 @@ ssize_t mock_config_rw(struct mock_dev *d, uint8_t *buf, size_t n, uint64_t pos,
 	}
 	for (int i = 0; i < 6; i++)
 		put32(d->config + PCI_BASE_ADDRESS_0 + 4 * i, bar_value(d, i));
+	msi_fixup(d, pos, n);
 	mock_irq_config_changed(d);
 	return (ssize_t)n;
 }

@@ -50,6 +50,7 @@ struct mock_dev {
 	/* IRQ state, as vfio-pci keeps it */
 	int irq_type; /* -1 none, else VFIO_PCI_*_IRQ_INDEX (INTx/MSI/MSI-X) */
 	unsigned num_ctx;
+	unsigned msi_qmax; /* log2 of the vectors of the last MSI enable (vfio_msi_enable) */
 	struct mock_irq_ctx ctx[2048];
 	int intx_masked;
 	int intx_level;

@@ -201,6 +201,11 @@ static int set_msi_trigger(struct mock_dev *d, unsigned index, unsigned start, u
 		if (!is_index) { /* vfio_msi_enable */
 			d->irq_type = (int)index;
 			d->num_ctx = nvec;
+			if (index == VFIO_PCI_MSI_IRQ_INDEX) { /* fls(nvec * 2 - 1) - 1 */
+				d->msi_qmax = 0;
+				while ((1u << d->msi_qmax) < nvec)
+					d->msi_qmax++;
+			}
 		}
 		for (j = 0; j < count && !ret; j++) {
 			int32_t fd;

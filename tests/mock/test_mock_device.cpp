@@ -49,7 +49,7 @@ TEST_F(Device, Info)
 	vfio_device_info i = {};
 	i.argsz = sizeof(i);
 	ASSERT_EQ(0, ioctl(edu, VFIO_DEVICE_GET_INFO, &i));
-	EXPECT_EQ((uint32_t)(VFIO_DEVICE_FLAGS_PCI | VFIO_DEVICE_FLAGS_RESET), i.flags);
+	EXPECT_EQ((uint32_t)VFIO_DEVICE_FLAGS_PCI, i.flags) << "QEMU's edu has no function reset";
 	EXPECT_EQ(9u, i.num_regions);
 	EXPECT_EQ(5u, i.num_irqs);
 	i.argsz = 8;
@@ -301,9 +301,41 @@ TEST_F(Device, EduDmaNeedsBusMasterAndTheWindow)
 	munmap(mem, 0x2000);
 }
 
-TEST_F(Device, ResetAndLastCloseDisable)
+// QEMU's edu has no reset: VFIO_DEVICE_RESET is EINVAL, and what the
+// program wrote is still there after the last close (as in the VM).
+TEST_F(Device, EduHasNoResetAndKeepsItsRegisters)
 {
 	uint32_t v = 0x11111111, r = 0;
+	ASSERT_EQ(4, pwrite(edu, &v, 4, region(0, 4)));
+	EXPECT_ERRNO(EINVAL, ioctl(edu, VFIO_DEVICE_RESET));
+	drop(edu);
+	edu = device(grp1, EDU_ADDR);
+	ASSERT_GE(edu, 0);
+	ASSERT_EQ(4, pread(edu, &r, 4, region(0, 4)));
+	EXPECT_EQ(~v, r) << "no reset at last close or at open";
+	struct vfio_mock_device_state st;
+	ASSERT_EQ(0, vfio_mock_device_state(EDU_ADDR, &st));
+	EXPECT_EQ(0u, st.resets);
+}
+
+// A device with a function reset (edu's registers, "reset": true).
+class DeviceWithReset : public Device
+{
+	const char *scenario() override
+	{
+		return R"({ "devices": [
+		  { "address": "0000:00:03.0", "model": "edu", "group": 1, "reset": true },
+		  { "address": "0000:00:04.0", "model": "none", "group": 2 } ] })";
+	}
+};
+
+TEST_F(DeviceWithReset, ResetAndLastCloseDisable)
+{
+	uint32_t v = 0x11111111, r = 0;
+	vfio_device_info i = {};
+	i.argsz = sizeof(i);
+	ASSERT_EQ(0, ioctl(edu, VFIO_DEVICE_GET_INFO, &i));
+	EXPECT_EQ((uint32_t)(VFIO_DEVICE_FLAGS_PCI | VFIO_DEVICE_FLAGS_RESET), i.flags);
 	ASSERT_EQ(4, pwrite(edu, &v, 4, region(0, 4)));
 	ASSERT_EQ(4, pread(edu, &r, 4, region(0, 4)));
 	EXPECT_EQ(~v, r);
@@ -348,4 +380,55 @@ TEST_F(DeviceNoReset, ResetIsEinval)
 	ASSERT_EQ(0, ioctl(d, VFIO_DEVICE_GET_INFO, &i));
 	EXPECT_EQ((uint32_t)VFIO_DEVICE_FLAGS_PCI, i.flags);
 	EXPECT_ERRNO(EINVAL, ioctl(d, VFIO_DEVICE_RESET));
+}
+
+// 64-bit prefetchable BARs (real OFS cards: BAR0/2/4): type bits 0x4 | 0x8,
+// BAR n+1 holds the upper half of the address, sizing covers both halves.
+class DeviceBar64 : public MockTest
+{
+	const char *scenario() override
+	{
+		return R"({ "devices": [ { "address": "0000:00:05.0", "model": "none",
+		  "bars": [ { "index": 0, "size": "0x20000000", "64bit": true, "prefetchable": true },
+		            { "index": 2, "size": "0x4000", "64bit": true },
+		            { "index": 4, "size": "0x1000" } ] } ] })";
+	}
+};
+
+TEST_F(DeviceBar64, TypeBitsUpperHalvesAndSizing)
+{
+	int c, g;
+	setup_iommu(1, &c, &g);
+	int d = device(g, "0000:00:05.0");
+	ASSERT_GE(d, 0);
+	uint32_t bar[6] = {};
+	ASSERT_EQ(24, pread(d, bar, 24, region(7, 0x10)));
+	// the addresses the fake firmware assigned, as sysfs "resource" lists them
+	FILE *f = fopen("/sys/bus/pci/devices/0000:00:05.0/resource", "r");
+	ASSERT_NE(nullptr, f);
+	unsigned long long start[6] = {}, end, flags;
+	for (int i = 0; i < 6; i++)
+		ASSERT_EQ(3, fscanf(f, "%llx %llx %llx", &start[i], &end, &flags));
+	fclose(f);
+	EXPECT_GT(start[0], 0xffffffffULL) << "512 MiB: above 4 GiB";
+	EXPECT_EQ((uint32_t)start[0] | 0xcu, bar[0]) << "64-bit prefetchable memory BAR";
+	EXPECT_EQ((uint32_t)(start[0] >> 32), bar[1]) << "upper half of BAR0";
+	EXPECT_EQ((uint32_t)start[2] | 0x4u, bar[2]) << "64-bit, not prefetchable";
+	EXPECT_EQ((uint32_t)(start[2] >> 32), bar[3]);
+	EXPECT_EQ((uint32_t)start[4], bar[4]) << "32-bit";
+	EXPECT_EQ(0u, bar[5]);
+
+	uint32_t ones[6] = {~0u, ~0u, ~0u, ~0u, ~0u, ~0u}, sized[6] = {};
+	ASSERT_EQ(24, pwrite(d, ones, 24, region(7, 0x10)));
+	ASSERT_EQ(24, pread(d, sized, 24, region(7, 0x10)));
+	EXPECT_EQ(0xe000000cu, sized[0]) << "~(512 MiB - 1) | type bits";
+	EXPECT_EQ(0xffffffffu, sized[1]) << "a BAR under 4 GiB: the upper half is all address";
+	EXPECT_EQ(0xffffc004u, sized[2]);
+	EXPECT_EQ(0xffffffffu, sized[3]);
+	EXPECT_EQ(0xfffff000u, sized[4]);
+	EXPECT_EQ(0u, sized[5]);
+	ASSERT_EQ(24, pwrite(d, bar, 24, region(7, 0x10)));
+	uint32_t back[6] = {};
+	ASSERT_EQ(24, pread(d, back, 24, region(7, 0x10)));
+	EXPECT_EQ(0, memcmp(bar, back, sizeof(bar))) << "the addresses written back";
 }

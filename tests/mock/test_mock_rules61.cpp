@@ -126,6 +126,17 @@ TEST(Rules61Extensions, CheckExtensionAsType1Answers)
 	ASSERT_EQ(0, ioctl(g, VFIO_GROUP_SET_CONTAINER, &c));
 	ASSERT_EQ(0, ioctl(c, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU));
 	EXPECT_EQ(1, ioctl(c, VFIO_CHECK_EXTENSION, VFIO_UNMAP_ALL));
+	EXPECT_EQ(0, ioctl(c, VFIO_CHECK_EXTENSION, VFIO_DMA_CC_IOMMU))
+	    << "edu.json is the VM: QEMU's VT-d has no snoop control";
+	close(g);
+	close(c);
+	// the default: an Intel host whose IOMMU enforces cache coherency
+	ASSERT_EQ(0, vfio_mock_load_scenario(
+	                 R"({ "devices": [ { "address": "0000:00:03.0", "model": "edu" } ] })"));
+	c = open("/dev/vfio/vfio", O_RDWR);
+	g = open("/dev/vfio/1", O_RDWR);
+	ASSERT_EQ(0, ioctl(g, VFIO_GROUP_SET_CONTAINER, &c));
+	ASSERT_EQ(0, ioctl(c, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU));
 	EXPECT_EQ(1, ioctl(c, VFIO_CHECK_EXTENSION, VFIO_DMA_CC_IOMMU)) << "Intel, coherent";
 	close(g);
 	close(c);

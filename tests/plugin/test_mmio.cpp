@@ -161,8 +161,9 @@ TEST_F(MmioTest, EduAsAPlainAccelerator)
 	uint64_t x;
 	EXPECT_EQ(FPGA_OK, t->fpgaReadMMIO64(h, 0, 0x100000 - 8, &x)) << "BAR0 is 1 MiB";
 	EXPECT_EQ(FPGA_INVALID_PARAM, t->fpgaReadMMIO64(h, 0, 0x100000, &x));
-	EXPECT_EQ(FPGA_OK, t->fpgaReset(h)) << "VFIO_DEVICE_RESET";
+	// QEMU's edu has no function reset (vfio-pci reports no RESET flag)
+	EXPECT_EQ(FPGA_NOT_SUPPORTED, t->fpgaReset(h)) << "edu has no VFIO_DEVICE_RESET";
 	struct vfio_mock_device_state st = {};
 	ASSERT_EQ(0, vfio_mock_device_state("0000:00:03.0", &st));
-	EXPECT_EQ(1u, st.resets);
+	EXPECT_EQ(0u, st.resets);
 }

@@ -136,6 +136,8 @@ static void dfl_defaults(struct mock_dev_config *cfg)
 	cfg->revision = 0x01;
 	cfg->bar[0].size = DFL_PF_BAR0_SIZE;
 	cfg->bar[0].mmap = 1;
+	cfg->bar[0].is64 = 1; /* OFS cards: 64-bit prefetchable BARs, BAR1 the upper half */
+	cfg->bar[0].prefetch = 1;
 	cfg->irq_count[0] = 1; /* INTx */
 	cfg->irq_count[1] = 1; /* MSI */
 	cfg->irq_count[2] = 7; /* MSI-X (OFS: 4 user + 3 FME/port error vectors) */

@@ -48,7 +48,10 @@ static void edu_defaults(struct mock_dev_config *cfg)
 	cfg->irq_count[3] = 0; /* ERR */
 	cfg->irq_count[4] = 1; /* REQ */
 	cfg->pcie = 0;
-	cfg->reset = 1;
+	/* QEMU's edu has no FLR, PM or bus reset: vfio-pci reports no RESET
+	 * (DEVICE_GET_INFO flags 0x2 in the VM), VFIO_DEVICE_RESET is EINVAL and
+	 * the registers survive a close and reopen */
+	cfg->reset = 0;
 }
 
 static void raise_irq(struct edu *e, uint32_t val)

@@ -1,0 +1,479 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * rules61.c - the Linux 6.1 VFIO rules where the mock kernel used to be kinder
+ * than the kernel (audit shared/reference/mock-fidelity-6.1.md, §2), checked
+ * with raw ioctls on QEMU's edu: run unchanged in the VM (real vfio-pci) and
+ * on the mock's edu model, the two must agree.
+ *
+ * CHECK_EXTENSION values, the packed GET_INFO capability chain, SET_CONTAINER
+ * of fd -1, config access past the end, edu's missing function reset, 8-byte
+ * BAR pread/pwrite as two 32-bit accesses, MAP_DMA refusing memory the mapping
+ * may not access, pages bound at MAP_DMA (zero page, munmap + remap,
+ * MADV_DONTNEED), RLIMIT_MEMLOCK without CAP_IPC_LOCK, an MSI enable of 0
+ * vectors, MSI's virtual Enable/QSIZE bits in config space, a BAR mmap keeping the device open, and the last group taking the
+ * mappings with it.
+ *
+ * Output: "PASS: ..." / "FAIL: ..." per check, then
+ * "rules61: N passed, M failed"; exit status 0 iff nothing failed.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <linux/capability.h>
+#include <linux/vfio.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "edu_test.h"
+
+#define PG        0x1000UL
+#define IOVA_OUT  0x100000ULL /* the device writes what it read here */
+#define IOVA_TEST 0x200000ULL /* the buffer under test */
+#define IOVA_LAST 0x400000ULL
+
+static int cont = -1, grp = -1, dev = -1;
+static uint8_t *bar0, *out;
+
+static uint64_t region_offset(unsigned index, uint64_t *size)
+{
+	struct vfio_region_info r = {.argsz = sizeof(r), .index = index};
+
+	if (ioctl(dev, VFIO_DEVICE_GET_REGION_INFO, &r))
+		return 0;
+	if (size)
+		*size = r.size;
+	return r.offset;
+}
+
+static int map_dma(void *vaddr, uint64_t iova, uint64_t size, uint32_t flags)
+{
+	struct vfio_iommu_type1_dma_map m = {.argsz = sizeof(m),
+	                                     .flags = flags,
+	                                     .vaddr = (uintptr_t)vaddr,
+	                                     .iova = iova,
+	                                     .size = size};
+
+	return ioctl(cont, VFIO_IOMMU_MAP_DMA, &m);
+}
+
+static int unmap_dma(uint64_t iova, uint64_t size)
+{
+	struct vfio_iommu_type1_dma_unmap u = {.argsz = sizeof(u), .iova = iova, .size = size};
+
+	return ioctl(cont, VFIO_IOMMU_UNMAP_DMA, &u);
+}
+
+/* rc and errno of a call, fixed before check() formats its message (the
+ * order in which arguments are evaluated is unspecified) */
+struct res {
+	int rc, err;
+};
+#define RES(call) ({ errno = 0; int rc_ = (int)(call); (struct res){rc_, errno}; })
+#define FAILS_WITH(r, e) ((r).rc == -1 && (r).err == (e))
+
+static void *anon(size_t len, int prot)
+{
+	void *p = mmap(NULL, len, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* What the device reads at iova: edu copies it into its buffer, then out
+ * into `out` (IOVA_OUT). -1 if a DMA did not complete. */
+static int device_reads(uint64_t iova)
+{
+	memset(out, 0xee, 0x100);
+	if (edu_dma(iova, EDU_DMA_WINDOW, 0x100, 0) ||
+	    edu_dma(EDU_DMA_WINDOW, IOVA_OUT, 0x100, EDU_DMA_TO_RAM))
+		return -1;
+	return out[0];
+}
+
+static void extensions(void)
+{
+	check(ioctl(cont, VFIO_CHECK_EXTENSION, VFIO_TYPE1_IOMMU) == 1 &&
+	          ioctl(cont, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU) == 1,
+	      "CHECK_EXTENSION TYPE1, TYPE1v2: 1");
+	check(ioctl(cont, VFIO_CHECK_EXTENSION, VFIO_UNMAP_ALL) == 1,
+	      "CHECK_EXTENSION UNMAP_ALL before SET_IOMMU: 1");
+	check(ioctl(cont, VFIO_CHECK_EXTENSION, VFIO_TYPE1_NESTING_IOMMU) == 1,
+	      "CHECK_EXTENSION TYPE1_NESTING before SET_IOMMU: 1");
+	check(ioctl(cont, VFIO_CHECK_EXTENSION, VFIO_DMA_CC_IOMMU) == 0 &&
+	          ioctl(cont, VFIO_CHECK_EXTENSION, VFIO_UPDATE_VADDR) == 0,
+	      "CHECK_EXTENSION DMA_CC, UPDATE_VADDR before SET_IOMMU (no IOMMU yet): 0");
+}
+
+/* 6.1's vfio_info_cap_add packs the chain: MIGRATION (32 bytes) at 24,
+ * DMA_AVAIL (12) at 56, IOVA_RANGE at 68 (4-byte aligned). */
+static void info_layout(void)
+{
+	struct vfio_iommu_type1_info probe = {.argsz = sizeof(probe)};
+	struct vfio_info_cap_header h;
+	uint32_t want[3] = {VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION, VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL,
+	                    VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE};
+	uint32_t at[3] = {24, 56, 68}, nr = 0, off;
+	uint8_t *buf;
+	int ok = 1, i = 0;
+
+	check(!ioctl(cont, VFIO_IOMMU_GET_INFO, &probe) && (probe.flags & VFIO_IOMMU_INFO_CAPS) &&
+	          probe.argsz > sizeof(probe) && probe.cap_offset == 0,
+	      "GET_INFO with a short argsz: CAPS, argsz raised to %u, cap_offset 0", probe.argsz);
+	buf = calloc(1, probe.argsz);
+	if (!buf)
+		return;
+	memcpy(buf, &(uint32_t){probe.argsz}, 4);
+	if (ioctl(cont, VFIO_IOMMU_GET_INFO, buf)) {
+		check(0, "GET_INFO with the raised argsz: %s", strerror(errno));
+		free(buf);
+		return;
+	}
+	memcpy(&off, buf + offsetof(struct vfio_iommu_type1_info, cap_offset), 4);
+	for (; off && i < 3; i++) {
+		memcpy(&h, buf + off, sizeof(h));
+		info("cap %u at %u", h.id, off);
+		ok &= h.id == want[i] && off == at[i];
+		if (h.id == VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE)
+			memcpy(&nr, buf + off + sizeof(h), 4);
+		off = h.next;
+	}
+	check(ok && i == 3 && !off, "GET_INFO chain packed: migration at 24, DMA_AVAIL at 56, "
+	                            "IOVA_RANGE at 68 (6.1, not 8-byte aligned)");
+	check(probe.argsz == 68 + 16 + 16 * nr, "GET_INFO argsz %u = 68 + 16 + 16 x %u ranges",
+	      probe.argsz, nr);
+	free(buf);
+}
+
+static void config_and_bar(void)
+{
+	struct vfio_device_info di = {.argsz = sizeof(di)};
+	uint64_t csize = 0, cfg = region_offset(VFIO_PCI_CONFIG_REGION_INDEX, &csize);
+	uint64_t b0 = region_offset(VFIO_PCI_BAR0_REGION_INDEX, NULL);
+	uint8_t big[4096 + 8];
+	uint64_t v64 = 0;
+	uint32_t v32 = 0x12345678;
+	struct res r;
+	ssize_t n;
+
+	r = RES(ioctl(dev, VFIO_DEVICE_GET_INFO, &di));
+	check(!r.rc && di.flags == VFIO_DEVICE_FLAGS_PCI,
+	      "edu DEVICE_GET_INFO flags %#x: PCI, no RESET (QEMU's edu has no function reset)",
+	      di.flags);
+	r = RES(ioctl(dev, VFIO_DEVICE_RESET));
+	check(FAILS_WITH(r, EINVAL), "VFIO_DEVICE_RESET on edu: EINVAL (%s)", strerror(r.err));
+	info("config region: %" PRIu64 " bytes", csize);
+	r = RES(csize < sizeof(big) ? pread(dev, big, csize + 4, (off_t)cfg) : -2);
+	check(FAILS_WITH(r, EFAULT), "config read of size+4 bytes: EFAULT, not clipped (%d, %s)",
+	      r.rc, strerror(r.err));
+	r = RES(pread(dev, big, 4, (off_t)(cfg + csize - 2)));
+	check(FAILS_WITH(r, EFAULT), "config read across the end: EFAULT (%d, %s)", r.rc,
+	      strerror(r.err));
+	check(pread(dev, big, csize, (off_t)cfg) == (ssize_t)csize, "config read of all %" PRIu64
+	                                                             " bytes works", csize);
+
+	/* below 0x80 edu answers 32-bit accesses only: an 8-byte access works
+	 * only as 6.1 does it, two 32-bit accesses, low dword first */
+	n = pwrite(dev, &v32, 4, (off_t)(b0 + EDU_REG_LIVENESS));
+	n = pread(dev, &v64, 8, (off_t)b0);
+	check(n == 8 && v64 == ((uint64_t)~0x12345678u << 32 | 0x010000ed),
+	      "8-byte BAR pread at 0 = ID | liveness << 32 (two 32-bit reads): %#" PRIx64, v64);
+	v64 = (uint64_t)0x0badf00d << 32;
+	n = pwrite(dev, &v64, 8, (off_t)b0);
+	v32 = 0;
+	if (n == 8 && pread(dev, &v32, 4, (off_t)(b0 + EDU_REG_LIVENESS)) != 4)
+		n = -1;
+	check(n == 8 && v32 == ~0x0badf00du,
+	      "8-byte BAR pwrite at 0: the high dword reached the liveness register (%#x)", v32);
+	edu_enable_bus_master(dev, cfg);
+}
+
+static void map_permissions(void)
+{
+	uint8_t *ro = anon(PG, PROT_READ), *none = anon(PG, PROT_NONE);
+	const uint32_t rw = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE;
+	struct res r;
+
+	r = RES(ro ? map_dma(ro, IOVA_TEST, PG, rw) : 0);
+	check(FAILS_WITH(r, EFAULT), "MAP_DMA READ|WRITE of PROT_READ memory: EFAULT (%s)",
+	      strerror(r.err));
+	r = RES(none ? map_dma(none, IOVA_TEST, PG, VFIO_DMA_MAP_FLAG_READ) : 0);
+	check(FAILS_WITH(r, EFAULT), "MAP_DMA READ of PROT_NONE memory: EFAULT (%s)",
+	      strerror(r.err));
+	check(ro && map_dma(ro, IOVA_TEST, PG, VFIO_DMA_MAP_FLAG_READ) == 0 &&
+	          unmap_dma(IOVA_TEST, PG) == 0,
+	      "MAP_DMA READ of PROT_READ memory works");
+	if (ro)
+		munmap(ro, PG);
+	if (none)
+		munmap(none, PG);
+}
+
+/* The device keeps the pages pinned at MAP_DMA. */
+static void pinned_pages(void)
+{
+	const uint32_t rw = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE;
+	uint8_t *buf = anon(2 * PG, PROT_READ | PROT_WRITE), *again;
+
+	if (!buf) {
+		check(0, "anonymous memory");
+		return;
+	}
+	/* read-only map of never-touched memory pins the shared zero page */
+	check(map_dma(buf, IOVA_TEST, 2 * PG, VFIO_DMA_MAP_FLAG_READ) == 0,
+	      "MAP_DMA READ of untouched memory");
+	memset(buf, 0x5a, 2 * PG);
+	check(device_reads(IOVA_TEST) == 0, "the device reads zeros there after the CPU wrote 0x5a "
+	                                    "(the zero page was pinned)");
+	unmap_dma(IOVA_TEST, 2 * PG);
+
+	/* munmap + a new mapping at the same address */
+	memset(buf, 0x11, 2 * PG);
+	check(map_dma(buf, IOVA_TEST, 2 * PG, rw) == 0, "MAP_DMA of a buffer holding 0x11");
+	munmap(buf, 2 * PG);
+	again = mmap(buf, 2 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+	             -1, 0);
+	if (again != buf) {
+		check(0, "remap at %p", (void *)buf);
+		unmap_dma(IOVA_TEST, 2 * PG);
+		return;
+	}
+	memset(buf, 0x22, 2 * PG);
+	check(device_reads(IOVA_TEST + PG) == 0x11,
+	      "after munmap and a new mapping (0x22) at the address the device reads the old 0x11");
+	check(edu_dma(EDU_DMA_WINDOW, IOVA_TEST, 0x100, EDU_DMA_TO_RAM) == 0 && buf[0] == 0x22,
+	      "and its writes do not reach the new memory");
+	unmap_dma(IOVA_TEST, 2 * PG);
+
+	/* MADV_DONTNEED: the CPU gets zero pages, the device keeps the old ones */
+	memset(buf, 0x33, 2 * PG);
+	check(map_dma(buf, IOVA_TEST, 2 * PG, rw) == 0, "MAP_DMA of a buffer holding 0x33");
+	check(madvise(buf, 2 * PG, MADV_DONTNEED) == 0 && buf[PG] == 0,
+	      "MADV_DONTNEED: the CPU reads zeros");
+	check(device_reads(IOVA_TEST + PG) == 0x33, "the device still reads 0x33");
+	unmap_dma(IOVA_TEST, 2 * PG);
+	munmap(buf, 2 * PG);
+
+	/* an unmapped IOVA reads as zeros */
+	check(edu_dma(EDU_DMA_WINDOW, IOVA_OUT, 0x100, EDU_DMA_TO_RAM) == 0 && out[0] == 0x33 &&
+	          device_reads(IOVA_TEST) == 0,
+	      "edu reading an unmapped IOVA gets zeros (an IOMMU fault)");
+}
+
+static int set_ipc_lock(int on, uint32_t *saved)
+{
+	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct d[2];
+
+	if (syscall(SYS_capget, &h, d))
+		return -1;
+	if (saved && !on)
+		*saved = d[0].effective;
+	if (on)
+		d[0].effective = *saved;
+	else
+		d[0].effective &= ~(1u << CAP_IPC_LOCK);
+	return (int)syscall(SYS_capset, &h, d);
+}
+
+/* Without CAP_IPC_LOCK every pinned page counts against RLIMIT_MEMLOCK. */
+static void memlock(void)
+{
+	struct rlimit old, low;
+	uint32_t caps = 0;
+	struct res r;
+	uint8_t *a = anon(8 * PG, PROT_READ | PROT_WRITE), *b = anon(16 * PG, PROT_READ | PROT_WRITE);
+
+	if (!a || !b || getrlimit(RLIMIT_MEMLOCK, &old) || set_ipc_lock(0, &caps)) {
+		check(0, "memlock setup: %s", strerror(errno));
+		return;
+	}
+	low = old;
+	low.rlim_cur = 16 * PG;
+	check(setrlimit(RLIMIT_MEMLOCK, &low) == 0, "RLIMIT_MEMLOCK lowered to 64 KiB, "
+	                                            "CAP_IPC_LOCK dropped");
+	check(map_dma(a, IOVA_TEST, 8 * PG, VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE) == 0,
+	      "MAP_DMA of 32 KiB under the limit");
+	r = RES(map_dma(b, IOVA_LAST, 16 * PG, VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE));
+	check(FAILS_WITH(r, ENOMEM), "MAP_DMA of 64 KiB more: ENOMEM (%s)", strerror(r.err));
+	unmap_dma(IOVA_TEST, 8 * PG);
+	check(map_dma(b, IOVA_LAST, 16 * PG, VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE) == 0 &&
+	          unmap_dma(IOVA_LAST, 16 * PG) == 0,
+	      "after UNMAP_DMA the 64 KiB fit");
+	setrlimit(RLIMIT_MEMLOCK, &old);
+	set_ipc_lock(1, &caps);
+	munmap(a, 8 * PG);
+	munmap(b, 16 * PG);
+}
+
+static void msi_enable_zero(void)
+{
+	struct vfio_irq_set s = {.argsz = sizeof(s),
+	                         .flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER,
+	                         .index = VFIO_PCI_MSI_IRQ_INDEX};
+
+	struct res r = RES(ioctl(dev, VFIO_DEVICE_SET_IRQS, &s));
+
+	check(FAILS_WITH(r, ERANGE), "SET_IRQS: enabling MSI with 0 vectors: ERANGE (%s)",
+	      strerror(r.err));
+}
+
+/* MSI's Enable and QSIZE in config space are vfio-pci's virtual bits
+ * (vfio_msi_config_write): the ioctl never sets them; a written Enable stays
+ * only while the ioctl has MSI on; QSIZE is capped at the enabled vectors. */
+static void msi_config_bits(void)
+{
+	uint64_t cfg = region_offset(VFIO_PCI_CONFIG_REGION_INDEX, NULL);
+	uint8_t pos = 0, hdr[2] = {0, 0};
+	uint16_t f = 0, w;
+	int efd = eventfd(0, EFD_CLOEXEC), guard = 0;
+	char buf[sizeof(struct vfio_irq_set) + sizeof(int32_t)];
+	struct vfio_irq_set *s = (struct vfio_irq_set *)buf;
+	struct vfio_irq_set off = {.argsz = sizeof(off),
+	                           .flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER,
+	                           .index = VFIO_PCI_MSI_IRQ_INDEX};
+
+	if (pread(dev, &pos, 1, (off_t)(cfg + 0x34)) != 1)
+		pos = 0;
+	for (; pos && guard < 48; guard++, pos = hdr[1])
+		if (pread(dev, hdr, 2, (off_t)(cfg + pos)) != 2 || hdr[0] == 0x05)
+			break;
+	if (!pos || hdr[0] != 0x05 || efd < 0) {
+		check(0, "edu's MSI capability");
+		return;
+	}
+#define MSI_FLAGS() (pread(dev, &f, 2, (off_t)(cfg + pos + 2)) == 2 ? f : 0xffff)
+#define MSI_WRITE(v) (w = (uint16_t)(v), pwrite(dev, &w, 2, (off_t)(cfg + pos + 2)) == 2)
+	s->argsz = sizeof(buf);
+	s->flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
+	s->index = VFIO_PCI_MSI_IRQ_INDEX;
+	s->start = 0;
+	s->count = 1;
+	memcpy(s->data, &efd, sizeof(efd));
+	check(ioctl(dev, VFIO_DEVICE_SET_IRQS, s) == 0 && !(MSI_FLAGS() & 1),
+	      "MSI enabled by SET_IRQS: the config Enable bit still reads 0 (flags %#x)", f);
+	check(MSI_WRITE(f | 1) && (MSI_FLAGS() & 1), "Enable written 1 while MSI is on: reads 1");
+	check(MSI_WRITE(f | 0x70) && (MSI_FLAGS() & 0x71) == 1,
+	      "QSIZE written 7: capped at 0 (1 vector enabled)");
+	check(ioctl(dev, VFIO_DEVICE_SET_IRQS, &off) == 0 && (MSI_FLAGS() & 1),
+	      "MSI disabled by SET_IRQS: the Enable bit is left as written");
+	check(MSI_WRITE(f | 1) && !(MSI_FLAGS() & 1), "Enable written 1 while MSI is off: reads 0");
+#undef MSI_FLAGS
+#undef MSI_WRITE
+	close(efd);
+}
+
+/* A BAR mmap holds the device file; the last group leaving the container
+ * takes every mapping with it. */
+static void device_lifetime(uint8_t *last)
+{
+	struct res r;
+
+	check(map_dma(last, IOVA_LAST, PG, VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE) == 0,
+	      "MAP_DMA at %#llx", (unsigned long long)IOVA_LAST);
+	close(dev);
+	dev = -1;
+	r = RES(ioctl(grp, VFIO_GROUP_UNSET_CONTAINER));
+	check(FAILS_WITH(r, EBUSY), "device fd closed, BAR0 still mapped: UNSET_CONTAINER EBUSY (%s)",
+	      strerror(r.err));
+	check(edu_rd32(EDU_REG_ID) == 0x010000ed, "the registers still answer through the mapping");
+	munmap(bar0, EDU_BAR0_SIZE);
+	bar0 = NULL;
+	check(ioctl(grp, VFIO_GROUP_UNSET_CONTAINER) == 0, "after munmap: UNSET_CONTAINER works");
+	check(ioctl(grp, VFIO_GROUP_SET_CONTAINER, &cont) == 0 &&
+	          ioctl(cont, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU) == 0,
+	      "the group back in the container, IOMMU set again");
+	r = RES(map_dma(last, IOVA_LAST, PG, VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE));
+	check(r.rc == 0, "MAP_DMA of the same IOVA works: the old mapping went with the last group "
+	                 "(%s)", strerror(r.err));
+	unmap_dma(IOVA_LAST, PG);
+}
+
+static int group_of(const char *bdf)
+{
+	char path[PATH_MAX], link[PATH_MAX];
+	const char *env = getenv("VFIO_GROUP"), *slash;
+	ssize_t n;
+
+	if (env && *env)
+		return atoi(env);
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group", bdf);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n <= 0)
+		return -1;
+	link[n] = 0;
+	slash = strrchr(link, '/');
+	return slash ? atoi(slash + 1) : -1;
+}
+
+int main(int argc, char **argv)
+{
+	char bdf[64], path[64];
+	struct vfio_group_status st = {.argsz = sizeof(st)};
+	int fds = count_fds(), minus1 = -1, id;
+	struct res r;
+	uint8_t *last = NULL;
+
+	if (edu_find(argc, argv, bdf, sizeof(bdf)) || (id = group_of(bdf)) < 0) {
+		check(0, "no edu device (1234:11e8) with an IOMMU group");
+		return summary("rules61");
+	}
+	info("device %s, group %d", bdf, id);
+	snprintf(path, sizeof(path), "/dev/vfio/%d", id);
+	cont = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
+	grp = open(path, O_RDWR | O_CLOEXEC);
+	if (cont < 0 || grp < 0 || ioctl(grp, VFIO_GROUP_GET_STATUS, &st)) {
+		check(0, "open the container and %s: %s", path, strerror(errno));
+		return summary("rules61");
+	}
+	r = RES(ioctl(grp, VFIO_GROUP_SET_CONTAINER, &minus1));
+	check(FAILS_WITH(r, EBADF), "SET_CONTAINER with fd -1: EBADF (%s)", strerror(r.err));
+	check(ioctl(grp, VFIO_GROUP_SET_CONTAINER, &cont) == 0, "SET_CONTAINER");
+	extensions();
+	check(ioctl(cont, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU) == 0, "SET_IOMMU TYPE1v2");
+	check(ioctl(cont, VFIO_CHECK_EXTENSION, VFIO_UNMAP_ALL) == 1,
+	      "CHECK_EXTENSION UNMAP_ALL after SET_IOMMU: 1");
+	check(ioctl(cont, VFIO_CHECK_EXTENSION, VFIO_DMA_CC_IOMMU) == 0,
+	      "CHECK_EXTENSION DMA_CC_IOMMU after SET_IOMMU: 0 (QEMU's VT-d has no snoop control)");
+	info("after SET_IOMMU: UPDATE_VADDR %d (6.1: 1; not modelled by the mock)",
+	     ioctl(cont, VFIO_CHECK_EXTENSION, VFIO_UPDATE_VADDR));
+	info_layout();
+
+	dev = ioctl(grp, VFIO_GROUP_GET_DEVICE_FD, bdf);
+	if (dev < 0) {
+		check(0, "GET_DEVICE_FD(%s): %s", bdf, strerror(errno));
+		return summary("rules61");
+	}
+	config_and_bar();
+	bar0 = mmap(NULL, EDU_BAR0_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, dev,
+	            (off_t)region_offset(VFIO_PCI_BAR0_REGION_INDEX, NULL));
+	out = anon(PG, PROT_READ | PROT_WRITE);
+	last = anon(PG, PROT_READ | PROT_WRITE);
+	if (bar0 == MAP_FAILED || !out || !last ||
+	    map_dma(out, IOVA_OUT, PG, VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE)) {
+		check(0, "BAR0 mmap and the output buffer: %s", strerror(errno));
+		return summary("rules61");
+	}
+	edu_set_bar0(bar0);
+	map_permissions();
+	pinned_pages();
+	unmap_dma(IOVA_OUT, PG);
+	memlock();
+	msi_enable_zero();
+	msi_config_bits();
+	device_lifetime(last);
+
+	close(grp);
+	close(cont);
+	munmap(out, PG);
+	munmap(last, PG);
+	check(count_fds() == fds, "no fd left open (%d at start, %d at end)", fds, count_fds());
+	return summary("rules61");
+}
