@@ -23,6 +23,7 @@ class Machine
 	{
 		char tmpl[] = "/tmp/opaevfio-machine.XXXXXX";
 		parent_ = mkdtemp(tmpl);
+		chmod(parent_.c_str(), 0755); // a run as another user joins it too
 		dir_ = parent_ + "/machine"; // created by the first run
 	}
 	~Machine()
@@ -55,7 +56,7 @@ class Machine
 	}
 	std::string override_of(const std::string &addr) const
 	{
-		std::string s = slurp(dev(addr) + "/driver_override");
+		std::string s = read_file(dev(addr) + "/driver_override");
 		while (!s.empty() && s.back() == '\n')
 			s.pop_back();
 		return s;
@@ -71,20 +72,6 @@ class Machine
 	{
 		return dir_ + "/sys/bus/pci/devices/" + addr;
 	}
-	static std::string slurp(const std::string &path)
-	{
-		std::string s;
-		FILE *f = fopen(path.c_str(), "r");
-		char buf[256];
-		size_t n;
-
-		while (f && (n = fread(buf, 1, sizeof(buf), f)) > 0)
-			s.append(buf, n);
-		if (f)
-			fclose(f);
-		return s;
-	}
-
 	std::string scen_, parent_, dir_;
 	HostRoot host_;
 };
@@ -154,6 +141,20 @@ gid_t gid_of(const char *name)
 
 const int kCapChown = 0;
 
+// On vfio-pci through driver_override, /dev/vfio/<group> given to
+// nobody:daemon, mode 0660.
+void expect_given_to_nobody(const Machine &m, const std::string &addr, int group)
+{
+	struct stat st;
+
+	EXPECT_EQ(m.driver(addr), "vfio-pci");
+	EXPECT_EQ(m.override_of(addr), "vfio-pci");
+	ASSERT_TRUE(m.node(group, &st));
+	EXPECT_EQ(st.st_uid, 65534u);
+	EXPECT_EQ(st.st_gid, gid_of("daemon"));
+	EXPECT_EQ(st.st_mode & 07777, 0660u);
+}
+
 } // namespace
 
 TEST(ToolBindActs, InitGivesTheNodeAwayReleaseBindsTheHostDriverBack)
@@ -169,12 +170,7 @@ TEST(ToolBindActs, InitGivesTheNodeAwayReleaseBindsTheHostDriverBack)
 	EXPECT_TRUE(r.has("^0000:00:04\\.0: bound to vfio-pci \\(was: nvme\\), IOMMU group 2, "
 	                  "/dev/vfio/2, owner 65534:[0-9]+ mode 0660$"))
 	    << r.out;
-	EXPECT_EQ(m.driver("0000:00:04.0"), "vfio-pci");
-	EXPECT_EQ(m.override_of("0000:00:04.0"), "vfio-pci");
-	ASSERT_TRUE(m.node(2, &st));
-	EXPECT_EQ(st.st_uid, 65534u);
-	EXPECT_EQ(st.st_gid, gid_of("daemon"));
-	EXPECT_EQ(st.st_mode & 07777, 0660u);
+	expect_given_to_nobody(m, "0000:00:04.0", 2);
 	// another run on the same machine sees it too
 	r = run({"-l", "00:04.0"}, m.opts());
 	EXPECT_TRUE(r.has("^0000:00:04\\.0 +1b36:0010 +010802 +vfio-pci +2 +yes +$")) << r.out;
@@ -282,7 +278,6 @@ TEST(ToolBindFails, InitThatCannotGiveTheNodeAwayPutsEverythingBack)
 TEST(ToolBindFails, ReleaseToADriverThatDoesNotTakeItPutsItBackOnVfioPci)
 {
 	Machine m("tool-groups");
-	struct stat st;
 
 	ASSERT_EQ(run({"-i", "00:04.0", "-u", "nobody", "-g", "daemon"}, m.opts()).status, 0);
 	Result r = run({"-r", "00:04.0", "-d", "e1000e"}, m.opts());
@@ -292,12 +287,7 @@ TEST(ToolBindFails, ReleaseToADriverThatDoesNotTakeItPutsItBackOnVfioPci)
 	EXPECT_TRUE(r.err_has("^opaevfio: 0000:00:04\\.0: e1000e did not take the device: No such "
 	                      "device; the device is back on vfio-pci$"))
 	    << r.err;
-	EXPECT_EQ(m.driver("0000:00:04.0"), "vfio-pci");
-	EXPECT_EQ(m.override_of("0000:00:04.0"), "vfio-pci");
-	ASSERT_TRUE(m.node(2, &st));
-	EXPECT_EQ(st.st_uid, 65534u);
-	EXPECT_EQ(st.st_gid, gid_of("daemon"));
-	EXPECT_EQ(st.st_mode & 07777, 0660u);
+	expect_given_to_nobody(m, "0000:00:04.0", 2);
 }
 
 // The kernel would block the unbind until the program lets go: refused.
@@ -321,4 +311,63 @@ TEST(ToolBindFails, ReleaseWhileAProgramHasTheGroupChangesNothing)
 	Result r = run({"-r", "00:03.0"}, m.opts());
 	EXPECT_EQ(r.status, 0) << r.err;
 	EXPECT_EQ(m.driver("0000:00:03.0"), "");
+}
+
+// A user who is not root cannot write sysfs: refused before anything changes.
+TEST(ToolBindFails, WithoutRootNothingChanges)
+{
+	if (getuid() != 0)
+		GTEST_SKIP() << "needs root to run the tool as another user";
+	Machine m("tool-groups");
+	Opts nobody = m.opts().as_user(65534, 65534);
+	struct stat st;
+
+	ASSERT_EQ(run({"-l"}, m.opts()).status, 0); // created by root, as the kernel's
+	Result r = run({"-i", "00:04.0"}, nobody);
+	EXPECT_EQ(r.status, 4) << r.err;
+	ASSERT_EQ(r.err_lines().size(), 1u) << r.err;
+	EXPECT_TRUE(r.err_has("^opaevfio: 0000:00:04\\.0: cannot write driver_override: "
+	                      "Permission denied \\(run as root, e\\.g\\. with sudo\\); nothing "
+	                      "was changed$"))
+	    << r.err;
+	EXPECT_EQ(m.driver("0000:00:04.0"), "nvme");
+	EXPECT_EQ(m.override_of("0000:00:04.0"), "(null)");
+
+	ASSERT_EQ(run({"-i", "00:04.0"}, m.opts()).status, 0);
+	r = run({"-r", "00:04.0", "-d", "nvme"}, nobody);
+	EXPECT_EQ(r.status, 4) << r.err;
+	EXPECT_TRUE(r.err_has("^opaevfio: 0000:00:04\\.0: cannot write driver_override: "
+	                      "Permission denied .*nothing was changed$"))
+	    << r.err;
+	EXPECT_EQ(m.driver("0000:00:04.0"), "vfio-pci");
+	EXPECT_EQ(m.override_of("0000:00:04.0"), "vfio-pci");
+	EXPECT_TRUE(m.node(2, &st));
+}
+
+// Unbinding a PF from vfio-pci removes its VFs: refused while one is in use;
+// once it is not, the VF goes with the PF.
+TEST(ToolBindFails, ReleasingAPfWhoseVfIsInUseChangesNothing)
+{
+	Machine m("dfl-demo");
+
+	ASSERT_EQ(run({"-l"}, m.opts()).status, 0);
+	{
+		GroupHolder holder(m, 13);
+		ASSERT_TRUE(holder.held());
+		Result r = run({"-r", "3b:00.0"}, m.opts());
+		EXPECT_EQ(r.status, 5) << r.err;
+		EXPECT_TRUE(r.err_has("^opaevfio: 0000:3b:00\\.0: its VF 0000:3b:00\\.1 \\(IOMMU "
+		                      "group 13\\) is in use by a program; releasing the PF would "
+		                      "remove it: close it first \\(nothing was changed\\)$"))
+		    << r.err;
+		EXPECT_EQ(m.driver("0000:3b:00.0"), "vfio-pci");
+		EXPECT_EQ(m.driver("0000:3b:00.1"), "vfio-pci");
+	}
+	Result r = run({"-r", "3b:00.0"}, m.opts());
+	EXPECT_EQ(r.status, 0) << r.err;
+	EXPECT_TRUE(r.has("^0000:3b:00\\.0: released from vfio-pci \\(its 1 VF went with it\\), "
+	                  "left without a driver \\(-d DRIVER binds one\\)$"))
+	    << r.out;
+	EXPECT_EQ(m.driver("0000:3b:00.0"), "");
+	EXPECT_FALSE(fs::exists(m.dir() + "/sys/bus/pci/devices/0000:3b:00.1"));
 }

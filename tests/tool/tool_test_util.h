@@ -5,6 +5,7 @@
 #pragma once
 
 #include <fcntl.h>
+#include <grp.h>
 #include <gtest/gtest.h>
 #include <regex.h>
 #include <json-c/json.h>
@@ -32,6 +33,21 @@ inline std::string scenario(const std::string &name)
 {
 	std::string own = std::string(TOOL_SCENARIOS) + "/" + name + ".json";
 	return fs::exists(own) ? own : std::string(MOCK_SCENARIOS) + "/" + name + ".json";
+}
+
+// A whole file ("" when it cannot be read).
+inline std::string read_file(const std::string &path)
+{
+	std::string s;
+	FILE *f = fopen(path.c_str(), "r");
+	char buf[256];
+	size_t n;
+
+	while (f && (n = fread(buf, 1, sizeof(buf), f)) > 0)
+		s.append(buf, n);
+	if (f)
+		fclose(f);
+	return s;
 }
 
 // A private, writable copy of tests/tool/hostroot (the /proc and /sys/module
@@ -64,16 +80,7 @@ class HostRoot
 	}
 	std::string read(const std::string &rel) const
 	{
-		std::string s;
-		FILE *f = fopen((dir_ + "/" + rel).c_str(), "r");
-		char buf[256];
-		size_t n;
-
-		while (f && (n = fread(buf, 1, sizeof(buf), f)) > 0)
-			s.append(buf, n);
-		if (f)
-			fclose(f);
-		return s;
+		return read_file(dir_ + "/" + rel);
 	}
 	void remove(const std::string &rel) const
 	{
@@ -134,13 +141,14 @@ struct Result {
 };
 
 // How to run the tool: on("edu").with(host).env("K", "V").memlock(n).no_ipc_lock()
-// (.without_cap(n) for any other capability)
+// (.without_cap(n) for any other capability, .as_user(uid, gid) to drop root)
 struct Opts {
 	std::string scen;                        // "" = no mock at all
 	const HostRoot *host_ = nullptr;         // OPAEVFIO_HOST_ROOT
 	std::map<std::string, std::string> env_; // extra variables
 	long long memlock_ = -1;                 // RLIMIT_MEMLOCK for the tool
 	std::vector<int> drop_caps_;             // run without these capabilities
+	int uid_ = -1, gid_ = -1;                // run as this user and group
 
 	Opts &with(const HostRoot &h)
 	{
@@ -160,6 +168,12 @@ struct Opts {
 	Opts &without_cap(int cap)
 	{
 		drop_caps_.push_back(cap);
+		return *this;
+	}
+	Opts &as_user(int uid, int gid)
+	{
+		uid_ = uid;
+		gid_ = gid;
 		return *this;
 	}
 	Opts &no_ipc_lock()
@@ -239,6 +253,9 @@ inline Result run(const std::vector<std::string> &args, const Opts &o = Opts())
 		// out of the bounding set: gone from the permitted set after exec
 		for (int cap : o.drop_caps_)
 			prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);
+		if (o.uid_ >= 0 && (setgroups(0, nullptr) || setresgid(o.gid_, o.gid_, o.gid_) ||
+		                    setresuid(o.uid_, o.uid_, o.uid_)))
+			_exit(125);
 		execve(TOOL_PATH, argv.data(), envp.data());
 		_exit(126);
 	}
