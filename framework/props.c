@@ -122,9 +122,13 @@ static int reg_add(const void *p)
 static bool reg_remove(const void *p)
 {
 	uint64_t h;
-	struct reg_shard *s = reg_shard_of((uintptr_t)p, &h);
+	struct reg_shard *s;
 	bool found = false;
 	size_t i;
+
+	if ((uintptr_t)p <= REG_TOMBSTONE) /* never a key: see reg_contains */
+		return false;
+	s = reg_shard_of((uintptr_t)p, &h);
 
 	pthread_mutex_lock(&s->lock);
 	if (s->cap) {
@@ -139,8 +143,14 @@ static bool reg_remove(const void *p)
 static bool reg_contains(const void *p)
 {
 	uint64_t h;
-	struct reg_shard *s = reg_shard_of((uintptr_t)p, &h);
+	struct reg_shard *s;
 	bool found = false;
+
+	/* 0 and 1 mark empty and removed slots: as keys they would "find" one
+	 * (a program passing (fpga_properties)1 was then dereferenced). */
+	if ((uintptr_t)p <= REG_TOMBSTONE)
+		return false;
+	s = reg_shard_of((uintptr_t)p, &h);
 
 	pthread_mutex_lock(&s->lock);
 	if (s->cap)

@@ -377,3 +377,30 @@ TEST_F(BadObjects, PropertiesEntryPoints)
 	EXPECT_EQ(fpgaEnumerate(mixed, 2, &t, 1, &n), FPGA_INVALID_PARAM);
 	EXPECT_EQ(REC_LOAD(st->calls[REC_ENUMERATE]), 2u); // the fixture's two only
 }
+
+// The registry of live properties marks removed slots with the value 1: the
+// "small integer" 1 must never be taken for an object, whatever the registry
+// holds (it was, and dereferenced, whenever its probe met a removed slot).
+TEST(PropertiesRegistry, SmallIntegersAreNeverObjects)
+{
+	std::vector<fpga_properties> live;
+	uint8_t bus;
+	for (unsigned round = 0; round < 64; round++) {
+		for (unsigned i = 0; i < 8 + round * 8; i++) {
+			fpga_properties p = nullptr;
+			ASSERT_EQ(fpgaGetProperties(nullptr, &p), FPGA_OK);
+			live.push_back(p);
+		}
+		for (size_t i = 0; i < live.size(); i += 2) // every other one: removed slots
+			ASSERT_EQ(fpgaDestroyProperties(&live[i]), FPGA_OK);
+		for (uintptr_t v = 1; v < 16; v++) {
+			fpga_properties p = (fpga_properties)v;
+			ASSERT_EQ(fpgaPropertiesGetBus(p, &bus), FPGA_INVALID_PARAM) << v;
+			ASSERT_EQ(fpgaClearProperties(p), FPGA_INVALID_PARAM) << v;
+			ASSERT_EQ(fpgaDestroyProperties(&p), FPGA_INVALID_PARAM) << v;
+		}
+		for (size_t i = 1; i < live.size(); i += 2)
+			ASSERT_EQ(fpgaDestroyProperties(&live[i]), FPGA_OK);
+		live.clear();
+	}
+}
