@@ -88,6 +88,41 @@ run_tests() {
 	return $rc
 }
 
+# needed_files LABEL-REGEX: what a mutant must rebuild for the tests of those
+# labels (paths relative to $build, for ninja): every linked output a test runs
+# or preloads (its command, arguments and environment name it), every library
+# (a plugin is dlopened by a path no test names) and every linked output
+# outside tests/ (tools and samples a test may run by a compiled-in path).
+# The rest (the other areas' test binaries) is left stale: a mutant then costs
+# the relinks of the labels it runs, not of the whole tree.
+needed_files() {
+	local linked
+	linked=$(ninja -C "$build" -t targets all | sed -n 's/^\(.*\): [A-Z_]*_LINKER__.*/\1/p')
+	linked=$(grep -v '^/' <<<"$linked") # (gtest's discovery files, absolute, come with the binary)
+	{
+		ctest --test-dir "$build" --show-only=json-v1 -L "$1" 2>/dev/null |
+			perl -MJSON::PP -e 'local $/; my $d = decode_json(<STDIN>); my $b = $ARGV[0];
+				for my $t (@{$d->{tests}}) {
+					my @s = @{$t->{command} // []};
+					for my $p (@{$t->{properties} // []}) {
+						next unless $p->{name} eq "ENVIRONMENT";
+						push @s, ref $p->{value} ? @{$p->{value}} : $p->{value};
+					}
+					for (map { split /[:=;]/ } @s) { print "$1\n" if m{^\Q$b\E/(.+)$} }
+				}' "$build"
+		grep -v '^tests/' <<<"$linked"
+		grep -E '\.so(\.[0-9]+)*$' <<<"$linked"
+	} | sort -u | grep -Fxf <(printf '%s\n' "$linked")
+}
+
+# build_for LABEL-REGEX: rebuild what the tests of those labels need
+build_for() {
+	local files
+	mapfile -t files < <(needed_files "$1")
+	((${#files[@]})) || return 1
+	ninja -C "$build" -j2 "${files[@]}"
+}
+
 echo "mutate.sh: building and running the unmutated tree"
 cmake --build "$build" -j2 >/dev/null || { echo "mutate.sh: the unmutated tree does not build"; exit 1; }
 run_tests "$mock_labels" || { echo "mutate.sh: mock-based tests fail unmutated: $failed"; exit 1; }
@@ -116,13 +151,17 @@ while IFS=$'\t' read -r id file orig repl what; do
 	printf '%s\n' "${content/"$orig"/"$repl"}" >"$src"
 	total=$((total + 1))
 	start=$SECONDS
-	if ! cmake --build "$build" -j2 >"$work/build.log" 2>&1; then
+	if ! build_for "$mock_labels" >"$work/build.log" 2>&1; then
 		echo "$id INVALID: does not build ($what)"
 		errors=$((errors + 1))
 		total=$((total - 1))
 	elif ! run_tests "$mock_labels"; then
 		echo "$id KILLED by ${failed:-?} ($what) [$((SECONDS - start)) s]"
 		killed=$((killed + 1))
+	elif ((vm)) && ! build_for '^vm$' >"$work/build.log" 2>&1; then
+		echo "$id INVALID: the vm programs do not build ($what)"
+		errors=$((errors + 1))
+		total=$((total - 1))
 	elif ((vm)) && ! run_tests '^vm$'; then
 		echo "$id KILLED by ${failed:-?} in the VM ($what) [$((SECONDS - start)) s]"
 		killed=$((killed + 1))
@@ -133,7 +172,6 @@ while IFS=$'\t' read -r id file orig repl what; do
 	cp "$work/pristine" "$src" # new mtime: rebuilt next time
 done <"$list"
 
-cmake --build "$build" -j2 >/dev/null 2>&1
 ratio=0
 ((total)) && ratio=$((100 * killed / total))
 echo "mutate.sh: $killed of $total mutants killed ($ratio%), $errors stale/ambiguous/invalid"
