@@ -37,6 +37,13 @@ while (($#)); do
 	shift
 done
 
+# fields: the list with its TABs as \037 for read: a TAB is whitespace to
+# IFS, so two in a row (an empty REPLACEMENT: a deleted line) would collapse
+# and shift WHAT into REPLACEMENT; \037 is not whitespace
+fields() {
+	tr '\t' '\037' <"$list"
+}
+
 # why_not FILE ORIGINAL: prints why the mutation cannot be applied (nothing
 # when ORIGINAL occurs exactly once in FILE)
 # (perl, which Debian always has: bash's pattern removal is quadratic)
@@ -51,7 +58,7 @@ why_not() {
 
 if ((check)); then
 	n=0 bad=0
-	while IFS=$'\t' read -r id file orig repl what; do
+	while IFS=$'\037' read -r id file orig repl what; do
 		[[ -z $id || $id == \#* ]] && continue
 		printf -v orig '%b' "$orig"
 		n=$((n + 1))
@@ -60,7 +67,7 @@ if ((check)); then
 			echo "$id STALE: $file: $why ($what)"
 			bad=$((bad + 1))
 		fi
-	done <"$list"
+	done < <(fields)
 	echo "mutate.sh --check: $n mutations, $bad cannot be applied"
 	((n > 0 && bad == 0))
 	exit
@@ -81,8 +88,10 @@ cmake -S "$work/repo" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 # run_tests LABEL-REGEX: 0 when all pass; the first failed test in $failed
 run_tests() {
 	local out
-	out=$(ctest --test-dir "$build" -L "$1" -j2 --timeout 180 --stop-on-failure \
-		--no-tests=error 2>&1)
+	# (core.mutations_apply checks the list against the tree: a mutated tree
+	# always fails it, which would count every mutant as killed)
+	out=$(ctest --test-dir "$build" -L "$1" -E '^core\.mutations_apply$' -j2 --timeout 180 \
+		--stop-on-failure --no-tests=error 2>&1)
 	local rc=$?
 	failed=$(sed -n '/^The following tests FAILED:/{n;p;q}' <<<"$out" | sed 's/^[[:space:]]*[0-9]* - //')
 	return $rc
@@ -132,7 +141,7 @@ fi
 
 total=0 killed=0 errors=0
 audit_survivors=()
-while IFS=$'\t' read -r id file orig repl what; do
+while IFS=$'\037' read -r id file orig repl what; do
 	[[ -z $id || $id == \#* ]] && continue
 	if ((${#ids[@]})) && [[ " ${ids[*]} " != *" $id "* ]]; then
 		continue
@@ -170,7 +179,7 @@ while IFS=$'\t' read -r id file orig repl what; do
 		[[ $what == *"(audit)"* ]] && audit_survivors+=("$id")
 	fi
 	cp "$work/pristine" "$src" # new mtime: rebuilt next time
-done <"$list"
+done < <(fields)
 
 ratio=0
 ((total)) && ratio=$((100 * killed / total))

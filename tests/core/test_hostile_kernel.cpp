@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// test_hostile_kernel.cpp - answers the mock kernel never gives but a wrong,
+// old or hostile one could (rewritten at the library's own ioctl and readlink
+// calls, wrap_shim.h): a foreign API version, no Type1 IOMMU, malformed IOVA
+// range and sparse capabilities, windows beyond the 64-bit top, absurd vector
+// counts, capability data shorter than announced, malformed sysfs links. Each
+// gets a clear error (code and errno) or the documented tolerance, and leaves
+// nothing behind.
+#include <climits>
+
+#include "sweep_util.h"
+#include "wrap_shim.h"
+
+namespace
+{
+// The capability with this id in a VFIO info chain (offsets from the start of
+// the info struct), or nullptr.
+struct vfio_info_cap_header *find_cap(void *info, uint32_t argsz, uint32_t off, uint16_t id)
+{
+	for (int steps = 0; off && off + sizeof(vfio_info_cap_header) <= argsz && steps < 64;
+	     steps++) {
+		auto *h = (struct vfio_info_cap_header *)((uint8_t *)info + off);
+		if (h->id == id)
+			return h;
+		off = h->next;
+	}
+	return nullptr;
+}
+
+// Rewrites the IOVA range capability of VFIO_IOMMU_GET_INFO's second call.
+void hook_iova_ranges(std::function<void(struct vfio_iommu_type1_info_cap_iova_range *)> f)
+{
+	shim_ioctl_hook([f](int, unsigned long req, void *arg, int r) {
+		auto *info = (struct vfio_iommu_type1_info *)arg;
+		if (req != VFIO_IOMMU_GET_INFO || r < 0 || info->argsz <= sizeof(*info))
+			return r;
+		auto *h = find_cap(info, info->argsz, info->cap_offset,
+		                   VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE);
+		if (h)
+			f((struct vfio_iommu_type1_info_cap_iova_range *)h);
+		return r;
+	});
+}
+
+class Hostile : public CoreTest
+{
+      protected:
+	void TearDown() override
+	{
+		shim_ioctl_hook(nullptr);
+		shim_readlink_hook(nullptr);
+		CoreTest::TearDown();
+	}
+	// open fails with code and errno, closed, nothing left before close
+	void open_fails(int code, int err)
+	{
+		sc.load();
+		errno = 0;
+		EXPECT_EQ(code, opae_vfio_open(&v, EDU_ADDR));
+		EXPECT_EQ(err, errno);
+		EXPECT_CLOSED(&v);
+		EXPECT_EQ(0u, leak_total());
+	}
+	// open works and a buffer maps and frees
+	void open_and_use()
+	{
+		sc.load();
+		ASSERT_EQ(0, opae_vfio_open(&v, EDU_ADDR)) << strerror(errno);
+		size_t sz = 4096;
+		uint8_t *p = nullptr;
+		uint64_t iova = 0;
+		ASSERT_EQ(0, opae_vfio_buffer_allocate(&v, &sz, &p, &iova));
+		EXPECT_GE(iova, 0x10000u) << "the guard below 64 KiB stays";
+		EXPECT_EQ(0, opae_vfio_buffer_free(&v, p));
+	}
+};
+} // namespace
+
+TEST_F(Hostile, ForeignApiVersionIsCodeFiveEproto)
+{
+	shim_ioctl_hook([](int, unsigned long req, void *, int r) {
+		return req == VFIO_GET_API_VERSION ? VFIO_API_VERSION + 1 : r;
+	});
+	open_fails(5, EPROTO);
+}
+
+TEST_F(Hostile, NoType1IommuIsCodeFiveEnotsup)
+{
+	shim_ioctl_hook([](int, unsigned long req, void *arg, int r) {
+		uintptr_t ext = (uintptr_t)arg;
+		if (req == VFIO_CHECK_EXTENSION && (ext == VFIO_TYPE1_IOMMU || ext == VFIO_TYPE1v2_IOMMU))
+			return 0;
+		return r;
+	});
+	open_fails(5, ENOTSUP);
+}
+
+TEST_F(Hostile, Type1OnlyIsUsedWhenV2IsMissing)
+{
+	shim_ioctl_hook([](int, unsigned long req, void *arg, int r) {
+		if (req == VFIO_CHECK_EXTENSION && (uintptr_t)arg == VFIO_TYPE1v2_IOMMU)
+			return 0;
+		return r;
+	});
+	open_and_use();
+}
+
+TEST_F(Hostile, EmptyIovaRangeListIsCodeFiveEinval)
+{
+	hook_iova_ranges([](struct vfio_iommu_type1_info_cap_iova_range *c) { c->nr_iovas = 0; });
+	open_fails(5, EINVAL);
+}
+
+TEST_F(Hostile, IovaRangeListLongerThanTheDataIsCodeFiveEinval)
+{
+	hook_iova_ranges(
+	    [](struct vfio_iommu_type1_info_cap_iova_range *c) { c->nr_iovas = 1u << 20; });
+	open_fails(5, EINVAL);
+}
+
+TEST_F(Hostile, InvertedIovaRangeIsCodeFiveEinval)
+{
+	hook_iova_ranges([](struct vfio_iommu_type1_info_cap_iova_range *c) {
+		c->iova_ranges[0].start = 0x200000;
+		c->iova_ranges[0].end = 0x100000;
+	});
+	open_fails(5, EINVAL);
+}
+
+TEST_F(Hostile, OverlappingWindowIsIgnored)
+{
+	hook_iova_ranges([](struct vfio_iommu_type1_info_cap_iova_range *c) {
+		ASSERT_GE(c->nr_iovas, 2u);
+		c->iova_ranges[1] = c->iova_ranges[0]; // the same window twice
+	});
+	open_and_use();
+}
+
+// A window up to the last byte of the 64-bit space: the top page is never
+// used, a window wholly above it is dropped, and close's one unmap-all stops
+// below it (it would wrap otherwise).
+TEST_F(Hostile, WindowsBeyondTheTopPageAreClipped)
+{
+	hook_iova_ranges([](struct vfio_iommu_type1_info_cap_iova_range *c) {
+		ASSERT_GE(c->nr_iovas, 2u);
+		c->iova_ranges[0].end = UINT64_MAX;
+		c->iova_ranges[1].start = UINT64_MAX - 0xfff;
+		c->iova_ranges[1].end = UINT64_MAX;
+	});
+	sc.load();
+	ASSERT_EQ(0, opae_vfio_open(&v, EDU_ADDR)) << strerror(errno);
+	size_t sz = 4096;
+	uint8_t *p = nullptr;
+	uint64_t iova = 0;
+	ASSERT_EQ(0, opae_vfio_buffer_allocate(&v, &sz, &p, &iova));
+	EXPECT_EQ(1u, leaks_now().dma_maps);
+	opae_vfio_close(&v); // the unmap-all (checked by the leak check)
+	EXPECT_EQ(0u, leaks_now().dma_maps);
+}
+
+TEST_F(Hostile, PageSizesBelow4KiBMeanFourKiB)
+{
+	shim_ioctl_hook([](int, unsigned long req, void *arg, int r) {
+		if (req == VFIO_IOMMU_GET_INFO && r >= 0)
+			((struct vfio_iommu_type1_info *)arg)->iova_pgsizes = 0x800;
+		return r;
+	});
+	sc.load();
+	ASSERT_EQ(0, opae_vfio_open(&v, EDU_ADDR)) << strerror(errno);
+	size_t sz = 100;
+	uint8_t *p = nullptr;
+	ASSERT_EQ(0, opae_vfio_buffer_allocate(&v, &sz, &p, nullptr));
+	EXPECT_EQ(4096u, sz) << "rounded to 4 KiB, never to 2 KiB";
+	EXPECT_EQ(0, opae_vfio_buffer_free(&v, p));
+}
+
+// The kernel says it filled less than it announced: the library reads only
+// that far, and the IOVA range list (the last capability) no longer fits.
+TEST_F(Hostile, IommuInfoShorterThanAnnouncedCutsTheRangeListWhichIsRefused)
+{
+	shim_ioctl_hook([](int, unsigned long req, void *arg, int r) {
+		auto *info = (struct vfio_iommu_type1_info *)arg;
+		if (req == VFIO_IOMMU_GET_INFO && r >= 0 && info->cap_offset)
+			info->argsz -= 1; // (only the call that got the capabilities)
+		return r;
+	});
+	open_fails(5, EINVAL);
+}
+
+TEST_F(Hostile, AbsurdVectorCountIsCodeSixEinval)
+{
+	shim_ioctl_hook([](int, unsigned long req, void *arg, int r) {
+		auto *ii = (struct vfio_irq_info *)arg;
+		if (req == VFIO_DEVICE_GET_IRQ_INFO && r >= 0 && ii->index == VFIO_PCI_MSI_IRQ_INDEX)
+			ii->count = 100000;
+		return r;
+	});
+	open_fails(6, EINVAL);
+}
+
+// A sparse BAR whose capability is cut short, lists an area beyond the BAR,
+// or claims more areas than it carries.
+class HostileSparse : public Hostile
+{
+      protected:
+	void SetUp() override
+	{
+		Hostile::SetUp();
+		sc.model = "none";
+		sc.bar0 = "{\"index\":0,\"size\":\"0x10000\",\"mmap\":true,"
+		          "\"sparse\":[[\"0x0\",\"0x1000\"],[\"0x8000\",\"0x2000\"]]}";
+	}
+	static void hook_sparse(std::function<void(struct vfio_region_info_cap_sparse_mmap *)> f)
+	{
+		shim_ioctl_hook([f](int, unsigned long req, void *arg, int r) {
+			auto *ri = (struct vfio_region_info *)arg;
+			if (req != VFIO_DEVICE_GET_REGION_INFO || r < 0 || ri->argsz <= sizeof(*ri))
+				return r;
+			auto *h =
+			    find_cap(ri, ri->argsz, ri->cap_offset, VFIO_REGION_INFO_CAP_SPARSE_MMAP);
+			if (h)
+				f((struct vfio_region_info_cap_sparse_mmap *)h);
+			return r;
+		});
+	}
+	// the areas the library mapped (offset, size)
+	std::vector<std::pair<uint32_t, uint32_t>> areas()
+	{
+		std::vector<std::pair<uint32_t, uint32_t>> out;
+		for (auto *r = v.device.regions; r; r = r->next)
+			if (r->region_index == 0)
+				for (auto *si = r->region_sparse; si; si = si->next)
+					out.emplace_back(si->offset, si->size);
+		return out;
+	}
+};
+
+TEST_F(HostileSparse, AreaOutsideTheRegionIsSkipped)
+{
+	hook_sparse([](struct vfio_region_info_cap_sparse_mmap *c) {
+		c->areas[1].offset = 0xf000;
+		c->areas[1].size = 0x2000; // ends 4 KiB past the 64 KiB BAR
+	});
+	sc.load();
+	ASSERT_EQ(0, opae_vfio_open(&v, EDU_ADDR)) << strerror(errno);
+	auto a = areas();
+	ASSERT_EQ(1u, a.size());
+	EXPECT_EQ(0u, a[0].first);
+	EXPECT_EQ(0x1000u, a[0].second);
+}
+
+// A sparse list that does not fit its capability is not trusted: the BAR is
+// then mapped whole, which the kernel refuses for a sparse BAR (code 6).
+TEST_F(HostileSparse, MoreAreasThanTheDataHoldsIsNotTrusted)
+{
+	hook_sparse([](struct vfio_region_info_cap_sparse_mmap *c) { c->nr_areas = 1u << 20; });
+	open_fails(6, EINVAL);
+}
+
+TEST_F(HostileSparse, RegionInfoShorterThanAnnouncedCutsTheListWhichIsNotTrusted)
+{
+	shim_ioctl_hook([](int, unsigned long req, void *arg, int r) {
+		auto *ri = (struct vfio_region_info *)arg;
+		if (req == VFIO_DEVICE_GET_REGION_INFO && r >= 0 && ri->cap_offset)
+			ri->argsz -= sizeof(struct vfio_region_sparse_mmap_area); // the last area
+		return r;
+	});
+	open_fails(6, EINVAL);
+}
+
+// ---- sysfs links ------------------------------------------------------------
+
+static void hook_link(const char *suffix, const char *target)
+{
+	std::string s(suffix), t(target);
+	shim_readlink_hook([s, t](const char *path, char *buf, unsigned long len, long r) {
+		std::string p(path);
+		if (p.size() < s.size() || p.compare(p.size() - s.size(), s.size(), s) != 0)
+			return r;
+		if (t.empty()) {
+			errno = ENOENT;
+			return -1L;
+		}
+		snprintf(buf, len, "%s", t.c_str());
+		return (long)strlen(buf);
+	});
+}
+
+TEST_F(Hostile, MalformedGroupNameIsCodeThreeEinval)
+{
+	hook_link("/iommu_group", "../../../../kernel/iommu_groups/12abc");
+	open_fails(3, EINVAL);
+}
+
+TEST_F(Hostile, GroupNameLongerThanANameIsCodeThree)
+{
+	hook_link("/iommu_group", ("../../../../kernel/iommu_groups/" + std::string(300, '1')).c_str());
+	open_fails(3, ENAMETOOLONG);
+}
+
+TEST_F(Hostile, DeviceWithoutADriverIsCodeThreeEnodev)
+{
+	hook_link("/driver", "");
+	open_fails(3, ENODEV);
+}
