@@ -96,30 +96,33 @@ TEST(AllocFaults, OpenWithoutRangeCapabilityAndWithSparseAreas)
 }
 
 // allocate: the record (5), the IOVA tree's nodes (4: IOVA space), the buffer
-// table growing (5); the buffer is never half made.
+// table growing past its 64 slots at the 33rd buffer (5); the buffer is never
+// half made and the others stay.
 TEST(AllocFaults, AllocateNeverLeavesAHalfMadeBuffer)
 {
 	Scenario sc;
 	static std::vector<uint8_t *> bufs;
 	alloc_sweep(
-	    "allocate x40", sc, open_ok,
+	    "allocate the 33rd buffer", sc,
 	    [](struct opae_vfio *v) {
+		    open_ok(v);
 		    bufs.clear();
-		    for (int i = 0; i < 40; i++) {
+		    for (int i = 0; i < 32; i++) {
 			    size_t sz = 4096;
 			    uint8_t *p = nullptr;
-			    int r = opae_vfio_buffer_allocate(v, &sz, &p, nullptr);
-			    if (r)
-				    return r;
+			    ASSERT_EQ(0, opae_vfio_buffer_allocate(v, &sz, &p, nullptr));
 			    bufs.push_back(p);
 		    }
-		    return 0;
+	    },
+	    [](struct opae_vfio *v) {
+		    size_t sz = 4096;
+		    uint8_t *p = nullptr;
+		    return opae_vfio_buffer_allocate(v, &sz, &p, nullptr);
 	    },
 	    [](struct opae_vfio *v, int r, int err) {
 		    EXPECT_TRUE(r == 5 || r == 4) << "code " << r;
 		    EXPECT_EQ(ENOMEM, err);
-		    // exactly the buffers that were returned are mapped and tracked
-		    EXPECT_EQ(bufs.size(), leaks_now().dma_maps);
+		    EXPECT_EQ(bufs.size(), leaks_now().dma_maps) << "the others stay, no new one";
 		    for (uint8_t *p : bufs)
 			    EXPECT_EQ(0, opae_vfio_buffer_free(v, p));
 		    EXPECT_EQ(0u, leaks_now().dma_maps);
@@ -154,40 +157,34 @@ TEST(AllocFaults, PreallocatedAllocateReturnsItsCode)
 	munmap(mem, 8192);
 }
 
-// buffer_map (pin): the record (5), the IOVA node (4), the pin table (5).
+// buffer_map (pin): the record (5), the IOVA node (4), the pin table growing
+// past its 64 slots at the 33rd pin (5).
 TEST(AllocFaults, BufferMapNeverLeavesAHalfPinnedRange)
 {
 	Scenario sc;
 	static uint8_t *mem;
-	const size_t len = 24 * 4096;
+	const size_t len = 33 * 4096;
 	mem = (uint8_t *)mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 	                      -1, 0);
 	ASSERT_NE(MAP_FAILED, (void *)mem);
-	static unsigned pinned;
+	const uint64_t at = 0x100000, last = at + 32 * 4096;
 	alloc_sweep(
-	    "buffer_map x24", sc, open_ok,
+	    "buffer_map of the 33rd range", sc,
 	    [](struct opae_vfio *v) {
-		    pinned = 0;
-		    for (unsigned i = 0; i < 24; i++) {
-			    int r = opae_vfio_buffer_map(v, 4096, mem + i * 4096,
-			                                 0x100000 + i * 4096);
-			    if (r)
-				    return r;
-			    pinned++;
-		    }
-		    return 0;
+		    open_ok(v);
+		    for (unsigned i = 0; i < 32; i++)
+			    ASSERT_EQ(0, opae_vfio_buffer_map(v, 4096, mem + i * 4096, at + i * 4096));
 	    },
+	    [](struct opae_vfio *v) { return opae_vfio_buffer_map(v, 4096, mem + 32 * 4096, last); },
 	    [](struct opae_vfio *v, int r, int err) {
 		    EXPECT_TRUE(r == 5 || r == 4) << "code " << r;
 		    EXPECT_EQ(ENOMEM, err);
-		    EXPECT_EQ(pinned, leaks_now().dma_maps);
-		    EXPECT_EQ(3, opae_vfio_buffer_unmap(v, 4096, 0x100000 + pinned * 4096))
-		        << "the failed range is not tracked";
-		    for (unsigned i = 0; i < pinned; i++)
-			    EXPECT_EQ(0, opae_vfio_buffer_unmap(v, 4096, 0x100000 + i * 4096));
-		    EXPECT_EQ(0, opae_vfio_buffer_map(v, 4096, mem, 0x100000))
+		    EXPECT_EQ(32u, leaks_now().dma_maps);
+		    EXPECT_EQ(3, opae_vfio_buffer_unmap(v, 4096, last)) << "not tracked";
+		    EXPECT_EQ(0, opae_vfio_buffer_unmap(v, 4096, at));
+		    EXPECT_EQ(0, opae_vfio_buffer_map(v, 4096, mem + 32 * 4096, last))
 		        << "the IOVA is free again";
-		    EXPECT_EQ(0, opae_vfio_buffer_unmap(v, 4096, 0x100000));
+		    EXPECT_EQ(0, opae_vfio_buffer_unmap(v, 4096, last));
 	    });
 	munmap(mem, len);
 }

@@ -158,6 +158,23 @@ TEST_F(Hostile, WindowsBeyondTheTopPageAreClipped)
 	EXPECT_EQ(0u, leaks_now().dma_maps);
 }
 
+// A kernel before 5.4 reports no capability at all: the default windows and
+// the default DMA entry limit.
+TEST_F(Hostile, IommuInfoWithoutCapabilitiesUsesTheDefaults)
+{
+	shim_ioctl_hook([](int, unsigned long req, void *arg, int r) {
+		auto *info = (struct vfio_iommu_type1_info *)arg;
+		if (req == VFIO_IOMMU_GET_INFO && r >= 0) {
+			info->flags &= ~VFIO_IOMMU_INFO_CAPS;
+			info->argsz = sizeof(*info);
+			info->cap_offset = 0;
+		}
+		return r;
+	});
+	open_and_use();
+	EXPECT_NE(nullptr, v.cont_ranges) << "the default windows";
+}
+
 TEST_F(Hostile, PageSizesBelow4KiBMeanFourKiB)
 {
 	shim_ioctl_hook([](int, unsigned long req, void *arg, int r) {
