@@ -17,7 +17,8 @@ namespace
 unsigned alloc_sweep(const char *what, const Scenario &sc,
                      const std::function<void(struct opae_vfio *)> &prepare,
                      const std::function<int(struct opae_vfio *)> &op,
-                     const std::function<void(struct opae_vfio *, int r, int err)> &check)
+                     const std::function<void(struct opae_vfio *, int r, int err)> &check,
+                     const std::function<void()> &cleanup = [] {})
 {
 	struct opae_vfio v;
 
@@ -29,6 +30,7 @@ unsigned alloc_sweep(const char *what, const Scenario &sc,
 	unsigned n = shim_alloc_stop();
 	EXPECT_EQ(0, r) << what << " fails without faults: " << strerror(errno);
 	opae_vfio_close(&v);
+	cleanup();
 	EXPECT_GT(n, 0u) << what << " allocates nothing: the sweep tests nothing";
 	for (unsigned k = 1; k <= n; k++) {
 		SCOPED_TRACE(std::string(what) + ": allocation #" + std::to_string(k) + " of " +
@@ -43,6 +45,7 @@ unsigned alloc_sweep(const char *what, const Scenario &sc,
 		EXPECT_GE(shim_alloc_stop(), k) << "the failing allocation was never made";
 		check(&v, r, err);
 		opae_vfio_close(&v);
+		cleanup();
 		EXPECT_NO_LEAKS();
 	}
 	vfio_mock_reset();
@@ -238,7 +241,6 @@ TEST(AllocFaults, GroupConstraintReturnsTwoAndChangesNothing)
 		    uint64_t iova = 0;
 		    ASSERT_EQ(0, opae_vfio_buffer_allocate(v, &sz, nullptr, &iova));
 		    EXPECT_EQ(child_iova, iova) << "the space was not constrained";
-		    opae_vfio_close(&child);
-	    });
-	opae_vfio_close(&child);
+	    },
+	    [] { opae_vfio_close(&child); });
 }

@@ -13,31 +13,68 @@
 
 namespace
 {
-// The capability with this id in a VFIO info chain (offsets from the start of
-// the info struct), or nullptr.
-struct vfio_info_cap_header *find_cap(void *info, uint32_t argsz, uint32_t off, uint16_t id)
+// The offset of the capability with this id in a VFIO info chain (offsets from
+// the start of the info struct), or 0. Capabilities need not be 8-byte aligned
+// in the buffer: everything is copied, never dereferenced in place.
+uint32_t find_cap(const void *info, uint32_t argsz, uint32_t off, uint16_t id)
 {
 	for (int steps = 0; off && off + sizeof(vfio_info_cap_header) <= argsz && steps < 64;
 	     steps++) {
-		auto *h = (struct vfio_info_cap_header *)((uint8_t *)info + off);
-		if (h->id == id)
-			return h;
-		off = h->next;
+		struct vfio_info_cap_header h;
+		memcpy(&h, (const uint8_t *)info + off, sizeof(h));
+		if (h.id == id)
+			return off;
+		off = h.next;
 	}
-	return nullptr;
+	return 0;
 }
 
+// A capability that carries a counted array after its fixed part (the IOVA
+// range list, the sparse area list: both a header, a u32 count and a u32
+// reserved), copied out for a hook to rewrite and copied back: the count and
+// the entries the buffer holds.
+struct CountedCap {
+	struct vfio_info_cap_header header;
+	uint32_t count;
+	uint32_t reserved;
+};
+static_assert(sizeof(CountedCap) == sizeof(struct vfio_iommu_type1_info_cap_iova_range), "");
+static_assert(sizeof(CountedCap) == sizeof(struct vfio_region_info_cap_sparse_mmap), "");
+
+template <class Entry> struct CapList {
+	CountedCap cap;
+	std::vector<Entry> e;
+};
+
+template <class Entry>
+void rewrite_cap(void *info, uint32_t argsz, uint32_t off,
+                 const std::function<void(CapList<Entry> &)> &f)
+{
+	uint8_t *p = (uint8_t *)info + off;
+	CapList<Entry> l;
+	memcpy(&l.cap, p, sizeof(l.cap));
+	size_t room = (argsz - off - sizeof(l.cap)) / sizeof(Entry);
+	l.e.resize(room);
+	memcpy(l.e.data(), p + sizeof(l.cap), room * sizeof(Entry));
+	f(l);
+	memcpy(p, &l.cap, sizeof(l.cap));
+	memcpy(p + sizeof(l.cap), l.e.data(), room * sizeof(Entry));
+}
+
+using IovaRanges = CapList<struct vfio_iova_range>;
+
 // Rewrites the IOVA range capability of VFIO_IOMMU_GET_INFO's second call.
-void hook_iova_ranges(std::function<void(struct vfio_iommu_type1_info_cap_iova_range *)> f)
+void hook_iova_ranges(std::function<void(IovaRanges &)> f)
 {
 	shim_ioctl_hook([f](int, unsigned long req, void *arg, int r) {
-		auto *info = (struct vfio_iommu_type1_info *)arg;
-		if (req != VFIO_IOMMU_GET_INFO || r < 0 || info->argsz <= sizeof(*info))
+		struct vfio_iommu_type1_info info;
+		if (req != VFIO_IOMMU_GET_INFO || r < 0)
 			return r;
-		auto *h = find_cap(info, info->argsz, info->cap_offset,
-		                   VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE);
-		if (h)
-			f((struct vfio_iommu_type1_info_cap_iova_range *)h);
+		memcpy(&info, arg, sizeof(info));
+		uint32_t off = find_cap(arg, info.argsz, info.cap_offset,
+		                        VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE);
+		if (off)
+			rewrite_cap(arg, info.argsz, off, f);
 		return r;
 	});
 }
@@ -107,31 +144,31 @@ TEST_F(Hostile, Type1OnlyIsUsedWhenV2IsMissing)
 
 TEST_F(Hostile, EmptyIovaRangeListIsCodeFiveEinval)
 {
-	hook_iova_ranges([](struct vfio_iommu_type1_info_cap_iova_range *c) { c->nr_iovas = 0; });
+	hook_iova_ranges([](IovaRanges &l) { l.cap.count = 0; });
 	open_fails(5, EINVAL);
 }
 
 TEST_F(Hostile, IovaRangeListLongerThanTheDataIsCodeFiveEinval)
 {
-	hook_iova_ranges(
-	    [](struct vfio_iommu_type1_info_cap_iova_range *c) { c->nr_iovas = 1u << 20; });
+	hook_iova_ranges([](IovaRanges &l) { l.cap.count = 1u << 20; });
 	open_fails(5, EINVAL);
 }
 
 TEST_F(Hostile, InvertedIovaRangeIsCodeFiveEinval)
 {
-	hook_iova_ranges([](struct vfio_iommu_type1_info_cap_iova_range *c) {
-		c->iova_ranges[0].start = 0x200000;
-		c->iova_ranges[0].end = 0x100000;
+	hook_iova_ranges([](IovaRanges &l) {
+		ASSERT_GE(l.e.size(), 1u);
+		l.e[0].start = 0x200000;
+		l.e[0].end = 0x100000;
 	});
 	open_fails(5, EINVAL);
 }
 
 TEST_F(Hostile, OverlappingWindowIsIgnored)
 {
-	hook_iova_ranges([](struct vfio_iommu_type1_info_cap_iova_range *c) {
-		ASSERT_GE(c->nr_iovas, 2u);
-		c->iova_ranges[1] = c->iova_ranges[0]; // the same window twice
+	hook_iova_ranges([](IovaRanges &l) {
+		ASSERT_GE(l.e.size(), 2u);
+		l.e[1] = l.e[0]; // the same window twice
 	});
 	open_and_use();
 }
@@ -141,11 +178,11 @@ TEST_F(Hostile, OverlappingWindowIsIgnored)
 // below it (it would wrap otherwise).
 TEST_F(Hostile, WindowsBeyondTheTopPageAreClipped)
 {
-	hook_iova_ranges([](struct vfio_iommu_type1_info_cap_iova_range *c) {
-		ASSERT_GE(c->nr_iovas, 2u);
-		c->iova_ranges[0].end = UINT64_MAX;
-		c->iova_ranges[1].start = UINT64_MAX - 0xfff;
-		c->iova_ranges[1].end = UINT64_MAX;
+	hook_iova_ranges([](IovaRanges &l) {
+		ASSERT_GE(l.e.size(), 2u);
+		l.e[0].end = UINT64_MAX;
+		l.e[1].start = UINT64_MAX - 0xfff;
+		l.e[1].end = UINT64_MAX;
 	});
 	sc.load();
 	ASSERT_EQ(0, opae_vfio_open(&v, EDU_ADDR)) << strerror(errno);
@@ -227,16 +264,18 @@ class HostileSparse : public Hostile
 		sc.bar0 = "{\"index\":0,\"size\":\"0x10000\",\"mmap\":true,"
 		          "\"sparse\":[[\"0x0\",\"0x1000\"],[\"0x8000\",\"0x2000\"]]}";
 	}
-	static void hook_sparse(std::function<void(struct vfio_region_info_cap_sparse_mmap *)> f)
+	using Areas = CapList<struct vfio_region_sparse_mmap_area>;
+	static void hook_sparse(std::function<void(Areas &)> f)
 	{
 		shim_ioctl_hook([f](int, unsigned long req, void *arg, int r) {
-			auto *ri = (struct vfio_region_info *)arg;
-			if (req != VFIO_DEVICE_GET_REGION_INFO || r < 0 || ri->argsz <= sizeof(*ri))
+			struct vfio_region_info ri;
+			if (req != VFIO_DEVICE_GET_REGION_INFO || r < 0)
 				return r;
-			auto *h =
-			    find_cap(ri, ri->argsz, ri->cap_offset, VFIO_REGION_INFO_CAP_SPARSE_MMAP);
-			if (h)
-				f((struct vfio_region_info_cap_sparse_mmap *)h);
+			memcpy(&ri, arg, sizeof(ri));
+			uint32_t off = find_cap(arg, ri.argsz, ri.cap_offset,
+			                        VFIO_REGION_INFO_CAP_SPARSE_MMAP);
+			if (off)
+				rewrite_cap(arg, ri.argsz, off, f);
 			return r;
 		});
 	}
@@ -254,9 +293,10 @@ class HostileSparse : public Hostile
 
 TEST_F(HostileSparse, AreaOutsideTheRegionIsSkipped)
 {
-	hook_sparse([](struct vfio_region_info_cap_sparse_mmap *c) {
-		c->areas[1].offset = 0xf000;
-		c->areas[1].size = 0x2000; // ends 4 KiB past the 64 KiB BAR
+	hook_sparse([](Areas &l) {
+		ASSERT_GE(l.e.size(), 2u);
+		l.e[1].offset = 0xf000;
+		l.e[1].size = 0x2000; // ends 4 KiB past the 64 KiB BAR
 	});
 	sc.load();
 	ASSERT_EQ(0, opae_vfio_open(&v, EDU_ADDR)) << strerror(errno);
@@ -270,7 +310,7 @@ TEST_F(HostileSparse, AreaOutsideTheRegionIsSkipped)
 // then mapped whole, which the kernel refuses for a sparse BAR (code 6).
 TEST_F(HostileSparse, MoreAreasThanTheDataHoldsIsNotTrusted)
 {
-	hook_sparse([](struct vfio_region_info_cap_sparse_mmap *c) { c->nr_areas = 1u << 20; });
+	hook_sparse([](Areas &l) { l.cap.count = 1u << 20; });
 	open_fails(6, EINVAL);
 }
 

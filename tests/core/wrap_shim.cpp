@@ -19,6 +19,7 @@ char *__real_strdup(const char *s);
 int __real_pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *a);
 int __real_ioctl(int fd, unsigned long req, ...);
 long __real_readlink(const char *path, char *buf, unsigned long len);
+long __real___readlink_chk(const char *path, char *buf, unsigned long len, unsigned long buflen);
 }
 
 namespace
@@ -123,12 +124,22 @@ int __wrap_ioctl(int fd, unsigned long req, ...)
 	return out;
 }
 
-long __wrap_readlink(const char *path, char *buf, unsigned long len)
+static long readlink_hooked(const char *path, char *buf, unsigned long len, long r)
 {
-	long r = __real_readlink(path, buf, len);
 	if (!readlink_hook || r < 0 || (unsigned long)r >= len)
 		return r;
 	buf[r] = '\0';
 	return readlink_hook(path, buf, len, r);
+}
+
+long __wrap_readlink(const char *path, char *buf, unsigned long len)
+{
+	return readlink_hooked(path, buf, len, __real_readlink(path, buf, len));
+}
+
+// what _FORTIFY_SOURCE makes of readlink into a buffer of known size
+long __wrap___readlink_chk(const char *path, char *buf, unsigned long len, unsigned long buflen)
+{
+	return readlink_hooked(path, buf, len, __real___readlink_chk(path, buf, len, buflen));
 }
 }
