@@ -6,25 +6,16 @@
 // pinned into the children (whose engines copy through the parent's I/O
 // addresses), released buffers fault in the children, close leaves nothing,
 // and broken or hostile child lists fail the parent's open cleanly.
-#include <gtest/gtest.h>
+#include "plugin_test_util.h"
 
 #include <unistd.h>
-#include <uuid/uuid.h>
 
 #include <cerrno>
-#include <cstring>
 #include <fstream>
 #include <sstream>
-#include <string>
-
-#include <opae/fpga.h>
-#include <opae/plugin/adapter.h>
-
-#include "vfio_mock.h"
 
 namespace
 {
-constexpr const char *NLB0 = "d8424dc4-a4a3-c413-f89e-433683f9040b";
 constexpr const char *C1 = "c0de0001-5eed-4a11-8c01-000000000001";
 constexpr const char *C2 = "c0de0002-5eed-4a11-8c01-000000000002";
 constexpr uint64_t MiB = 1024 * 1024;
@@ -68,17 +59,8 @@ struct Children : ::testing::Test {
 		if (loaded) {
 			EXPECT_EQ(FPGA_OK, fpgaFinalize());
 		}
-		expect_nothing_left();
+		expect_no_mock_leaks();
 		vfio_mock_reset();
-	}
-	static void expect_nothing_left()
-	{
-		struct vfio_mock_leaks l = {};
-		vfio_mock_leaks(&l);
-		EXPECT_EQ(0u, l.fds) << "fds left open";
-		EXPECT_EQ(0u, l.bar_maps) << "BAR mappings left";
-		EXPECT_EQ(0u, l.dma_maps) << "DMA mappings left";
-		EXPECT_EQ(0u, l.irqs) << "IRQ vectors left attached";
 	}
 	static unsigned dma_maps() { return vfio_mock_dma_maps(-1, nullptr, 0); }
 	/* IOMMU mappings (all containers) of memory in [p, p + len). */
@@ -97,7 +79,7 @@ struct Children : ::testing::Test {
 		fpga_properties f = nullptr;
 		uint32_t n = 0;
 		fpga_guid g;
-		EXPECT_EQ(0, uuid_parse(NLB0, g));
+		EXPECT_EQ(0, uuid_parse(NLB0_GUID, g));
 		EXPECT_EQ(FPGA_OK, fpgaGetProperties(nullptr, &f));
 		EXPECT_EQ(FPGA_OK, fpgaPropertiesSetObjectType(f, FPGA_ACCELERATOR));
 		EXPECT_EQ(FPGA_OK, fpgaPropertiesSetGUID(f, g));
@@ -152,7 +134,7 @@ struct Children : ::testing::Test {
 		ASSERT_NE(nullptr, parent());
 		EXPECT_EQ(want, fpgaOpen(parent_tok, &h, 0));
 		EXPECT_EQ(nullptr, h);
-		expect_nothing_left();
+		expect_no_mock_leaks();
 	}
 	fpga_token parent_tok = nullptr;
 	bool loaded = false;
@@ -210,7 +192,7 @@ TEST_F(Children, ParentOpensChildrenWhoseEnginesUseTheParentsBuffers)
 	ASSERT_EQ(FPGA_OK, fpgaClose(h));
 	uint64_t v = 0;
 	EXPECT_EQ(FPGA_INVALID_PARAM, fpgaReadMMIO64(kids[0], 0, 0, &v));
-	expect_nothing_left();
+	expect_no_mock_leaks();
 }
 
 TEST_F(Children, FinalizeWithTheParentOpenClosesEverything)
@@ -298,7 +280,7 @@ TEST_F(Children, FaultSweepOverOpeningAParentWithChildren)
 			failed++;
 			EXPECT_EQ(nullptr, h);
 		}
-		expect_nothing_left();
+		expect_no_mock_leaks();
 		ASSERT_EQ(FPGA_OK, fpgaDestroyToken(&parent_tok));
 	}
 	EXPECT_GT(failed, calls / 2) << "most steps of an open cannot fail silently";

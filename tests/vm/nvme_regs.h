@@ -2,7 +2,9 @@
 /* nvme_regs.h - the NVMe facts the VM programs driving QEMU's NVMe controller
  * share (core_nvme.c through the core API, plugin_nvme.c through the OPAE
  * API): controller registers, the submission/completion queue entries, and a
- * command builder. NVMe 1.4 layouts. */
+ * command builder. NVMe 1.4 layouts. Kept apart from the mock's model
+ * (tests/mock/models/nvme.h) on purpose: the driver's view and the device's
+ * are written independently, so one layout mistake cannot hide in both. */
 #ifndef NVME_REGS_H
 #define NVME_REGS_H
 
