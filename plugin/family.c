@@ -248,7 +248,12 @@ fpga_result pl_unpin_buffer(fpga_handle handle, void *buf, uint64_t len, uint64_
 		        buf, len, ioaddr);
 		r = FPGA_NOT_FOUND;
 	} else if (!p->shared && opae_vfio_buffer_unmap(&h->session->v, (size_t)len, ioaddr)) {
-		r = FPGA_EXCEPTION; /* still mapped and recorded: close unmaps it */
+		log_err(h->dev->pci.addr, 0,
+		        "fpgaUnpinBuffer: 0x%" PRIx64 " bytes at I/O address "
+		        "0x%" PRIx64 " stay pinned (the kernel refused the unmap); "
+		        "try again, or close unmaps it",
+		        len, ioaddr);
+		r = FPGA_EXCEPTION;
 	} else {
 		*pp = p->next;
 		free(p);

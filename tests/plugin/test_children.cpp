@@ -291,3 +291,25 @@ TEST_F(Children, FaultSweepOverOpeningAParentWithChildren)
 	EXPECT_EQ(2u, n);
 	EXPECT_EQ(FPGA_OK, fpgaClose(h));
 }
+
+/* The model refuses child parameters it cannot honour, naming them. */
+TEST(ChildrenModel, MalformedParametersRejectTheScenario)
+{
+	const char *bad[] = {
+	    "\"afu_guid\": \"c0de0001\"",
+	    "\"children\": \"c0de0001-5eed-4a11-8c01-000000000001\"",
+	    "\"children\": [\"c0de0001-5eed-4a11-8c01-00000000000g\"]",
+	    "\"children\": [1,2,3,4,5,6,7,8,9,10,11,12,13]",
+	    "\"children_count\": 2",
+	    "\"children\": [], \"children_count\": -1",
+	    "\"children\": [], \"children_at\": \"0x30\"",
+	    "\"children\": [], \"children_at\": \"0x1004\"",
+	    "\"children\": [], \"children_at\": \"0x100000\"",
+	};
+	for (const char *p : bad) {
+		EXPECT_EQ(-1, vfio_mock_load_scenario(scenario(p).c_str())) << p;
+		vfio_mock_reset();
+	}
+	EXPECT_EQ(0, vfio_mock_load_scenario(scenario("\"children\": []").c_str()));
+	vfio_mock_reset();
+}

@@ -9,6 +9,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <cerrno>
+
 #define MiB (1024ull * 1024)
 
 namespace
@@ -202,4 +204,37 @@ TEST_F(PinTest, AChildOfTheParentsOwnFunctionSharesItsMappings)
 	EXPECT_EQ(FPGA_OK, t->fpgaReleaseBuffer(parent, w.id));
 	EXPECT_EQ(0u, dma_maps());
 	EXPECT_EQ(FPGA_NOT_FOUND, unpin(child, w));
+}
+
+TEST_F(PinTest, KernelFailuresOfPinAndUnpinLeaveAConsistentState)
+{
+	family();
+	Ws w = prepare(8192);
+	unsigned maps = dma_maps();
+	// the child's VFIO_IOMMU_MAP_DMA fails: no pin, nothing mapped
+	ASSERT_EQ(0, vfio_mock_fail("VFIO_IOMMU_MAP_DMA", 1, ENOMEM));
+	EXPECT_EQ(FPGA_NO_MEMORY, pin(child, w));
+	ASSERT_EQ(0, vfio_mock_fail("VFIO_IOMMU_MAP_DMA", 1, EFAULT));
+	EXPECT_EQ(FPGA_EXCEPTION, pin(child, w));
+	vfio_mock_clear_faults();
+	EXPECT_EQ(maps, dma_maps());
+	EXPECT_EQ(FPGA_NOT_FOUND, unpin(child, w));
+	// the unmap fails: still pinned (and mapped), so unpin can be retried
+	ASSERT_EQ(FPGA_OK, pin(child, w));
+	ASSERT_EQ(0, vfio_mock_fail("VFIO_IOMMU_UNMAP_DMA", 1, EIO));
+	EXPECT_EQ(FPGA_EXCEPTION, unpin(child, w));
+	vfio_mock_clear_faults();
+	EXPECT_EQ(maps + 1, dma_maps());
+	EXPECT_EQ(FPGA_OK, unpin(child, w));
+	EXPECT_EQ(maps, dma_maps());
+	// a release whose unpin in the child fails still releases; the child's
+	// device keeps that mapping until it closes (the core unmaps at close)
+	ASSERT_EQ(FPGA_OK, pin(child, w));
+	ASSERT_EQ(0, vfio_mock_fail("VFIO_IOMMU_UNMAP_DMA", 1, EIO));
+	EXPECT_EQ(FPGA_OK, t->fpgaReleaseBuffer(parent, w.id));
+	vfio_mock_clear_faults();
+	EXPECT_EQ(FPGA_NOT_FOUND, unpin(child, w)) << "the pin record is gone";
+	close(child);
+	close(parent);
+	EXPECT_EQ(0u, dma_maps());
 }
