@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // test_edges.cpp - paths no other suite takes (found by scripts/coverage.sh):
-// an upper-case address, buffer_unmap of size 0, READ_ONLY buffers when
+// an upper-case address, buffer_unmap of size 0, the IOVA of a refused
+// allocation given back, READ_ONLY buffers when
 // MADV_POPULATE_WRITE fails, the REQ index, a re-route that cannot be undone
 // at all, and the edges of the IOVA allocator and of the bounded log append.
 #include <cwchar>
@@ -60,6 +61,24 @@ TEST_F(CoreTest, ReadOnlyBufferWithoutPopulateWriteIsStillWhatTheDeviceReads)
 		ASSERT_EQ((uint8_t)(0xa0 + i), d[i]) << "byte " << i;
 	EXPECT_EQ(0, opae_vfio_buffer_free(&v, d));
 	EXPECT_EQ(0, opae_vfio_buffer_free(&v, p));
+}
+
+// An allocation the kernel refuses (MAP_DMA) gives its IOVA back: the next
+// buffer gets the lowest free IOVA, the one the failed allocation had taken.
+TEST_F(CoreTest, RefusedAllocationGivesItsIovaBack)
+{
+	open_default();
+	size_t sz = 4096;
+	uint8_t *a = nullptr, *b = nullptr, *c = nullptr;
+	uint64_t ia = 0, ib = 0, ic = 0;
+	ASSERT_EQ(0, opae_vfio_buffer_allocate(&v, &sz, &a, &ia));
+	ASSERT_EQ(0, vfio_mock_fail("VFIO_IOMMU_MAP_DMA", 1, ENOSPC));
+	EXPECT_EQ(4, opae_vfio_buffer_allocate(&v, &sz, &b, &ib));
+	vfio_mock_clear_faults();
+	ASSERT_EQ(0, opae_vfio_buffer_allocate(&v, &sz, &c, &ic));
+	EXPECT_EQ(ia + 4096, ic) << "the refused allocation's IOVA is free again";
+	EXPECT_EQ(0, opae_vfio_buffer_free(&v, c));
+	EXPECT_EQ(0, opae_vfio_buffer_free(&v, a));
 }
 
 // PREALLOCATED: the caller's memory is never written by the library, not

@@ -63,22 +63,29 @@ void rewrite_cap(void *info, uint32_t argsz, uint32_t off,
 
 using IovaRanges = CapList<struct vfio_iova_range>;
 
-// Rewrites the IOVA range capability of VFIO_IOMMU_GET_INFO's second call.
-void hook_iova_ranges(std::function<void(IovaRanges &)> f)
+// Rewrites the capability `id` of each `request` answer that carries it (an
+// Info struct: argsz first, cap_offset, as every VFIO info struct has them).
+template <class Info, class Entry>
+void hook_cap(unsigned long request, uint16_t id, std::function<void(CapList<Entry> &)> f)
 {
-	shim_ioctl_hook([f](int, unsigned long req, void *arg, int r) {
-		struct vfio_iommu_type1_info info;
-		if (req != VFIO_IOMMU_GET_INFO || r < 0)
+	shim_ioctl_hook([=](int, unsigned long req, void *arg, int r) {
+		Info info;
+		if (req != request || r < 0)
 			return r;
 		memcpy(&info, arg, sizeof(info));
-		uint32_t off = find_cap(arg, info.argsz, info.cap_offset,
-		                        VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE);
+		uint32_t off = find_cap(arg, info.argsz, info.cap_offset, id);
 		if (off)
 			rewrite_cap(arg, info.argsz, off, f);
 		return r;
 	});
 }
 
+// Rewrites the IOVA range capability of VFIO_IOMMU_GET_INFO's second call.
+void hook_iova_ranges(std::function<void(IovaRanges &)> f)
+{
+	hook_cap<struct vfio_iommu_type1_info>(VFIO_IOMMU_GET_INFO,
+	                                       VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE, f);
+}
 class Hostile : public CoreTest
 {
       protected:
@@ -267,17 +274,8 @@ class HostileSparse : public Hostile
 	using Areas = CapList<struct vfio_region_sparse_mmap_area>;
 	static void hook_sparse(std::function<void(Areas &)> f)
 	{
-		shim_ioctl_hook([f](int, unsigned long req, void *arg, int r) {
-			struct vfio_region_info ri;
-			if (req != VFIO_DEVICE_GET_REGION_INFO || r < 0)
-				return r;
-			memcpy(&ri, arg, sizeof(ri));
-			uint32_t off = find_cap(arg, ri.argsz, ri.cap_offset,
-			                        VFIO_REGION_INFO_CAP_SPARSE_MMAP);
-			if (off)
-				rewrite_cap(arg, ri.argsz, off, f);
-			return r;
-		});
+		hook_cap<struct vfio_region_info>(VFIO_DEVICE_GET_REGION_INFO,
+		                                  VFIO_REGION_INFO_CAP_SPARSE_MMAP, f);
 	}
 	// the areas the library mapped (offset, size)
 	std::vector<std::pair<uint32_t, uint32_t>> areas()
