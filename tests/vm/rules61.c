@@ -12,7 +12,8 @@
  * MADV_DONTNEED), RLIMIT_MEMLOCK without CAP_IPC_LOCK, an MSI enable of 0
  * vectors, MSI's virtual Enable/QSIZE bits in config space, a failed SET_IRQS
  * leaving its vector detached, BAR type bits and sizing (32-bit on edu, 64-bit
- * prefetchable on ivshmem-plain: run with --ivshmem 1M), memory decoding off (BAR mmap SIGBUS, pread
+ * prefetchable on ivshmem-plain: run with --ivshmem 1M), VFIO_DEVICE_RESET and
+ * the reset around close and open on QEMU's NVMe (--nvme 1M), memory decoding off (BAR mmap SIGBUS, pread
  * EIO), COMMAND.INTx-disable masking INTx, a BAR mmap keeping the device
  * open, the last group taking the mappings with it, and the next first open
  * building the virtual config space again.
@@ -498,6 +499,71 @@ static void bar_types(void)
 	close(g);
 }
 
+/* A device with a function reset (QEMU's NVMe controller has FLR):
+ * VFIO_DEVICE_RESET (vfio_pci_ioctl_reset zaps the BAR mmaps, resets, and the
+ * next access faults the BAR back in) leaves the same mapping working, with
+ * the registers at their reset values; the last close and the next first
+ * open reset it too (vfio_pci_core_disable, vfio_pci_core_enable). */
+#define NVME_REG_CC  0x14
+#define NVME_CC_SIZES 0x00460000u /* IOSQES 6, IOCQES 4, not enabled */
+
+static void nvme_reset(void)
+{
+	const char *bdf = getenv("NVME_BDF"), *group = getenv("NVME_GROUP");
+	struct vfio_device_info di = {.argsz = sizeof(di)};
+	int edu_dev = dev, g = -1, ok;
+	volatile uint32_t *regs;
+	uint32_t cc = 1;
+	char path[64];
+
+	if (!bdf || !group) {
+		check(0, "NVMe: NVME_BDF and NVME_GROUP (run-in-vm.sh --nvme 1M)");
+		return;
+	}
+	snprintf(path, sizeof(path), "/dev/vfio/%s", group);
+	g = open(path, O_RDWR | O_CLOEXEC);
+	if (g < 0 || ioctl(g, VFIO_GROUP_SET_CONTAINER, &cont) ||
+	    (dev = ioctl(g, VFIO_GROUP_GET_DEVICE_FD, bdf)) < 0) {
+		check(0, "NVMe %s in group %s: %s", bdf, group, strerror(errno));
+		dev = edu_dev;
+		if (g >= 0)
+			close(g);
+		return;
+	}
+	if (ioctl(dev, VFIO_DEVICE_GET_INFO, &di))
+		di.flags = 0;
+	check(di.flags & VFIO_DEVICE_FLAGS_RESET,
+	      "NVMe DEVICE_GET_INFO flags %#x: RESET (QEMU's NVMe has FLR)", di.flags);
+	regs = mmap(NULL, 0x1000, PROT_READ | PROT_WRITE, MAP_SHARED, dev,
+	            (off_t)region_offset(VFIO_PCI_BAR0_REGION_INDEX, NULL));
+	if (regs == MAP_FAILED) {
+		check(0, "NVMe BAR0 mmap: %s", strerror(errno));
+	} else {
+		regs[NVME_REG_CC / 4] = NVME_CC_SIZES;
+		ok = load32(&regs[NVME_REG_CC / 4], &cc) && cc == NVME_CC_SIZES;
+		check(ok, "NVMe CC written %#x through BAR0's mapping (reads %#x)", NVME_CC_SIZES, cc);
+		ok = ioctl(dev, VFIO_DEVICE_RESET) == 0;
+		cc = 1;
+		ok = ok && load32(&regs[NVME_REG_CC / 4], &cc);
+		check(ok && cc == 0, "VFIO_DEVICE_RESET: the same mapping works and CC reads 0 (%#x)",
+		      cc);
+		regs[NVME_REG_CC / 4] = NVME_CC_SIZES;
+		munmap((void *)regs, 0x1000);
+	}
+	close(dev);
+	dev = ioctl(g, VFIO_GROUP_GET_DEVICE_FD, bdf);
+	cc = 1;
+	if (dev < 0 || pread(dev, &cc, 4, (off_t)(region_offset(VFIO_PCI_BAR0_REGION_INDEX, NULL) +
+	                                          NVME_REG_CC)) != 4)
+		cc = 1;
+	check(cc == 0, "CC written, device closed and opened again: CC reads 0 (%#x)", cc);
+	if (dev >= 0)
+		close(dev);
+	dev = edu_dev;
+	check(ioctl(g, VFIO_GROUP_UNSET_CONTAINER) == 0, "the NVMe group leaves the container");
+	close(g);
+}
+
 /* vfio_msi_set_block: a vector whose new eventfd is bad ends up detached (a
  * fresh enable is rolled back); the index stays as it was. */
 static void msi_bad_fd(void)
@@ -750,6 +816,7 @@ int main(int argc, char **argv)
 	}
 	config_and_bar();
 	bar_types();
+	nvme_reset();
 	bar0 = mmap(NULL, EDU_BAR0_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, dev,
 	            (off_t)region_offset(VFIO_PCI_BAR0_REGION_INDEX, NULL));
 	out = anon(PG, PROT_READ | PROT_WRITE);
