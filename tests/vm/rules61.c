@@ -581,6 +581,8 @@ static void msi_bad_fd(void)
 	          set_irq(VFIO_PCI_MSI_IRQ_INDEX, TRIGGER_NONE, 1, 0) == 0 &&
 	          wait_eventfd(efd, EDU_WAIT_MS) == 1,
 	      "MSI enabled with an eventfd: a loopback trigger signals it");
+	r = RES(set_irq(VFIO_PCI_INTX_IRQ_INDEX, TRIGGER_EFD, 1, efd));
+	check(FAILS_WITH(r, EINVAL), "INTx enable while MSI is on: EINVAL (%s)", strerror(r.err));
 	r = RES(set_irq(VFIO_PCI_MSI_IRQ_INDEX, TRIGGER_EFD, 1, bad));
 	check(FAILS_WITH(r, EBADF), "vector 0 given a bad eventfd: EBADF (%s)", strerror(r.err));
 	check(set_irq(VFIO_PCI_MSI_IRQ_INDEX, TRIGGER_NONE, 1, 0) == 0 &&
@@ -628,6 +630,9 @@ static void intx_disable(void)
 		check(0, "INTx enabled with an eventfd: %s", strerror(errno));
 		return;
 	}
+	errno = 0;
+	check(set_irq(VFIO_PCI_MSI_IRQ_INDEX, TRIGGER_EFD, 1, efd) == -1 && errno == EINVAL,
+	      "MSI enable while INTx is on: EINVAL");
 	check(set_cfg16(PCI_COMMAND, dis) && set_irq(VFIO_PCI_INTX_IRQ_INDEX, TRIGGER_NONE, 1, 0) == 0 &&
 	          wait_eventfd(efd, QUIET_MS) == 0,
 	      "INTx-disable set: a loopback trigger signals nothing");
