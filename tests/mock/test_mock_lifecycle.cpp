@@ -41,16 +41,9 @@ bool load32(const volatile uint32_t *p, uint32_t *out)
 	return ok;
 }
 
-class Lifecycle : public MockTest
+class Lifecycle : public EduDeviceTest
 {
       protected:
-	void SetUp() override
-	{
-		MockTest::SetUp();
-		setup_iommu(1, &cont, &grp);
-		edu = device(grp, EDU_ADDR);
-		ASSERT_GE(edu, 0);
-	}
 	uint16_t cfg16(int dev, unsigned off)
 	{
 		uint16_t v = 0xffff;
@@ -77,7 +70,6 @@ class Lifecycle : public MockTest
 				break;
 		return hdr[0] == PCI_CAP_ID_MSI ? pos : 0;
 	}
-	int cont = -1, grp = -1, edu = -1;
 };
 
 } // namespace

@@ -440,17 +440,54 @@ static void msi_config_bits(void)
 	close(efd);
 }
 
+/* Another device of the VM (run-in-vm.sh exports <prefix>_BDF and
+ * <prefix>_GROUP) joins the container: its device fd, its group fd in *g;
+ * -1 (one FAIL line) if it is not there. */
+static int other_device(const char *prefix, const char *vm_arg, int *g)
+{
+	char name[32], path[64];
+	const char *bdf, *group;
+	int fd = -1;
+
+	snprintf(name, sizeof(name), "%s_BDF", prefix);
+	bdf = getenv(name);
+	snprintf(name, sizeof(name), "%s_GROUP", prefix);
+	group = getenv(name);
+	*g = -1;
+	if (!bdf || !group) {
+		check(0, "%s_BDF and %s_GROUP are not set (run-in-vm.sh %s)", prefix, prefix, vm_arg);
+		return -1;
+	}
+	snprintf(path, sizeof(path), "/dev/vfio/%s", group);
+	*g = open(path, O_RDWR | O_CLOEXEC);
+	if (*g < 0 || ioctl(*g, VFIO_GROUP_SET_CONTAINER, &cont) ||
+	    (fd = ioctl(*g, VFIO_GROUP_GET_DEVICE_FD, bdf)) < 0) {
+		check(0, "%s in group %s: %s", bdf, group, strerror(errno));
+		if (*g >= 0)
+			close(*g);
+		*g = -1;
+		return -1;
+	}
+	return fd;
+}
+
+/* ...and leaves it again, so that edu's group is the container's only one. */
+static void other_device_done(int fd, int g, const char *what)
+{
+	close(fd);
+	check(ioctl(g, VFIO_GROUP_UNSET_CONTAINER) == 0, "%s's group leaves the container", what);
+	close(g);
+}
+
 /* BAR registers as vfio_bar_fixup shows them: edu's BAR0 is 32-bit memory;
  * ivshmem-plain's BAR2 is 64-bit prefetchable memory, BAR3 its upper half;
  * a sizing write reads back ~(size-1) over both halves, the type bits stay. */
 static void bar_types(void)
 {
-	const char *bdf = getenv("IVSHMEM_BDF"), *group = getenv("IVSHMEM_GROUP");
 	struct vfio_region_info r2 = {.argsz = sizeof(r2), .index = VFIO_PCI_BAR2_REGION_INDEX};
 	struct vfio_region_info r3 = {.argsz = sizeof(r3), .index = VFIO_PCI_BAR3_REGION_INDEX};
 	uint32_t ones = 0xffffffff, bar[2] = {0, 0}, sized[2] = {0, 0}, v = 0;
 	int edu_dev = dev, g = -1;
-	char path[64];
 	uint64_t cfg;
 
 	check(pread(dev, &v, 4, (off_t)(region_offset(VFIO_PCI_CONFIG_REGION_INDEX, NULL) +
@@ -460,18 +497,9 @@ static void bar_types(void)
 	                                       PCI_BASE_ADDRESS_0)) == 4 &&
 	          ones == (uint32_t)~(EDU_BAR0_SIZE - 1) && set_cfg(PCI_BASE_ADDRESS_0, &v, 4),
 	      "edu BAR0: 32-bit memory (type bits 0), sizing reads ~(1 MiB - 1)");
-	if (!bdf || !group) {
-		check(0, "ivshmem: IVSHMEM_BDF and IVSHMEM_GROUP (run-in-vm.sh --ivshmem 1M)");
-		return;
-	}
-	snprintf(path, sizeof(path), "/dev/vfio/%s", group);
-	g = open(path, O_RDWR | O_CLOEXEC);
-	if (g < 0 || ioctl(g, VFIO_GROUP_SET_CONTAINER, &cont) ||
-	    (dev = ioctl(g, VFIO_GROUP_GET_DEVICE_FD, bdf)) < 0) {
-		check(0, "ivshmem %s in group %s: %s", bdf, group, strerror(errno));
+	dev = other_device("IVSHMEM", "--ivshmem 1M", &g);
+	if (dev < 0) {
 		dev = edu_dev;
-		if (g >= 0)
-			close(g);
 		return;
 	}
 	cfg = region_offset(VFIO_PCI_CONFIG_REGION_INDEX, NULL);
@@ -493,10 +521,8 @@ static void bar_types(void)
 	      "ivshmem BAR2/BAR3 after a sizing write: %#x %#x (~(size-1), type bits kept)",
 	      sized[0], sized[1]);
 	check(set_cfg(PCI_BASE_ADDRESS_2, bar, 8), "ivshmem BAR2/BAR3 address written back");
-	close(dev);
+	other_device_done(dev, g, "ivshmem");
 	dev = edu_dev;
-	check(ioctl(g, VFIO_GROUP_UNSET_CONTAINER) == 0, "ivshmem's group leaves the container");
-	close(g);
 }
 
 /* A device with a function reset (QEMU's NVMe controller has FLR):
@@ -509,25 +535,14 @@ static void bar_types(void)
 
 static void nvme_reset(void)
 {
-	const char *bdf = getenv("NVME_BDF"), *group = getenv("NVME_GROUP");
 	struct vfio_device_info di = {.argsz = sizeof(di)};
 	int edu_dev = dev, g = -1, ok;
 	volatile uint32_t *regs;
 	uint32_t cc = 1;
-	char path[64];
 
-	if (!bdf || !group) {
-		check(0, "NVMe: NVME_BDF and NVME_GROUP (run-in-vm.sh --nvme 1M)");
-		return;
-	}
-	snprintf(path, sizeof(path), "/dev/vfio/%s", group);
-	g = open(path, O_RDWR | O_CLOEXEC);
-	if (g < 0 || ioctl(g, VFIO_GROUP_SET_CONTAINER, &cont) ||
-	    (dev = ioctl(g, VFIO_GROUP_GET_DEVICE_FD, bdf)) < 0) {
-		check(0, "NVMe %s in group %s: %s", bdf, group, strerror(errno));
+	dev = other_device("NVME", "--nvme 1M", &g);
+	if (dev < 0) {
 		dev = edu_dev;
-		if (g >= 0)
-			close(g);
 		return;
 	}
 	if (ioctl(dev, VFIO_DEVICE_GET_INFO, &di))
@@ -551,17 +566,14 @@ static void nvme_reset(void)
 		munmap((void *)regs, 0x1000);
 	}
 	close(dev);
-	dev = ioctl(g, VFIO_GROUP_GET_DEVICE_FD, bdf);
+	dev = ioctl(g, VFIO_GROUP_GET_DEVICE_FD, getenv("NVME_BDF"));
 	cc = 1;
 	if (dev < 0 || pread(dev, &cc, 4, (off_t)(region_offset(VFIO_PCI_BAR0_REGION_INDEX, NULL) +
 	                                          NVME_REG_CC)) != 4)
 		cc = 1;
 	check(cc == 0, "CC written, device closed and opened again: CC reads 0 (%#x)", cc);
-	if (dev >= 0)
-		close(dev);
+	other_device_done(dev, g, "NVMe");
 	dev = edu_dev;
-	check(ioctl(g, VFIO_GROUP_UNSET_CONTAINER) == 0, "the NVMe group leaves the container");
-	close(g);
 }
 
 /* vfio_msi_set_block: a vector whose new eventfd is bad ends up detached (a
