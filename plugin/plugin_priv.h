@@ -280,6 +280,13 @@ struct pl_handle {
 		_Alignas(64) _Atomic unsigned n; /* calls in flight on this handle */
 	} inflight[PL_SHARDS];
 	struct pl_wstab ws; /* its buffers (kept with the slot across opens) */
+	/* Multi-port AFUs (family.c): links guarded by pl_family_lock. A child
+	 * (flags has FPGA_OPEN_HAS_PARENT_AFU) names its parent until either
+	 * closes; a parent lists its open children. nchildren changes under
+	 * the parent's ws.lock and pl_family_lock (up) or pl_family_lock (down). */
+	struct pl_handle *parent;
+	struct pl_handle *first_child, *next_sibling;
+	_Atomic unsigned nchildren;
 };
 
 #define PH_FREE    0u
@@ -345,6 +352,22 @@ static inline struct pl_handle *handle_enter(fpga_handle h, unsigned *shard)
 }
 void handle_close_all(void);
 void handle_table_free(void);
+
+/* ---- family.c: child AFUs of a parent AFU (FPGA_OPEN_HAS_PARENT_AFU) -------
+ * Lock order: pl_reg.lock -> a parent's ws.lock -> pl_family_lock -> a
+ * child's ws.lock -> the core's locks. */
+extern pthread_mutex_t pl_family_lock;
+/* fpgaOpen of child s (registry lock held): parent_id must be an open handle
+ * of this plugin that is not a child; the parent's IOVA space is narrowed to
+ * what is free in the child's device, then s is linked under it. */
+fpga_result family_link(struct pl_handle *s, fpga_handle parent_id);
+/* fpgaClose of h (calls drained): a child drops its pins and leaves its
+ * parent; a parent unpins its buffers from its children, which stay open
+ * without a parent. */
+void family_unlink(struct pl_handle *h);
+/* Releasing buffer [va, va + len) of parent h (h->ws.lock and
+ * pl_family_lock held): unpin it from every child first. */
+void family_unpin_released(struct pl_handle *h, const uint8_t *va, uint64_t len);
 /* Once, at configure: can close fence every thread (membarrier)? */
 void handle_setup_fences(void);
 
