@@ -238,3 +238,32 @@ TEST_F(PinTest, KernelFailuresOfPinAndUnpinLeaveAConsistentState)
 	close(parent);
 	EXPECT_EQ(0u, dma_maps());
 }
+
+// The child's device already uses I/O addresses (another handle of it has a
+// buffer): opening the child narrows the parent's IOVA space to what is free
+// there, so the parent's buffers land elsewhere and pin without a collision.
+TEST_F(PinTest, TheParentsIovaSpaceAvoidsWhatTheChildUses)
+{
+	load(pf_vfs_scenario(2), nullptr);
+	Filter f1, f2;
+	fpga_token child_tok = one(f2.function(2));
+	fpga_handle other = open(child_tok, FPGA_OPEN_SHARED);
+	ASSERT_NE(nullptr, other);
+	void *p = nullptr;
+	uint64_t ows = 0, oio = 0;
+	ASSERT_EQ(FPGA_OK, t->fpgaPrepareBuffer(other, 2 * MiB, &p, &ows, 0));
+	ASSERT_EQ(FPGA_OK, t->fpgaGetIOAddress(other, ows, &oio));
+	parent = open(one(f1.function(1)));
+	ASSERT_NE(nullptr, parent);
+	Ws before = prepare(4096); // made before the child: may overlap, is not pinned
+	ASSERT_EQ(FPGA_OK, open_child(child_tok, parent, &child, FPGA_OPEN_SHARED));
+	for (int i = 0; i < 4; i++) {
+		Ws w = prepare(2 * MiB);
+		EXPECT_TRUE(w.io + w.len <= oio || oio + 2 * MiB <= w.io)
+		    << "parent buffer at 0x" << std::hex << w.io << " overlaps the child's own at 0x"
+		    << oio;
+		EXPECT_EQ(FPGA_OK, pin(child, w));
+	}
+	(void)before;
+	EXPECT_EQ(FPGA_OK, t->fpgaReleaseBuffer(other, ows));
+}
