@@ -264,3 +264,19 @@ TEST(LifecycleVf, AVfHasNoIntxAndNoMemoryEnable)
 	close(c);
 	vfio_mock_reset();
 }
+
+// D1: DEVICE_GET_INFO writes cap_offset (0: no capabilities) when argsz has
+// room for it, and leaves the caller's bytes alone when it has not.
+TEST_F(Lifecycle, DeviceInfoWritesCapOffset)
+{
+	struct vfio_device_info di;
+	memset(&di, 0xa5, sizeof(di));
+	di.argsz = sizeof(di);
+	ASSERT_EQ(0, ioctl(edu, VFIO_DEVICE_GET_INFO, &di));
+	EXPECT_EQ(0u, di.cap_offset);
+	memset(&di, 0xa5, sizeof(di));
+	di.argsz = offsetof(struct vfio_device_info, cap_offset);
+	ASSERT_EQ(0, ioctl(edu, VFIO_DEVICE_GET_INFO, &di));
+	EXPECT_EQ(0xa5a5a5a5u, di.cap_offset) << "not the kernel's to write";
+	EXPECT_EQ((uint32_t)VFIO_PCI_NUM_IRQS, di.num_irqs);
+}
