@@ -191,29 +191,41 @@ fpga_result pl_prepare_buffer(fpga_handle handle, uint64_t len, void **buf_addr,
 	return FPGA_OK;
 }
 
-/* Release entry e (lock held). 0, or -errno with the buffer still live. */
-static int ws_release(struct pl_handle *h, struct pl_ws *e, uint32_t index)
+/* Release entry e (lock held; pl_family_lock too when `family`: children
+ * that pinned it let go first). 0, or -errno with the buffer still live. */
+static int ws_release(struct pl_handle *h, struct pl_ws *e, uint32_t index, int family)
 {
 	uint8_t *va = (uint8_t *)atomic_load_explicit(&e->va, memory_order_relaxed);
 	struct opae_vfio *v = &h->session->v;
-	/* children that pinned it let go first (nchildren grows only under
-	 * our lock, so 0 means no child has or can get a pin now) */
-	int family = atomic_load(&h->nchildren) != 0, rc;
+	int rc;
 
-	if (family) {
-		pthread_mutex_lock(&pl_family_lock);
-		family_unpin_released(h, va, atomic_load_explicit(&e->len, memory_order_relaxed));
-	}
-	rc = opae_vfio_buffer_free(v, va);
 	if (family)
-		pthread_mutex_unlock(&pl_family_lock);
-
+		family_unpin_released(h, va, atomic_load_explicit(&e->len, memory_order_relaxed));
+	rc = opae_vfio_buffer_free(v, va);
 	/* the kernel refused the unmap: the core keeps the buffer mapped and
 	 * tracked, so the id stays valid (close tries again) */
 	if (rc && opae_vfio_buffer_info(v, va))
 		return -EIO;
 	ws_put(&h->ws, e, index, 1);
 	return rc ? -EIO : 0;
+}
+
+/* Lock h's table for a release; with children also pl_family_lock, first
+ * (the lock order). Children are linked only under the table's lock, so
+ * "none" seen while holding it stays true. Returns 1 when the family lock
+ * is held. */
+static int lock_for_release(struct pl_handle *h)
+{
+	for (;;) {
+		int family = atomic_load(&h->nchildren) != 0;
+
+		if (family)
+			pthread_mutex_lock(&pl_family_lock);
+		pthread_mutex_lock(&h->ws.lock);
+		if (family || !atomic_load(&h->nchildren))
+			return family;
+		pthread_mutex_unlock(&h->ws.lock); /* a child came: take the family lock first */
+	}
 }
 
 fpga_result pl_release_buffer(fpga_handle handle, uint64_t wsid)
@@ -223,16 +235,19 @@ fpga_result pl_release_buffer(fpga_handle handle, uint64_t wsid)
 	struct pl_ws *e;
 	uint64_t st;
 	fpga_result r = FPGA_OK;
+	int family;
 
 	if (!h)
 		return FPGA_INVALID_PARAM;
-	pthread_mutex_lock(&h->ws.lock);
+	family = lock_for_release(h);
 	e = ws_find(h, "fpgaReleaseBuffer", wsid, &st);
 	if (!e)
 		r = FPGA_NOT_FOUND;
-	else if (ws_release(h, e, (uint32_t)(wsid & INDEX_MASK)))
+	else if (ws_release(h, e, (uint32_t)(wsid & INDEX_MASK), family))
 		r = FPGA_EXCEPTION;
 	pthread_mutex_unlock(&h->ws.lock);
+	if (family)
+		pthread_mutex_unlock(&pl_family_lock);
 	handle_leave(h, shard);
 	return r;
 }
@@ -298,7 +313,9 @@ void buffer_close_all(struct pl_handle *h)
 	for (uint32_t i = 0; i < t->nmade && t->live; i++) {
 		struct pl_ws *e = ws_at(t, i);
 
-		if ((atomic_load_explicit(&e->state, memory_order_relaxed) & 1) && ws_release(h, e, i)) {
+		/* family_unlink ran first: no child holds a pin any more */
+		if ((atomic_load_explicit(&e->state, memory_order_relaxed) & 1) &&
+		    ws_release(h, e, i, 0)) {
 			/* the core keeps it until the device closes; the id must die now */
 			ws_put(t, e, i, 1);
 		}

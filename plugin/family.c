@@ -9,8 +9,9 @@
  * process; releasing a parent's buffer unpins it from every child before
  * the memory is freed; closing a child drops its pins; closing a parent
  * unpins its buffers from its children, which stay open without a parent.
- * pl_family_lock serialises pins against releases and closes (order in
- * plugin_priv.h). */
+ * pl_family_lock guards the links and every pin list, and serialises pins
+ * against releases and closes; it is taken before any table lock (order in
+ * plugin_priv.h), never while one is held. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -28,7 +29,7 @@ static int is_child(const struct pl_handle *h)
 	return (h->flags & FPGA_OPEN_HAS_PARENT_AFU) != 0;
 }
 
-/* Unmap pin p from child h and free it (h's ws.lock held). */
+/* Unmap pin p from child h and free it (pl_family_lock held). */
 static void pin_drop(struct pl_handle *h, struct pl_pin *p)
 {
 	if (!p->shared && opae_vfio_buffer_unmap(&h->session->v, (size_t)p->len, p->iova))
@@ -39,12 +40,12 @@ static void pin_drop(struct pl_handle *h, struct pl_pin *p)
 	free(p);
 }
 
-/* Drop child c's pins of [va, va + len), or all of them with va NULL. */
+/* Drop child c's pins of [va, va + len), or all of them with va NULL
+ * (pl_family_lock held: it guards every pin list). */
 static void pins_drop(struct pl_handle *c, const uint8_t *va, uint64_t len)
 {
 	struct pl_pin **pp = &c->ws.pins, *p;
 
-	pthread_mutex_lock(&c->ws.lock);
 	while ((p = *pp)) {
 		if (!va || (p->buf == va && p->len == len)) {
 			*pp = p->next;
@@ -53,7 +54,6 @@ static void pins_drop(struct pl_handle *c, const uint8_t *va, uint64_t len)
 			pp = &p->next;
 		}
 	}
-	pthread_mutex_unlock(&c->ws.lock);
 }
 
 fpga_result family_link(struct pl_handle *s, fpga_handle parent_id)
@@ -73,7 +73,9 @@ fpga_result family_link(struct pl_handle *s, fpga_handle parent_id)
 		return FPGA_INVALID_PARAM;
 	}
 	/* the parent stays open (counted in flight) and its buffers still
-	 * (its ws.lock) while it learns about the child */
+	 * (its ws.lock: a release that saw no child stays right) while it
+	 * learns about the child */
+	pthread_mutex_lock(&pl_family_lock);
 	pthread_mutex_lock(&p->ws.lock);
 	if (p->session != s->session &&
 	    opae_vfio_apply_group_constraint(&s->session->v, &p->session->v)) {
@@ -83,15 +85,14 @@ fpga_result family_link(struct pl_handle *s, fpga_handle parent_id)
 		        p->dev->pci.addr);
 		r = errno == ENOMEM ? FPGA_NO_MEMORY : FPGA_EXCEPTION;
 	} else {
-		pthread_mutex_lock(&pl_family_lock);
 		s->parent = p;
 		s->next_sibling = p->first_child;
 		p->first_child = s;
 		atomic_fetch_add(&p->nchildren, 1);
-		pthread_mutex_unlock(&pl_family_lock);
 		log_debug(addr, "fpgaOpen: child AFU of %s", p->dev->pci.addr);
 	}
 	pthread_mutex_unlock(&p->ws.lock);
+	pthread_mutex_unlock(&pl_family_lock);
 	handle_leave(p, shard);
 	return r;
 }
@@ -134,7 +135,8 @@ void family_unpin_released(struct pl_handle *h, const uint8_t *va, uint64_t len)
 		pins_drop(c, va, len);
 }
 
-/* Why fpgaPinBuffer cannot pin [buf, len) at ioaddr into h, or NULL. Locks held. */
+/* Why fpgaPinBuffer cannot pin [buf, len) at ioaddr into h, or NULL
+ * (pl_family_lock held). */
 static const char *pin_refusal(struct pl_handle *h, const uint8_t *buf, uint64_t len,
                                uint64_t ioaddr, int *shared, fpga_result *r)
 {
@@ -194,7 +196,6 @@ fpga_result pl_pin_buffer(fpga_handle handle, void *buf, uint64_t len, uint64_t 
 	p->len = len;
 	p->iova = ioaddr;
 	pthread_mutex_lock(&pl_family_lock);
-	pthread_mutex_lock(&h->ws.lock);
 	why = pin_refusal(h, buf, len, ioaddr, &shared, &r);
 	if (!why && !(p->shared = shared) &&
 	    opae_vfio_buffer_map(&h->session->v, (size_t)len, buf, ioaddr)) {
@@ -206,7 +207,6 @@ fpga_result pl_pin_buffer(fpga_handle handle, void *buf, uint64_t len, uint64_t 
 		h->ws.pins = p;
 		p = NULL;
 	}
-	pthread_mutex_unlock(&h->ws.lock);
 	pthread_mutex_unlock(&pl_family_lock);
 	if (why)
 		log_err(h->dev->pci.addr, 0,
@@ -235,7 +235,7 @@ fpga_result pl_unpin_buffer(fpga_handle handle, void *buf, uint64_t len, uint64_
 		handle_leave(h, shard);
 		return FPGA_INVALID_PARAM;
 	}
-	pthread_mutex_lock(&h->ws.lock);
+	pthread_mutex_lock(&pl_family_lock);
 	for (pp = &h->ws.pins; *pp; pp = &(*pp)->next)
 		if ((*pp)->buf == buf && (*pp)->len == len && (*pp)->iova == ioaddr) {
 			p = *pp;
@@ -258,7 +258,7 @@ fpga_result pl_unpin_buffer(fpga_handle handle, void *buf, uint64_t len, uint64_
 		*pp = p->next;
 		free(p);
 	}
-	pthread_mutex_unlock(&h->ws.lock);
+	pthread_mutex_unlock(&pl_family_lock);
 	handle_leave(h, shard);
 	return r;
 }

@@ -93,6 +93,7 @@ struct mock_fd {
 	int efd_held;      /* FD_EVENTFD: the mock's own dup (the program closed its fd) */
 	int sysfs_attr;    /* FD_SYSFS: which attribute (mock_sysfs_write.c) */
 	int sysfs_written; /* FD_SYSFS: a write() was seen */
+	struct mock_fd *retired_next; /* forgotten: freed when the world is cleared */
 };
 
 struct mock_world {

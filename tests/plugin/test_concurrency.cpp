@@ -282,3 +282,33 @@ TEST_F(PluginTest, EventsRegisteredAndUnregisteredFromManyThreads)
 	EXPECT_EQ(0u, l.irqs) << "no eventfd attached";
 	close(h);
 }
+
+// A parent and its child closed at the same moment from two threads, with
+// pins in place: whichever wins, nothing stays mapped and both closes work.
+TEST_F(PluginTest, ParentAndChildClosedAtOnce)
+{
+	load(pf_vfs_scenario(2), nullptr);
+	Filter f1, f2;
+	fpga_token ptok = one(f1.function(1)), ctok = one(f2.function(2));
+	ASSERT_TRUE(ptok && ctok);
+	for (int round = 0; round < 20; round++) {
+		fpga_handle parent = nullptr, child = nullptr;
+		ASSERT_EQ(FPGA_OK, t->fpgaOpen(ptok, &parent, 0));
+		child = parent;
+		ASSERT_EQ(FPGA_OK, t->fpgaOpen(ctok, &child, FPGA_OPEN_HAS_PARENT_AFU));
+		for (int i = 0; i < 2; i++) {
+			void *p = nullptr, *va = nullptr;
+			uint64_t ws = 0, io = 0, len = 0;
+			ASSERT_EQ(FPGA_OK, t->fpgaPrepareBuffer(parent, 8192, &p, &ws, 0));
+			ASSERT_EQ(FPGA_OK, t->fpgaGetWSInfo(parent, ws, &io, &va, &len));
+			ASSERT_EQ(FPGA_OK, t->fpgaPinBuffer(child, va, len, io));
+		}
+		std::atomic<unsigned> bad{0};
+		std::thread a([&] { bad += t->fpgaClose(parent) != FPGA_OK; });
+		std::thread b([&] { bad += t->fpgaClose(child) != FPGA_OK; });
+		a.join();
+		b.join();
+		EXPECT_EQ(0u, bad.load()) << "round " << round;
+		EXPECT_EQ(0u, vfio_mock_dma_maps(-1, nullptr, 0)) << "round " << round;
+	}
+}
