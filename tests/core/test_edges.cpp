@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// test_edges.cpp - paths no other suite takes (found by scripts/coverage.sh):
-// an upper-case address, buffer_unmap of size 0, the IOVA of a refused
-// allocation given back, READ_ONLY buffers when
-// MADV_POPULATE_WRITE fails, the REQ index, a re-route that cannot be undone
-// at all, and the edges of the IOVA allocator and of the bounded log append.
+// test_edges.cpp - paths and mutants no other suite takes (scripts/coverage.sh,
+// scripts/mutate.sh): an upper-case address, buffer_unmap of size 0, the IOVA
+// of a refused allocation given back, the DMA entry limit kept without the
+// kernel, READ_ONLY buffers with and without MADV_POPULATE_WRITE, the REQ
+// index, a re-route that cannot be undone at all, and the edges of the IOVA
+// allocator and of the bounded log append.
 #include <cwchar>
 #include <sys/mman.h>
 
@@ -86,6 +87,26 @@ TEST_F(CoreTest, RefusedAllocationGivesItsIovaBack)
 	EXPECT_EQ(ia + 4096, ic) << "the refused allocation's IOVA is free again";
 	EXPECT_EQ(0, opae_vfio_buffer_free(&v, c));
 	EXPECT_EQ(0, opae_vfio_buffer_free(&v, a));
+}
+
+// The library counts the container's DMA entries (the kernel's DMA_AVAIL):
+// the allocation past the limit is refused before any MAP_DMA, which the
+// kernel would refuse only after pinning every page.
+TEST_F(CoreTest, DmaEntryLimitIsKnownWithoutAskingTheKernel)
+{
+	sc.dma_limit = 2;
+	open_default();
+	size_t sz = 4096;
+	uint8_t *p[2] = {}, *x = nullptr;
+	for (auto &q : p)
+		ASSERT_EQ(0, opae_vfio_buffer_allocate(&v, &sz, &q, nullptr));
+	unsigned maps = vfio_mock_calls("VFIO_IOMMU_MAP_DMA");
+	errno = 0;
+	EXPECT_EQ(4, opae_vfio_buffer_allocate(&v, &sz, &x, nullptr));
+	EXPECT_EQ(ENOSPC, errno);
+	EXPECT_EQ(maps, vfio_mock_calls("VFIO_IOMMU_MAP_DMA")) << "no MAP_DMA past the limit";
+	for (auto &q : p)
+		EXPECT_EQ(0, opae_vfio_buffer_free(&v, q));
 }
 
 // PREALLOCATED: the caller's memory is never written by the library, not
