@@ -3,7 +3,7 @@
 // scripts/mutate.sh): an upper-case address, buffer_unmap of size 0, the IOVA
 // of a refused allocation given back, the DMA entry limit kept without the
 // kernel, READ_ONLY buffers with and without MADV_POPULATE_WRITE, the REQ
-// index, a re-route that cannot be undone at all, and the edges of the IOVA
+// index, masks[] after mask/unmask, a re-route that cannot be undone at all, and the edges of the IOVA
 // allocator and of the bounded log append.
 #include <cwchar>
 #include <sys/mman.h>
@@ -143,6 +143,29 @@ TEST_F(CoreTest, ReqIndexRoutesAnEventfd)
 	EXPECT_EQ(efd, q->event_fds[0]);
 	EXPECT_EQ(0, opae_vfio_irq_disable(&v, VFIO_PCI_REQ_IRQ_INDEX, 0));
 	EXPECT_EQ(-1, q->event_fds[0]);
+	close(efd);
+}
+
+// masks[] says what mask/unmask last did, as the kernel has it.
+TEST_F(CoreTest, MasksFollowMaskAndUnmask)
+{
+	open_default();
+	int efd = eventfd(0, EFD_CLOEXEC);
+	ASSERT_GE(efd, 0);
+	const uint32_t I = VFIO_PCI_INTX_IRQ_INDEX;
+	struct opae_vfio_device_irq *q = irq_of(&v, I);
+	ASSERT_NE(nullptr, q);
+	ASSERT_EQ(0, opae_vfio_irq_enable(&v, I, 0, efd));
+	struct vfio_mock_device_state ds = {};
+	ASSERT_EQ(0, opae_vfio_irq_mask(&v, I, 0));
+	EXPECT_EQ(1, q->masks[0]);
+	ASSERT_EQ(0, vfio_mock_device_state(EDU_ADDR, &ds));
+	EXPECT_EQ(1, ds.intx_masked);
+	ASSERT_EQ(0, opae_vfio_irq_unmask(&v, I, 0));
+	EXPECT_EQ(0, q->masks[0]);
+	ASSERT_EQ(0, vfio_mock_device_state(EDU_ADDR, &ds));
+	EXPECT_EQ(0, ds.intx_masked);
+	EXPECT_EQ(0, opae_vfio_irq_disable(&v, I, 0));
 	close(efd);
 }
 
