@@ -31,6 +31,7 @@ static int state_init(struct opae_vfio *v, const char *pciaddr)
 		return -ENOMEM;
 	}
 	s->magic = VFIO_STATE_MAGIC;
+	s->park_fd = -1; /* irq.c: created with the first MSI vector */
 	snprintf(s->name, sizeof(s->name), "%s", pciaddr);
 	iova_init(&s->iova);
 	v->iova_alloc.priv = s;

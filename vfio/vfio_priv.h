@@ -64,6 +64,7 @@ struct vfio_state {
 	struct region_desc *rdesc; /* [device.device_num_regions] */
 	struct irq_state *irqs;    /* [nirqs] */
 	uint32_t nirqs;
+	int park_fd; /* irq.c: eventfd of MSI vectors without a caller's (-1 until needed) */
 };
 
 static inline uint64_t buf_key(const void *p)

@@ -494,12 +494,18 @@ TEST_F(CoreTest, DisablingOneVectorLeavesTheOthers)
 		EXPECT_EQ(k == 1 ? 0u : 1u, wait_event(e[k], k == 1 ? 50 : 2000)) << "vector " << k;
 	}
 	vfio_mock_clear_iommu_faults();
-	// the last one of an index disables the index
+	// the last one of an index leaves it on with every vector masked
 	ASSERT_EQ(0, opae_vfio_irq_disable(&v, VFIO_PCI_MSIX_IRQ_INDEX, 2));
 	ASSERT_EQ(0, opae_vfio_irq_disable(&v, VFIO_PCI_MSIX_IRQ_INDEX, 0));
 	struct vfio_mock_device_state ds;
 	ASSERT_EQ(0, vfio_mock_device_state(EDU_ADDR, &ds));
-	EXPECT_EQ(-1, ds.irq_index_enabled);
+	EXPECT_EQ((int)VFIO_PCI_MSIX_IRQ_INDEX, ds.irq_index_enabled);
+	EXPECT_EQ(0u, leaks_now().irqs);
+	for (int k = 0; k < 3; k++) {
+		ASSERT_EQ(0, vfio_mock_raise_irq(EDU_ADDR, VFIO_PCI_MSIX_IRQ_INDEX, k));
+		EXPECT_EQ(0u, wait_event(e[k], 20)) << "vector " << k;
+	}
+	EXPECT_EQ(0u, vfio_mock_iommu_faults(nullptr, 0));
 	for (int k : e)
 		close(k);
 }
