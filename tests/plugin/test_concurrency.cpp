@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // test_concurrency.cpp - the plugin from several threads (label concurrency,
 // also run under ThreadSanitizer): MMIO racing fpgaClose never crashes and
 // only ever sees FPGA_OK or FPGA_INVALID_PARAM; enumeration, open and close

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // test_events.cpp - events through the adapter table on the mock kernel:
 // the dfl-fpga model's MSI-X user vectors (raised by NLB0's IRQ_RAISE
 // register and by its copy-done interrupt), edu's MSI, the PCI error
