@@ -420,3 +420,29 @@ TEST_F(CoreTest, IntxRerouteToABadEventfdKeepsTheOldOne)
 	close(p[0]);
 	close(p[1]);
 }
+
+// Nothing works any more: the re-route fails, the old eventfd cannot go
+// back, the index cannot be turned off. The library cannot know what the
+// kernel kept, so it claims nothing (-1); the next disable turns the index
+// off and nothing is left.
+TEST_F(CoreTest, MsiRerouteWithNothingLeftClaimsNoEventfd)
+{
+	open_default();
+	int efd = eventfd(0, EFD_CLOEXEC), efd2 = eventfd(0, EFD_CLOEXEC);
+	ASSERT_EQ(0, opae_vfio_irq_enable(&v, VFIO_PCI_MSI_IRQ_INDEX, 0, efd));
+	ASSERT_EQ(0, vfio_mock_fail("VFIO_DEVICE_SET_IRQS", 1, EINVAL)); // the re-route
+	ASSERT_EQ(0, vfio_mock_fail("VFIO_DEVICE_SET_IRQS", 2, EIO));    // eventfd back
+	ASSERT_EQ(0, vfio_mock_fail("VFIO_DEVICE_SET_IRQS", 3, EIO));    // index off
+	errno = 0;
+	EXPECT_EQ(5, opae_vfio_irq_enable(&v, VFIO_PCI_MSI_IRQ_INDEX, 0, efd2));
+	EXPECT_EQ(EINVAL, errno) << "the re-route's reason";
+	EXPECT_EQ(-1, irq_of(&v, VFIO_PCI_MSI_IRQ_INDEX)->event_fds[0]);
+	vfio_mock_clear_faults();
+	EXPECT_EQ(0, opae_vfio_irq_disable(&v, VFIO_PCI_MSI_IRQ_INDEX, 0)) << "off when asked";
+	struct vfio_mock_device_state st;
+	ASSERT_EQ(0, vfio_mock_device_state(EDU_ADDR, &st));
+	EXPECT_EQ(-1, st.irq_index_enabled);
+	EXPECT_EQ(0u, leaks_now().irqs);
+	close(efd);
+	close(efd2);
+}
