@@ -9,7 +9,8 @@
  * of fd -1, config access past the end, edu's missing function reset, 8-byte
  * BAR pread/pwrite as two 32-bit accesses, MAP_DMA refusing memory the mapping
  * may not access, pages bound at MAP_DMA (zero page, munmap + remap,
- * MADV_DONTNEED), RLIMIT_MEMLOCK without CAP_IPC_LOCK, an MSI enable of 0
+ * MADV_DONTNEED), RLIMIT_MEMLOCK without CAP_IPC_LOCK, MAP_DMA/UNMAP_DMA
+ * checks and v2 semantics, an MSI enable of 0
  * vectors, MSI's virtual Enable/QSIZE bits in config space, a failed SET_IRQS
  * leaving its vector detached, BAR type bits and sizing (32-bit on edu, 64-bit
  * prefetchable on ivshmem-plain: run with --ivshmem 1M), VFIO_DEVICE_RESET and
@@ -338,6 +339,51 @@ static void pinned_pages(void)
 	check(edu_dma(EDU_DMA_WINDOW, IOVA_OUT, 0x100, EDU_DMA_TO_RAM) == 0 && out[0] == 0x33 &&
 	          device_reads(IOVA_TEST) == 0,
 	      "edu reading an unmapped IOVA gets zeros (an IOMMU fault)");
+}
+
+/* vfio_dma_do_map / vfio_dma_do_unmap (type1 v2): checks in the kernel's
+ * order, bisecting a mapping refused, an empty range "unmapped" with size 0,
+ * FLAG_ALL only with iova = size = 0 and returning what it took. */
+static void map_unmap_rules(void)
+{
+	const uint32_t rw = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE;
+	uint8_t *buf = anon(2 * PG, PROT_READ | PROT_WRITE);
+	struct vfio_iommu_type1_dma_unmap u = {.argsz = sizeof(u)};
+	struct res r;
+
+	if (!buf) {
+		check(0, "anonymous memory");
+		return;
+	}
+	r = RES(map_dma(buf, IOVA_TEST, 0, rw));
+	check(FAILS_WITH(r, EINVAL), "MAP_DMA of size 0: EINVAL (%s)", strerror(r.err));
+	r = RES(map_dma(buf, IOVA_TEST + 0x800, PG, rw));
+	check(FAILS_WITH(r, EINVAL), "MAP_DMA at an unaligned IOVA: EINVAL (%s)", strerror(r.err));
+	r = RES(map_dma(buf, 0xfee00000ULL, PG, rw));
+	check(FAILS_WITH(r, EINVAL), "MAP_DMA in the MSI window (no IOVA range): EINVAL (%s)",
+	      strerror(r.err));
+	check(map_dma(buf, IOVA_TEST, 2 * PG, rw) == 0, "MAP_DMA of 2 pages");
+	r = RES(map_dma(buf, IOVA_TEST + PG, PG, rw));
+	check(FAILS_WITH(r, EEXIST), "MAP_DMA overlapping it: EEXIST (%s)", strerror(r.err));
+	r = RES(unmap_dma(IOVA_TEST, PG));
+	check(FAILS_WITH(r, EINVAL), "UNMAP_DMA of its first page (bisecting it): EINVAL (%s)",
+	      strerror(r.err));
+	u.iova = IOVA_LAST;
+	u.size = PG;
+	if (ioctl(cont, VFIO_IOMMU_UNMAP_DMA, &u))
+		u.size = 1;
+	check(u.size == 0, "UNMAP_DMA where nothing is mapped: 0, size 0 (%llu)",
+	      (unsigned long long)u.size);
+	u.flags = VFIO_DMA_UNMAP_FLAG_ALL;
+	r = RES(ioctl(cont, VFIO_IOMMU_UNMAP_DMA, &u));
+	check(FAILS_WITH(r, EINVAL), "UNMAP_DMA FLAG_ALL with an IOVA and a size: EINVAL (%s)",
+	      strerror(r.err));
+	u.iova = u.size = 0;
+	if (ioctl(cont, VFIO_IOMMU_UNMAP_DMA, &u))
+		u.size = 1;
+	check(u.size == 2 * PG, "UNMAP_DMA FLAG_ALL: everything, size %llu",
+	      (unsigned long long)u.size);
+	munmap(buf, 2 * PG);
 }
 
 static int set_ipc_lock(int on, uint32_t *saved)
@@ -852,6 +898,7 @@ int main(int argc, char **argv)
 	pinned_pages();
 	unmap_dma(IOVA_OUT, PG);
 	memlock();
+	map_unmap_rules();
 	msi_enable_zero();
 	msi_config_bits();
 	msi_bad_fd();
