@@ -30,7 +30,6 @@
 #include <linux/capability.h>
 #include <linux/pci_regs.h>
 #include <linux/vfio.h>
-#include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +39,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "edu_test.h"
@@ -127,28 +127,24 @@ static int set_cfg16(unsigned off, uint16_t v)
 	return set_cfg(off, &v, 2);
 }
 
-static sigjmp_buf sigbus_jmp;
-
-static void on_sigbus(int sig)
+/* Does a load from p kill a process with SIGBUS? Asked of a forked child,
+ * so no handler has to jump out of a signal (ThreadSanitizer, which the
+ * mock's TSan run builds this program with, reports everything after that). */
+static int load_raises_sigbus(const volatile uint32_t *p)
 {
-	(void)sig;
-	siglongjmp(sigbus_jmp, 1);
-}
+	int status = 0;
+	pid_t pid;
 
-/* Loads the 32-bit word at p into *val: 1, or 0 if the load raised SIGBUS. */
-static int load32(const volatile uint32_t *p, uint32_t *val)
-{
-	struct sigaction sa = {.sa_handler = on_sigbus}, old;
-	volatile int ok = 0;
-
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGBUS, &sa, &old);
-	if (sigsetjmp(sigbus_jmp, 1) == 0) {
-		*val = *p;
-		ok = 1;
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		signal(SIGBUS, SIG_DFL);
+		(void)*p;
+		_exit(0);
 	}
-	sigaction(SIGBUS, &old, NULL);
-	return ok;
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return 0;
+	return WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS;
 }
 
 static int set_irq(unsigned index, uint32_t flags, unsigned count, int32_t fd)
@@ -604,11 +600,13 @@ static void nvme_reset(void)
 		check(0, "NVMe BAR0 mmap: %s", strerror(errno));
 	} else {
 		regs[NVME_REG_CC / 4] = NVME_CC_SIZES;
-		ok = load32(&regs[NVME_REG_CC / 4], &cc) && cc == NVME_CC_SIZES;
+		cc = regs[NVME_REG_CC / 4];
+		ok = cc == NVME_CC_SIZES;
 		check(ok, "NVMe CC written %#x through BAR0's mapping (reads %#x)", NVME_CC_SIZES, cc);
 		ok = ioctl(dev, VFIO_DEVICE_RESET) == 0;
 		cc = 1;
-		ok = ok && load32(&regs[NVME_REG_CC / 4], &cc);
+		if (ok)
+			cc = regs[NVME_REG_CC / 4];
 		check(ok && cc == 0, "VFIO_DEVICE_RESET: the same mapping works and CC reads 0 (%#x)",
 		      cc);
 		regs[NVME_REG_CC / 4] = NVME_CC_SIZES;
@@ -667,13 +665,14 @@ static void decode_off(void)
 	check(cmd != 0xffff && (cmd & PCI_COMMAND_MEMORY) &&
 	          set_cfg16(PCI_COMMAND, (uint16_t)(cmd & ~PCI_COMMAND_MEMORY)),
 	      "COMMAND.MEM cleared (was %#x)", cmd);
-	check(!load32(id, &v), "BAR0 mmap with memory decoding off: SIGBUS");
+	check(load_raises_sigbus(id), "BAR0 mmap with memory decoding off: a load raises SIGBUS");
 	r = RES(pread(dev, &v, 4, (off_t)region_offset(VFIO_PCI_BAR0_REGION_INDEX, NULL)));
 	check(FAILS_WITH(r, EIO), "BAR0 pread with memory decoding off: EIO (%s)", strerror(r.err));
 	v = 0;
-	if (!set_cfg16(PCI_COMMAND, cmd) || !load32(id, &v))
-		v = 0;
+	if (set_cfg16(PCI_COMMAND, cmd))
+		v = *id;
 	check(v == 0x010000ed, "COMMAND.MEM set again: the same mapping reads the ID (%#x)", v);
+	check(!load_raises_sigbus(id), "and a load in a child raises no SIGBUS");
 }
 
 /* COMMAND.INTx-disable is virtual (vfio_basic_config_write): setting it
