@@ -349,11 +349,17 @@ int mock_dev_ioctl(struct mock_dev *d, unsigned long req, void *arg)
 	switch (req) {
 	case VFIO_DEVICE_GET_INFO: {
 		struct vfio_device_info info;
-		const size_t minsz = offsetof(struct vfio_device_info, num_irqs) + 4;
+		size_t minsz = offsetof(struct vfio_device_info, num_irqs) + 4;
 
 		memcpy(&info, arg, minsz);
 		if (info.argsz < minsz)
 			return -EINVAL;
+		/* vfio_pci_ioctl_get_info: a caller with room for cap_offset
+		 * gets it, 0 (no capabilities) */
+		if (info.argsz >= offsetof(struct vfio_device_info, cap_offset) + 4) {
+			minsz = offsetof(struct vfio_device_info, cap_offset) + 4;
+			info.cap_offset = 0;
+		}
 		info.flags = VFIO_DEVICE_FLAGS_PCI | (d->cfg.reset ? VFIO_DEVICE_FLAGS_RESET : 0);
 		info.num_regions = VFIO_PCI_NUM_REGIONS;
 		info.num_irqs = VFIO_PCI_NUM_IRQS;

@@ -492,6 +492,8 @@ int mock_munmap_tracked(void *addr, size_t len, int *handled)
 	mock_lock();
 	if (track(m))
 		free(m);
+	else if (m->generation == mock_w.generation && m->dev->mem_zapped)
+		zap_one(m, 1); /* the rest stays zapped (trap_pages closed its pages) */
 	mock_unlock();
 	return ret;
 }

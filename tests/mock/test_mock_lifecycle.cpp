@@ -29,8 +29,8 @@ void on_sigbus(int, siginfo_t *si, void *)
 		_exit(3);
 }
 
-// Reads the 32-bit word at p; true and *out, or false if it raised SIGBUS.
-bool load32(const volatile uint32_t *p, uint32_t *out)
+// Reads (or writes) the 32-bit word at p; false if it raised SIGBUS.
+bool access32(volatile uint32_t *p, uint32_t *val, bool write)
 {
 	struct sigaction sa = {}, old = {};
 
@@ -39,9 +39,17 @@ bool load32(const volatile uint32_t *p, uint32_t *out)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGBUS, &sa, &old);
 	sigbus_addr = 0;
-	*out = *p;
+	if (write)
+		*p = *val;
+	else
+		*val = *p;
 	sigaction(SIGBUS, &old, nullptr);
 	return sigbus_addr == 0;
+}
+
+bool load32(const volatile uint32_t *p, uint32_t *out)
+{
+	return access32(const_cast<volatile uint32_t *>(p), out, false);
 }
 
 class Lifecycle : public EduDeviceTest
@@ -92,8 +100,14 @@ TEST_F(Lifecycle, DecodeOffZapsTheBarMappings)
 	ASSERT_TRUE(cmd & PCI_COMMAND_MEMORY) << "the first open turned decoding on";
 	set_cfg16(edu, PCI_COMMAND, (uint16_t)(cmd & ~PCI_COMMAND_MEMORY));
 
-	uint32_t v = 0;
-	EXPECT_FALSE(load32(&bar[0], &v)) << "register page: SIGBUS";
+	uint64_t writes = vfio_mock_mmio_writes(EDU_ADDR);
+	uint32_t v = 5;
+	EXPECT_FALSE(access32(&bar[1], &v, true)) << "a store to the register page: SIGBUS";
+	EXPECT_EQ(writes, vfio_mock_mmio_writes(EDU_ADDR)) << "the model saw no store";
+	// (the handler left a zero page there: zap the mapping again)
+	set_cfg16(edu, PCI_COMMAND, cmd);
+	set_cfg16(edu, PCI_COMMAND, (uint16_t)(cmd & ~PCI_COMMAND_MEMORY));
+	EXPECT_FALSE(load32(&bar[0], &v)) << "a load from the register page: SIGBUS";
 	EXPECT_EQ((uintptr_t)&bar[0], sigbus_addr);
 	EXPECT_FALSE(load32(&bar[0x1000 / 4], &v)) << "plain page: SIGBUS";
 	EXPECT_ERRNO(EIO, pread(edu, &v, 4, region_at(0, 0)));
@@ -114,6 +128,27 @@ TEST_F(Lifecycle, DecodeOffZapsTheBarMappings)
 	EXPECT_EQ(~0x1234u, bar[1]) << "stores reach the model again (the page is trapped again)";
 	EXPECT_EQ(0, munmap((void *)later, 0x1000));
 	EXPECT_EQ(0, munmap((void *)bar, len));
+}
+
+// A part of a zapped mapping unmapped: the rest stays zapped (SIGBUS, not a
+// fault inside the MMIO trap) and comes back with decoding.
+TEST_F(Lifecycle, PartOfAZappedMappingUnmapped)
+{
+	auto *bar = (volatile uint32_t *)mmap(nullptr, 0x3000, PROT_READ | PROT_WRITE, MAP_SHARED,
+	                                      edu, region_at(0));
+	ASSERT_NE(MAP_FAILED, (void *)bar);
+	uint16_t cmd = cfg16(edu, PCI_COMMAND);
+	set_cfg16(edu, PCI_COMMAND, (uint16_t)(cmd & ~PCI_COMMAND_MEMORY));
+	ASSERT_EQ(0, munmap((void *)(bar + 0x2000 / 4), 0x1000));
+	uint32_t v = 5;
+	uint64_t writes = vfio_mock_mmio_writes(EDU_ADDR);
+	EXPECT_FALSE(access32(&bar[1], &v, true)) << "the trapped register page: SIGBUS";
+	EXPECT_EQ(writes, vfio_mock_mmio_writes(EDU_ADDR))
+	    << "raised by the host kernel, not inside the MMIO trap's step";
+	set_cfg16(edu, PCI_COMMAND, cmd);
+	ASSERT_TRUE(load32(&bar[0], &v));
+	EXPECT_EQ(0x010000edu, v);
+	EXPECT_EQ(0, munmap((void *)bar, 0x2000));
 }
 
 // D10: the first open rebuilds the virtual config (vfio_config_init): what
@@ -263,4 +298,20 @@ TEST(LifecycleVf, AVfHasNoIntxAndNoMemoryEnable)
 	close(g);
 	close(c);
 	vfio_mock_reset();
+}
+
+// D1: DEVICE_GET_INFO writes cap_offset (0: no capabilities) when argsz has
+// room for it, and leaves the caller's bytes alone when it has not.
+TEST_F(Lifecycle, DeviceInfoWritesCapOffset)
+{
+	struct vfio_device_info di;
+	memset(&di, 0xa5, sizeof(di));
+	di.argsz = sizeof(di);
+	ASSERT_EQ(0, ioctl(edu, VFIO_DEVICE_GET_INFO, &di));
+	EXPECT_EQ(0u, di.cap_offset);
+	memset(&di, 0xa5, sizeof(di));
+	di.argsz = offsetof(struct vfio_device_info, cap_offset);
+	ASSERT_EQ(0, ioctl(edu, VFIO_DEVICE_GET_INFO, &di));
+	EXPECT_EQ(0xa5a5a5a5u, di.cap_offset) << "not the kernel's to write";
+	EXPECT_EQ((uint32_t)VFIO_PCI_NUM_IRQS, di.num_irqs);
 }

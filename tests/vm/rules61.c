@@ -233,10 +233,13 @@ static void config_and_bar(void)
 	struct res r;
 	ssize_t n;
 
+	di.cap_offset = 0xa5a5a5a5;
 	r = RES(ioctl(dev, VFIO_DEVICE_GET_INFO, &di));
 	check(!r.rc && di.flags == VFIO_DEVICE_FLAGS_PCI,
 	      "edu DEVICE_GET_INFO flags %#x: PCI, no RESET (QEMU's edu has no function reset)",
 	      di.flags);
+	check(!r.rc && di.cap_offset == 0, "DEVICE_GET_INFO wrote cap_offset 0 (%#x)",
+	      di.cap_offset);
 	r = RES(ioctl(dev, VFIO_DEVICE_RESET));
 	check(FAILS_WITH(r, EINVAL), "VFIO_DEVICE_RESET on edu: EINVAL (%s)", strerror(r.err));
 	info("config region: %" PRIu64 " bytes", csize);
