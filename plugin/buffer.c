@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
-/* buffer.c - fpgaPrepareBuffer / ReleaseBuffer / GetIOAddress / GetWSInfo /
- * PinBuffer / UnpinBuffer: DMA buffers of the core, named by workspace ids
- * from a per-handle table (never pointers; see PL_WS_* in plugin_priv.h).
+/* buffer.c - fpgaPrepareBuffer / ReleaseBuffer / GetIOAddress / GetWSInfo:
+ * DMA buffers of the core, named by workspace ids from a per-handle table
+ * (never pointers; see PL_WS_* in plugin_priv.h). Pins: family.c.
  * Allocation and release take the table's lock; lookups take none. */
 #include <errno.h>
 #include <inttypes.h>
@@ -138,12 +138,14 @@ fpga_result pl_prepare_buffer(fpga_handle handle, uint64_t len, void **buf_addr,
 		return FPGA_OK;
 	}
 	if (!buf_addr || !wsid || (flags & ~WS_FLAGS) || !len ||
-	    ((flags & FPGA_BUF_PREALLOCATED) && !*buf_addr)) {
+	    ((flags & FPGA_BUF_PREALLOCATED) && !*buf_addr) || (h->flags & FPGA_OPEN_HAS_PARENT_AFU)) {
 		log_err(h->dev->pci.addr, 0, "%s: %s", call,
 		        !buf_addr || !wsid    ? "buf_addr or wsid is NULL"
 		        : (flags & ~WS_FLAGS) ? "unknown flags"
 		        : !len                ? "length 0"
-		                              : "FPGA_BUF_PREALLOCATED with *buf_addr NULL");
+		        : (h->flags & FPGA_OPEN_HAS_PARENT_AFU)
+		            ? "a child AFU's buffers are prepared on its parent's handle"
+		            : "FPGA_BUF_PREALLOCATED with *buf_addr NULL");
 		handle_leave(h, shard);
 		return FPGA_INVALID_PARAM;
 	}
@@ -189,19 +191,41 @@ fpga_result pl_prepare_buffer(fpga_handle handle, uint64_t len, void **buf_addr,
 	return FPGA_OK;
 }
 
-/* Release entry e (lock held). 0, or -errno with the buffer still live. */
-static int ws_release(struct pl_handle *h, struct pl_ws *e, uint32_t index)
+/* Release entry e (lock held; pl_family_lock too when `family`: children
+ * that pinned it let go first). 0, or -errno with the buffer still live. */
+static int ws_release(struct pl_handle *h, struct pl_ws *e, uint32_t index, int family)
 {
 	uint8_t *va = (uint8_t *)atomic_load_explicit(&e->va, memory_order_relaxed);
 	struct opae_vfio *v = &h->session->v;
-	int rc = opae_vfio_buffer_free(v, va);
+	int rc;
 
+	if (family)
+		family_unpin_released(h, va, atomic_load_explicit(&e->len, memory_order_relaxed));
+	rc = opae_vfio_buffer_free(v, va);
 	/* the kernel refused the unmap: the core keeps the buffer mapped and
 	 * tracked, so the id stays valid (close tries again) */
 	if (rc && opae_vfio_buffer_info(v, va))
 		return -EIO;
 	ws_put(&h->ws, e, index, 1);
 	return rc ? -EIO : 0;
+}
+
+/* Lock h's table for a release; with children also pl_family_lock, first
+ * (the lock order). Children are linked only under the table's lock, so
+ * "none" seen while holding it stays true. Returns 1 when the family lock
+ * is held. */
+static int lock_for_release(struct pl_handle *h)
+{
+	for (;;) {
+		int family = atomic_load(&h->nchildren) != 0;
+
+		if (family)
+			pthread_mutex_lock(&pl_family_lock);
+		pthread_mutex_lock(&h->ws.lock);
+		if (family || !atomic_load(&h->nchildren))
+			return family;
+		pthread_mutex_unlock(&h->ws.lock); /* a child came: take the family lock first */
+	}
 }
 
 fpga_result pl_release_buffer(fpga_handle handle, uint64_t wsid)
@@ -211,16 +235,19 @@ fpga_result pl_release_buffer(fpga_handle handle, uint64_t wsid)
 	struct pl_ws *e;
 	uint64_t st;
 	fpga_result r = FPGA_OK;
+	int family;
 
 	if (!h)
 		return FPGA_INVALID_PARAM;
-	pthread_mutex_lock(&h->ws.lock);
+	family = lock_for_release(h);
 	e = ws_find(h, "fpgaReleaseBuffer", wsid, &st);
 	if (!e)
 		r = FPGA_NOT_FOUND;
-	else if (ws_release(h, e, (uint32_t)(wsid & INDEX_MASK)))
+	else if (ws_release(h, e, (uint32_t)(wsid & INDEX_MASK), family))
 		r = FPGA_EXCEPTION;
 	pthread_mutex_unlock(&h->ws.lock);
+	if (family)
+		pthread_mutex_unlock(&pl_family_lock);
 	handle_leave(h, shard);
 	return r;
 }
@@ -278,103 +305,20 @@ fpga_result pl_get_ws_info(fpga_handle h, uint64_t wsid, uint64_t *ioaddr, void 
 	return ws_read(h, "fpgaGetWSInfo", wsid, ioaddr, buf, len);
 }
 
-/* fpgaPinBuffer maps a parent AFU's buffer into a child's device at the same
- * I/O address; where both share one container (two ports of one function)
- * it is mapped there already, and the pin only records that. */
-fpga_result pl_pin_buffer(fpga_handle handle, void *buf, uint64_t len, uint64_t ioaddr)
-{
-	unsigned shard;
-	struct pl_handle *h = enter(handle, "fpgaPinBuffer", &shard);
-	struct opae_vfio_buffer *have;
-	struct pl_pin *p;
-	fpga_result r = FPGA_OK;
-	int rc = 0;
-
-	if (!h)
-		return FPGA_INVALID_PARAM;
-	if (!buf || !len) {
-		log_err(h->dev->pci.addr, 0, "fpgaPinBuffer: %s", buf ? "length 0" : "buffer is NULL");
-		handle_leave(h, shard);
-		return FPGA_INVALID_PARAM;
-	}
-	p = calloc(1, sizeof(*p));
-	if (!p) {
-		handle_leave(h, shard);
-		return FPGA_NO_MEMORY;
-	}
-	p->buf = buf;
-	p->len = len;
-	p->iova = ioaddr;
-	pthread_mutex_lock(&h->ws.lock);
-	have = opae_vfio_buffer_info(&h->session->v, buf);
-	if (have && have->buffer_iova == ioaddr && have->buffer_size == len)
-		p->shared = 1;
-	else
-		rc = opae_vfio_buffer_map(&h->session->v, (size_t)len, buf, ioaddr);
-	if (!rc) {
-		p->next = h->ws.pins;
-		h->ws.pins = p;
-		p = NULL;
-	} else {
-		r = rc == 1 || rc == 2 ? FPGA_INVALID_PARAM : errno == ENOMEM ? FPGA_NO_MEMORY
-		                                                             : FPGA_EXCEPTION;
-	}
-	pthread_mutex_unlock(&h->ws.lock);
-	free(p);
-	handle_leave(h, shard);
-	return r;
-}
-
-fpga_result pl_unpin_buffer(fpga_handle handle, void *buf, uint64_t len, uint64_t ioaddr)
-{
-	unsigned shard;
-	struct pl_handle *h = enter(handle, "fpgaUnpinBuffer", &shard);
-	struct pl_pin **pp, *p = NULL;
-	fpga_result r = FPGA_OK;
-
-	if (!h)
-		return FPGA_INVALID_PARAM;
-	pthread_mutex_lock(&h->ws.lock);
-	for (pp = &h->ws.pins; *pp; pp = &(*pp)->next)
-		if ((*pp)->buf == buf && (*pp)->len == len && (*pp)->iova == ioaddr) {
-			p = *pp;
-			break;
-		}
-	if (!p) {
-		log_err(h->dev->pci.addr, 0, "fpgaUnpinBuffer: %p (0x%" PRIx64 " bytes at I/O address "
-		                             "0x%" PRIx64 ") is not pinned in this handle",
-		        buf, len, ioaddr);
-		r = FPGA_NOT_FOUND;
-	} else if (!p->shared && opae_vfio_buffer_unmap(&h->session->v, (size_t)len, ioaddr)) {
-		r = FPGA_EXCEPTION; /* still mapped and recorded: close unmaps it */
-	} else {
-		*pp = p->next;
-		free(p);
-	}
-	pthread_mutex_unlock(&h->ws.lock);
-	handle_leave(h, shard);
-	return r;
-}
-
 void buffer_close_all(struct pl_handle *h)
 {
 	struct pl_wstab *t = &h->ws;
-	struct pl_pin *p;
 
 	pthread_mutex_lock(&t->lock);
 	for (uint32_t i = 0; i < t->nmade && t->live; i++) {
 		struct pl_ws *e = ws_at(t, i);
 
-		if ((atomic_load_explicit(&e->state, memory_order_relaxed) & 1) && ws_release(h, e, i)) {
+		/* family_unlink ran first: no child holds a pin any more */
+		if ((atomic_load_explicit(&e->state, memory_order_relaxed) & 1) &&
+		    ws_release(h, e, i, 0)) {
 			/* the core keeps it until the device closes; the id must die now */
 			ws_put(t, e, i, 1);
 		}
-	}
-	while ((p = t->pins)) {
-		t->pins = p->next;
-		if (!p->shared)
-			opae_vfio_buffer_unmap(&h->session->v, (size_t)p->len, p->iova);
-		free(p);
 	}
 	pthread_mutex_unlock(&t->lock);
 }

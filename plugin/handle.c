@@ -128,6 +128,9 @@ static void slot_release(struct pl_handle *s)
 	s->dev = NULL;
 	s->session = NULL;
 	s->port = NULL;
+	s->flags = 0;
+	s->parent = s->first_child = s->next_sibling = NULL;
+	atomic_store_explicit(&s->nchildren, 0, memory_order_relaxed);
 	atomic_store_explicit(&s->state, state_word(gen + 1, PH_FREE), memory_order_release);
 	pthread_mutex_lock(&table_lock);
 	s->next_free = free_slots;
@@ -251,10 +254,6 @@ fpga_result pl_open(fpga_token token, fpga_handle *handle, int flags)
 		log_err(t->addr, 0, "fpgaOpen: unknown flags 0x%x", (unsigned)flags);
 		return FPGA_INVALID_PARAM;
 	}
-	if (flags & FPGA_OPEN_HAS_PARENT_AFU) {
-		log_err(t->addr, 0, "fpgaOpen: child AFUs (FPGA_OPEN_HAS_PARENT_AFU) are not supported");
-		return FPGA_NOT_SUPPORTED;
-	}
 	pthread_mutex_lock(&pl_reg.lock);
 	dev = registry_find(t->addr);
 	if (!dev || !dev->present || !dev->claimed) {
@@ -300,13 +299,16 @@ fpga_result pl_open(fpga_token token, fpga_handle *handle, int flags)
 		r = check_afu(s, o);
 	if (r == FPGA_OK && !(s->token = token_new(dev, o)))
 		r = FPGA_NO_MEMORY;
+	s->flags = flags;
+	/* last: nothing fails after the child is linked under its parent */
+	if (r == FPGA_OK && (flags & FPGA_OPEN_HAS_PARENT_AFU))
+		r = family_link(s, *handle);
 	if (r != FPGA_OK) {
 		if (r == FPGA_NOT_FOUND && !obj_opens(dev))
 			dev->ident = PL_ID_UNKNOWN; /* learn it again at the next enumeration */
 		goto out;
 	}
 	s->obj = o->index;
-	s->flags = flags;
 	o->opens++;
 	o->exclusive = !(flags & FPGA_OPEN_SHARED);
 	gen = atomic_load_explicit(&s->state, memory_order_relaxed) >> 2;
@@ -342,6 +344,7 @@ fpga_result pl_close(fpga_handle h)
 		while (atomic_load_explicit(&s->inflight[i].n, memory_order_acquire))
 			sched_yield();
 	event_close_handle(s);
+	family_unlink(s);
 	buffer_close_all(s);
 	pthread_mutex_lock(&pl_reg.lock);
 	o = NULL;

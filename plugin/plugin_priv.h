@@ -236,12 +236,12 @@ struct pl_pin {
 };
 
 struct pl_wstab {
-	pthread_mutex_t lock; /* allocation, release, pins, close */
+	pthread_mutex_t lock; /* allocation, release, close */
 	struct pl_ws *_Atomic *chunks; /* [PL_WS_MAX_CHUNKS], made at first prepare */
 	uint32_t nmade;     /* entries made so far */
 	uint32_t free_head; /* index + 1 of the first free entry, 0 none */
 	uint32_t live;
-	struct pl_pin *pins;
+	struct pl_pin *pins; /* a child's pins: guarded by pl_family_lock */
 };
 
 struct pl_handle;
@@ -281,6 +281,13 @@ struct pl_handle {
 		_Alignas(64) _Atomic unsigned n; /* calls in flight on this handle */
 	} inflight[PL_SHARDS];
 	struct pl_wstab ws; /* its buffers (kept with the slot across opens) */
+	/* Multi-port AFUs (family.c): links guarded by pl_family_lock. A child
+	 * (flags has FPGA_OPEN_HAS_PARENT_AFU) names its parent until either
+	 * closes; a parent lists its open children. nchildren grows under
+	 * pl_family_lock and the parent's ws.lock, shrinks under the former. */
+	struct pl_handle *parent;
+	struct pl_handle *first_child, *next_sibling;
+	_Atomic unsigned nchildren;
 };
 
 #define PH_FREE    0u
@@ -346,6 +353,24 @@ static inline struct pl_handle *handle_enter(fpga_handle h, unsigned *shard)
 }
 void handle_close_all(void);
 void handle_table_free(void);
+
+/* ---- family.c: child AFUs of a parent AFU (FPGA_OPEN_HAS_PARENT_AFU) -------
+ * Lock order: pl_reg.lock -> pl_family_lock -> one handle's ws.lock -> the
+ * core's locks. pl_family_lock guards parent/child links and pin lists;
+ * no two ws.locks are ever held together (a slot is a parent in one life
+ * and a child in the next). */
+extern pthread_mutex_t pl_family_lock;
+/* fpgaOpen of child s (registry lock held): parent_id must be an open handle
+ * of this plugin that is not a child; the parent's IOVA space is narrowed to
+ * what is free in the child's device, then s is linked under it. */
+fpga_result family_link(struct pl_handle *s, fpga_handle parent_id);
+/* fpgaClose of h (calls drained): a child drops its pins and leaves its
+ * parent; a parent unpins its buffers from its children, which stay open
+ * without a parent. */
+void family_unlink(struct pl_handle *h);
+/* Releasing buffer [va, va + len) of parent h (pl_family_lock and
+ * h->ws.lock held): unpin it from every child first. */
+void family_unpin_released(struct pl_handle *h, const uint8_t *va, uint64_t len);
 /* Once, at configure: can close fence every thread (membarrier)? */
 void handle_setup_fences(void);
 

@@ -37,6 +37,13 @@ while (($#)); do
 	shift
 done
 
+# fields: the list with its TABs as \037 for read: a TAB is whitespace to
+# IFS, so two in a row (an empty REPLACEMENT: a deleted line) would collapse
+# and shift WHAT into REPLACEMENT; \037 is not whitespace
+fields() {
+	tr '\t' '\037' <"$list"
+}
+
 # why_not FILE ORIGINAL: prints why the mutation cannot be applied (nothing
 # when ORIGINAL occurs exactly once in FILE)
 # (perl, which Debian always has: bash's pattern removal is quadratic)
@@ -51,7 +58,7 @@ why_not() {
 
 if ((check)); then
 	n=0 bad=0
-	while IFS=$'\t' read -r id file orig repl what; do
+	while IFS=$'\037' read -r id file orig repl what; do
 		[[ -z $id || $id == \#* ]] && continue
 		printf -v orig '%b' "$orig"
 		n=$((n + 1))
@@ -60,7 +67,7 @@ if ((check)); then
 			echo "$id STALE: $file: $why ($what)"
 			bad=$((bad + 1))
 		fi
-	done <"$list"
+	done < <(fields)
 	echo "mutate.sh --check: $n mutations, $bad cannot be applied"
 	((n > 0 && bad == 0))
 	exit
@@ -81,11 +88,48 @@ cmake -S "$work/repo" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 # run_tests LABEL-REGEX: 0 when all pass; the first failed test in $failed
 run_tests() {
 	local out
-	out=$(ctest --test-dir "$build" -L "$1" -j2 --timeout 180 --stop-on-failure \
-		--no-tests=error 2>&1)
+	# (core.mutations_apply checks the list against the tree: a mutated tree
+	# always fails it, which would count every mutant as killed)
+	out=$(ctest --test-dir "$build" -L "$1" -E '^core\.mutations_apply$' -j2 --timeout 180 \
+		--stop-on-failure --no-tests=error 2>&1)
 	local rc=$?
 	failed=$(sed -n '/^The following tests FAILED:/{n;p;q}' <<<"$out" | sed 's/^[[:space:]]*[0-9]* - //')
 	return $rc
+}
+
+# needed_files LABEL-REGEX: what a mutant must rebuild for the tests of those
+# labels (paths relative to $build, for ninja): every linked output a test runs
+# or preloads (its command, arguments and environment name it), every library
+# (a plugin is dlopened by a path no test names) and every linked output
+# outside tests/ (tools and samples a test may run by a compiled-in path).
+# The rest (the other areas' test binaries) is left stale: a mutant then costs
+# the relinks of the labels it runs, not of the whole tree.
+needed_files() {
+	local linked
+	linked=$(ninja -C "$build" -t targets all | sed -n 's/^\(.*\): [A-Z_]*_LINKER__.*/\1/p')
+	linked=$(grep -v '^/' <<<"$linked") # (gtest's discovery files, absolute, come with the binary)
+	{
+		ctest --test-dir "$build" --show-only=json-v1 -L "$1" 2>/dev/null |
+			perl -MJSON::PP -e 'local $/; my $d = decode_json(<STDIN>); my $b = $ARGV[0];
+				for my $t (@{$d->{tests}}) {
+					my @s = @{$t->{command} // []};
+					for my $p (@{$t->{properties} // []}) {
+						next unless $p->{name} eq "ENVIRONMENT";
+						push @s, ref $p->{value} ? @{$p->{value}} : $p->{value};
+					}
+					for (map { split /[:=;]/ } @s) { print "$1\n" if m{^\Q$b\E/(.+)$} }
+				}' "$build"
+		grep -v '^tests/' <<<"$linked"
+		grep -E '\.so(\.[0-9]+)*$' <<<"$linked"
+	} | sort -u | grep -Fxf <(printf '%s\n' "$linked")
+}
+
+# build_for LABEL-REGEX: rebuild what the tests of those labels need
+build_for() {
+	local files
+	mapfile -t files < <(needed_files "$1")
+	((${#files[@]})) || return 1
+	ninja -C "$build" -j2 "${files[@]}"
 }
 
 echo "mutate.sh: building and running the unmutated tree"
@@ -97,7 +141,7 @@ fi
 
 total=0 killed=0 errors=0
 audit_survivors=()
-while IFS=$'\t' read -r id file orig repl what; do
+while IFS=$'\037' read -r id file orig repl what; do
 	[[ -z $id || $id == \#* ]] && continue
 	if ((${#ids[@]})) && [[ " ${ids[*]} " != *" $id "* ]]; then
 		continue
@@ -116,13 +160,17 @@ while IFS=$'\t' read -r id file orig repl what; do
 	printf '%s\n' "${content/"$orig"/"$repl"}" >"$src"
 	total=$((total + 1))
 	start=$SECONDS
-	if ! cmake --build "$build" -j2 >"$work/build.log" 2>&1; then
+	if ! build_for "$mock_labels" >"$work/build.log" 2>&1; then
 		echo "$id INVALID: does not build ($what)"
 		errors=$((errors + 1))
 		total=$((total - 1))
 	elif ! run_tests "$mock_labels"; then
 		echo "$id KILLED by ${failed:-?} ($what) [$((SECONDS - start)) s]"
 		killed=$((killed + 1))
+	elif ((vm)) && ! build_for '^vm$' >"$work/build.log" 2>&1; then
+		echo "$id INVALID: the vm programs do not build ($what)"
+		errors=$((errors + 1))
+		total=$((total - 1))
 	elif ((vm)) && ! run_tests '^vm$'; then
 		echo "$id KILLED by ${failed:-?} in the VM ($what) [$((SECONDS - start)) s]"
 		killed=$((killed + 1))
@@ -131,9 +179,8 @@ while IFS=$'\t' read -r id file orig repl what; do
 		[[ $what == *"(audit)"* ]] && audit_survivors+=("$id")
 	fi
 	cp "$work/pristine" "$src" # new mtime: rebuilt next time
-done <"$list"
+done < <(fields)
 
-cmake --build "$build" -j2 >/dev/null 2>&1
 ratio=0
 ((total)) && ratio=$((100 * killed / total))
 echo "mutate.sh: $killed of $total mutants killed ($ratio%), $errors stale/ambiguous/invalid"

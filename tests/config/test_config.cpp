@@ -155,7 +155,7 @@ TEST(ConfigExamples, EveryShippedExampleParses)
 		unsigned n;
 		cfg_kind kind;
 	} ex[] = {{"dfl-pf.json", 1, CFG_KIND_DFL}, {"dfl-vf.json", 2, CFG_KIND_DFL},
-	          {"edu-plain.json", 1, CFG_KIND_PLAIN}};
+	          {"edu-plain.json", 1, CFG_KIND_PLAIN}, {"dfl-children.json", 2, CFG_KIND_DFL}};
 	for (auto &e : ex) {
 		std::string path = std::string(CONFIG_EXAMPLES) + "/" + e.file;
 		struct cfg *c = nullptr;

@@ -126,11 +126,18 @@ void mock_config_init(struct mock_dev *d)
 }
 
 /* MSI-X Enable is the physical register, which the kernel sets with the
- * ioctl; MSI's Enable and QSIZE are vfio-pci's virtual bits, see msi_fixup. */
+ * ioctl; MSI's Enable and QSIZE are vfio-pci's virtual bits, see msi_fixup,
+ * and its Multiple Message Capable field reads msi_qmax, the vectors of the
+ * last enable (0 before any), as vfio_msi_config_read shows it. */
 void mock_config_irq_sync(struct mock_dev *d);
 void mock_config_irq_sync(struct mock_dev *d)
 {
-	unsigned msix = cap_find(d, PCI_CAP_ID_MSIX);
+	unsigned msix = cap_find(d, PCI_CAP_ID_MSIX), msi = cap_find(d, PCI_CAP_ID_MSI);
+
+	if (msi)
+		d->config[msi + PCI_MSI_FLAGS] =
+		    (uint8_t)((d->config[msi + PCI_MSI_FLAGS] & ~PCI_MSI_FLAGS_QMASK) |
+		              d->msi_qmax << 1);
 
 	if (msix)
 		d->config[msix + PCI_MSIX_FLAGS + 1] = /* the high byte holds the enable bit */
@@ -207,6 +214,23 @@ ssize_t mock_config_rw(struct mock_dev *d, uint8_t *buf, size_t n, uint64_t pos,
 	for (int i = 0; i < 6; i++)
 		put32(d->config + PCI_BASE_ADDRESS_0 + 4 * i, bar_value(d, i));
 	msi_fixup(d, pos, n);
+	/* vfio_basic_config_write: clearing MEM zaps the BAR mmaps; a VF has no
+	 * memory enable of its own (no_command_memory), its bit is virtual */
+	if (pos <= PCI_COMMAND && pos + n > PCI_COMMAND && !d->cfg.physfn[0])
+		mock_bar_maps_zap(d, !(d->config[PCI_COMMAND] & PCI_COMMAND_MEMORY));
 	mock_irq_config_changed(d);
 	return (ssize_t)n;
+}
+
+/* First open (vfio_pci_core_enable): vfio_config_init builds the virtual
+ * config space again from the device's, so what the last user wrote there
+ * (BAR sizing, interrupt line, INTx-disable, MSI Enable) is gone;
+ * pci_enable_device has turned memory decoding on, bus mastering is off. */
+void mock_config_open(struct mock_dev *d);
+void mock_config_open(struct mock_dev *d)
+{
+	mock_config_init(d);
+	d->config[PCI_COMMAND] |= PCI_COMMAND_MEMORY;
+	d->virq_disabled = 0;
+	d->mem_zapped = 0;
 }

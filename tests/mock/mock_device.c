@@ -18,6 +18,7 @@
 
 ssize_t mock_config_rw(struct mock_dev *d, uint8_t *buf, size_t n, uint64_t pos, int write);
 void mock_config_irq_sync(struct mock_dev *d);
+void mock_config_open(struct mock_dev *d);
 void mock_group_dev_closed(struct mock_group *g);
 
 struct mock_dev *mock_dev_find(const char *addr)
@@ -133,6 +134,8 @@ int mock_dev_create(const struct mock_dev_config *cfg, const struct mock_model_o
 	if (!d)
 		return -1;
 	d->cfg = *cfg;
+	if (cfg->physfn[0]) /* vfio_pci_get_irq_count: no INTx on a VF */
+		d->cfg.irq_count[VFIO_PCI_INTX_IRQ_INDEX] = 0;
 	d->ops = ops;
 	d->irq_type = -1;
 	d->err_efd = d->req_efd = -1;
@@ -182,8 +185,12 @@ void mock_dev_opened(struct mock_dev *d)
 {
 	if (d->open_count++)
 		return;
-	/* vfio_pci_core_enable: pci_enable_device turns on memory decoding */
-	d->config[PCI_COMMAND] |= PCI_COMMAND_MEMORY;
+	/* vfio_pci_core_enable: pci_enable_device, pci_try_reset_function (the
+	 * device starts from its reset values when it can reset; `resets`
+	 * counts VFIO_DEVICE_RESET only), then vfio_config_init */
+	if (d->cfg.reset)
+		dev_reset(d);
+	mock_config_open(d);
 }
 
 static void dev_reset(struct mock_dev *d)
@@ -202,6 +209,7 @@ void mock_dev_closed(struct mock_dev *d)
 		return;
 	/* vfio_pci_core_disable: IRQs off, bus master off, reset if possible */
 	mock_irq_disable_all(d);
+	d->virq_disabled = 0;
 	d->config[PCI_COMMAND] &=
 	    (uint8_t)~(PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
 	if (d->cfg.reset)
@@ -293,7 +301,7 @@ static int irq_info(struct mock_dev *d, struct vfio_irq_info *arg)
 	if (info.index == VFIO_PCI_ERR_IRQ_INDEX && !d->cfg.pcie)
 		return -EINVAL;
 	info.flags = VFIO_IRQ_INFO_EVENTFD;
-	info.count = d->cfg.irq_count[info.index];
+	info.count = d->cfg.irq_count[info.index]; /* a VF's INTx: 0 (mock_dev_create) */
 	if (info.index == VFIO_PCI_INTX_IRQ_INDEX)
 		info.flags |= VFIO_IRQ_INFO_MASKABLE | VFIO_IRQ_INFO_AUTOMASKED;
 	else
@@ -342,11 +350,17 @@ int mock_dev_ioctl(struct mock_dev *d, unsigned long req, void *arg)
 	switch (req) {
 	case VFIO_DEVICE_GET_INFO: {
 		struct vfio_device_info info;
-		const size_t minsz = offsetof(struct vfio_device_info, num_irqs) + 4;
+		size_t minsz = offsetof(struct vfio_device_info, num_irqs) + 4;
 
 		memcpy(&info, arg, minsz);
 		if (info.argsz < minsz)
 			return -EINVAL;
+		/* vfio_pci_ioctl_get_info: a caller with room for cap_offset
+		 * gets it, 0 (no capabilities) */
+		if (info.argsz >= offsetof(struct vfio_device_info, cap_offset) + 4) {
+			minsz = offsetof(struct vfio_device_info, cap_offset) + 4;
+			info.cap_offset = 0;
+		}
 		info.flags = VFIO_DEVICE_FLAGS_PCI | (d->cfg.reset ? VFIO_DEVICE_FLAGS_RESET : 0);
 		info.num_regions = VFIO_PCI_NUM_REGIONS;
 		info.num_irqs = VFIO_PCI_NUM_IRQS;
@@ -382,8 +396,8 @@ static ssize_t bar_rw(struct mock_dev *d, unsigned bar, uint8_t *buf, size_t n, 
 
 	if (!size || pos >= size)
 		return -EINVAL;
-	if (!(d->config[PCI_COMMAND] & PCI_COMMAND_MEMORY))
-		return -EIO; /* memory decoding off (vfio_pci_core_do_io_rw) */
+	if (!(d->config[PCI_COMMAND] & PCI_COMMAND_MEMORY) && !d->cfg.physfn[0])
+		return -EIO; /* decoding off: __vfio_pci_memory_enabled (a VF's bit is virtual) */
 	if (n > size - pos)
 		n = size - pos;
 	/* naturally aligned chunks of at most 4 bytes, like 6.1's do_io_rw: an

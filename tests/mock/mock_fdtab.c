@@ -17,6 +17,10 @@
 #define MAX_PAGES 2048 /* 2^21 fds */
 
 static struct mock_fd **pages[MAX_PAGES];
+/* Forgotten entries, freed only when the world is cleared: a lock-free
+ * lookup on another thread (read() of an eventfd while a vector is being
+ * detached) may still read the entry it loaded. */
+static struct mock_fd *retired;
 
 static struct mock_fd **slot(int fd, int create)
 {
@@ -70,7 +74,10 @@ void mock_fd_forget(int fd)
 	if (!f)
 		return;
 	__atomic_store_n(s, NULL, __ATOMIC_RELEASE);
-	free(f);
+	f->retired_next = __atomic_load_n(&retired, __ATOMIC_RELAXED);
+	while (!__atomic_compare_exchange_n(&retired, &f->retired_next, f, 1, __ATOMIC_RELEASE,
+	                                    __ATOMIC_RELAXED))
+		;
 }
 
 /* fn(fd, entry) for every entry. */
@@ -94,7 +101,16 @@ static void forget_one(int fd, struct mock_fd *f, void *arg)
 
 void mock_fd_forget_all(void)
 {
+	struct mock_fd *f = NULL;
+
 	each(forget_one, NULL);
+	f = __atomic_exchange_n(&retired, NULL, __ATOMIC_ACQUIRE);
+	while (f) {
+		struct mock_fd *next = f->retired_next;
+
+		free(f);
+		f = next;
+	}
 }
 
 static void count_one(int fd, struct mock_fd *f, void *arg)

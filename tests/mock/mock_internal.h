@@ -55,6 +55,8 @@ struct mock_dev {
 	struct mock_irq_ctx ctx[2048];
 	int intx_masked;
 	int intx_level;
+	int virq_disabled; /* COMMAND.INTx-disable as vfio-pci virtualises it (masks INTx) */
+	int mem_zapped;    /* BAR mmaps zapped: memory decoding is off (mock_mmap.c) */
 	int err_efd, req_efd;
 	struct mock_msix *msix; /* MSI-X table/PBA state (mock_msix.c), NULL without MSI-X */
 	/* SR-IOV */
@@ -92,6 +94,7 @@ struct mock_fd {
 	int efd_held;      /* FD_EVENTFD: the mock's own dup (the program closed its fd) */
 	int sysfs_attr;    /* FD_SYSFS: which attribute (mock_sysfs_write.c) */
 	int sysfs_written; /* FD_SYSFS: a write() was seen */
+	struct mock_fd *retired_next; /* forgotten: freed when the world is cleared */
 };
 
 struct mock_world {
@@ -310,6 +313,11 @@ void mock_iommu_faults_clear(void);
 int mock_group_open(unsigned id, int flags);
 int mock_group_ioctl(struct mock_group *g, int fd, unsigned long req, void *arg);
 void mock_group_closed(struct mock_group *g);
+
+/* BAR mmaps of a device zapped while its memory decoding is off: an access
+ * raises SIGBUS as vfio_pci_mmap_fault's VM_FAULT_SIGBUS (mock_mmap.c).
+ * Caller holds the world lock. */
+void mock_bar_maps_zap(struct mock_dev *d, int zap);
 
 /* mmaps (mock_mmap.c) */
 void *mock_bar_mmap(struct mock_dev *d, struct mock_devfile *file, int fd, void *addr, size_t len,

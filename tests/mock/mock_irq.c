@@ -38,37 +38,45 @@ static void efd_put(int *efd)
 	mock_efd_detach(efd);
 }
 
-static int intx_deliverable(struct mock_dev *d)
-{
-	return !(d->config[PCI_COMMAND + 1] & (PCI_COMMAND_INTX_DISABLE >> 8));
-}
-
-/* vfio_intx_handler: an asserted, unmasked line masks and signals */
+/* vfio_intx_handler: an asserted, unmasked line masks and signals (while
+ * INTx-disable is set the line is masked, see mock_irq_config_changed) */
 static void intx_check(struct mock_dev *d)
 {
 	if (d->irq_type != VFIO_PCI_INTX_IRQ_INDEX || d->intx_masked || !d->intx_level ||
-	    !intx_deliverable(d))
+	    d->virq_disabled)
 		return;
 	d->intx_masked = 1;
 	signal_efd(d->ctx[0].efd);
 }
 
-/* COMMAND.INTx-disable was just cleared: a line still asserted fires now. */
-void mock_irq_config_changed(struct mock_dev *d)
-{
-	intx_check(d);
-}
-
+/* vfio_pci_intx_unmask_handler: nothing while INTx-disable is set; a line
+ * still asserted stays masked and is re-sent, else the mask goes */
 static void intx_unmask(struct mock_dev *d)
 {
-	if (!d->intx_masked)
+	if (!d->intx_masked || d->virq_disabled)
 		return;
-	if (d->intx_level && intx_deliverable(d)) {
-		/* still pending: stays masked and is re-sent (vfio_pci_intx_unmask) */
+	if (d->intx_level) {
 		signal_efd(d->ctx[0].efd);
 		return;
 	}
 	d->intx_masked = 0;
+}
+
+/* vfio_basic_config_write (6.1): setting COMMAND.INTx-disable masks INTx
+ * (virq_disabled, ctx[0].masked), clearing it unmasks, whatever the mask
+ * state the ioctls left. */
+void mock_irq_config_changed(struct mock_dev *d)
+{
+	int disable = (d->config[PCI_COMMAND + 1] & (PCI_COMMAND_INTX_DISABLE >> 8)) != 0;
+
+	if (disable && !d->virq_disabled) {
+		d->virq_disabled = 1;
+		if (d->irq_type == VFIO_PCI_INTX_IRQ_INDEX)
+			d->intx_masked = 1;
+	} else if (!disable && d->virq_disabled) {
+		d->virq_disabled = 0;
+		intx_unmask(d);
+	}
 }
 
 static void intx_disable(struct mock_dev *d)
@@ -141,10 +149,10 @@ static int set_intx_trigger(struct mock_dev *d, unsigned start, unsigned count, 
 			if (efd < 0)
 				return efd; /* a first enable leaves INTx disabled */
 		}
-		if (!is_intx) {
+		if (!is_intx) { /* vfio_intx_enable: masked = virq_disabled */
 			d->irq_type = VFIO_PCI_INTX_IRQ_INDEX;
 			d->num_ctx = 1;
-			d->intx_masked = 0;
+			d->intx_masked = d->virq_disabled;
 		}
 		d->ctx[0].efd = efd;
 		intx_check(d);
@@ -152,8 +160,10 @@ static int set_intx_trigger(struct mock_dev *d, unsigned start, unsigned count, 
 	}
 	if (!is_intx)
 		return -EINVAL;
-	if ((flags & VFIO_IRQ_SET_DATA_NONE) || data[0])
-		signal_efd(d->ctx[0].efd); /* loopback: fires without masking */
+	/* loopback: fires without masking; vfio_send_intx_eventfd sends nothing
+	 * while INTx-disable is set */
+	if (((flags & VFIO_IRQ_SET_DATA_NONE) || data[0]) && !d->virq_disabled)
+		signal_efd(d->ctx[0].efd);
 	return 0;
 }
 

@@ -167,6 +167,53 @@ static void untrack(int i)
 	__atomic_sub_fetch(&mock_tracked_maps, 1, __ATOMIC_RELEASE);
 }
 
+/* ---- zap: memory decoding off ------------------------------------------ *
+ * 6.1's vfio_basic_config_write zaps every BAR mmap of the device when
+ * COMMAND.MEM is cleared (vfio_pci_zap_and_down_write_memory_lock), and
+ * vfio_pci_mmap_fault answers VM_FAULT_SIGBUS while decoding stays off; once
+ * it is on again the next access faults the BAR back in. The mock puts a
+ * mapping of an empty memfd in the BAR mapping's place (an access beyond a
+ * file's end is a real SIGBUS, with si_addr, from the host kernel), made from
+ * one such mapping with mremap, so no fd is used; trapped pages stay
+ * registered with the trap and are closed again when the BAR comes back. */
+static void *sigbus_src;
+
+static void zap_one(struct tracked_map *m, int zap)
+{
+	void *src, *p;
+
+	if (zap && !sigbus_src) {
+		int fd = memfd_create("vfio-bar-zapped", MFD_CLOEXEC);
+
+		if (fd >= 0) {
+			p = mock_real.mmap(NULL, MOCK_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+			sigbus_src = p == MAP_FAILED ? NULL : p;
+			mock_real.close(fd);
+		}
+		if (!sigbus_src)
+			return; /* no zap: the mapping keeps working */
+	}
+	src = zap ? sigbus_src : m->dev->bar_view[m->bar] + m->bar_off;
+	p = mremap(src, 0, m->len, MREMAP_MAYMOVE | MREMAP_FIXED, (void *)m->addr);
+	if (p == MAP_FAILED)
+		return;
+	if (m->prot != (PROT_READ | PROT_WRITE))
+		mprotect(p, m->len, m->prot);
+	for (unsigned i = 0; !zap && i < m->ntraps; i++)
+		mprotect((void *)m->traps[i].start, m->traps[i].len, PROT_NONE);
+}
+
+void mock_bar_maps_zap(struct mock_dev *d, int zap)
+{
+	if (d->mem_zapped == zap)
+		return;
+	d->mem_zapped = zap;
+	for (int i = 0; i < MAX_MAPS; i++)
+		if (maps[i] && !maps[i]->huge && maps[i]->dev == d &&
+		    maps[i]->generation == mock_w.generation)
+			zap_one(maps[i], zap);
+}
+
 /* vfio_pci_core_mmap rules, plus: no mapping over a sparse-mmap hole.
  * Called without the world lock: trap_add must not run under it (a trapped
  * access on another thread holds the trap's lock while it waits for ours). */
@@ -252,6 +299,8 @@ void *mock_bar_mmap(struct mock_dev *d, struct mock_devfile *file, int fd, void 
 	if (m->generation == mock_w.generation) {
 		m->file = file; /* like the VMA's reference on the device file */
 		mock_devfile_get(file, fd);
+		if (d->mem_zapped) /* vfio_pci_core_mmap does not check: the fault does */
+			zap_one(m, 1);
 	}
 	mock_unlock();
 	return p;
@@ -444,6 +493,8 @@ int mock_munmap_tracked(void *addr, size_t len, int *handled)
 	mock_lock();
 	if (track(m))
 		free(m);
+	else if (m->generation == mock_w.generation && m->dev->mem_zapped)
+		zap_one(m, 1); /* the rest stays zapped (trap_pages closed its pages) */
 	mock_unlock();
 	return ret;
 }

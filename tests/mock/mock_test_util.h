@@ -93,6 +93,20 @@ class MockTest : public ::testing::Test
 	std::vector<int> fds;
 };
 
+/* The default scenario's edu, open: container, group 1 attached, device fd. */
+class EduDeviceTest : public MockTest
+{
+      protected:
+	void SetUp() override
+	{
+		MockTest::SetUp();
+		setup_iommu(1, &cont, &grp);
+		edu = device(grp, EDU_ADDR);
+		ASSERT_GE(edu, 0);
+	}
+	int cont = -1, grp = -1, edu = -1;
+};
+
 static inline int map_dma(int cont, void *vaddr, uint64_t iova, uint64_t size,
                           uint32_t flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE)
 {

@@ -11,23 +11,15 @@
 namespace
 {
 
-class Rules61 : public MockTest
+class Rules61 : public EduDeviceTest
 {
       protected:
-	void SetUp() override
-	{
-		MockTest::SetUp();
-		setup_iommu(1, &cont, &grp);
-		edu = device(grp, EDU_ADDR);
-		ASSERT_GE(edu, 0);
-	}
 	uint32_t r32(unsigned off)
 	{
 		uint32_t v = 0;
 		EXPECT_EQ(4, pread(edu, &v, 4, region_at(0, off)));
 		return v;
 	}
-	int cont = -1, grp = -1, edu = -1;
 };
 
 } // namespace

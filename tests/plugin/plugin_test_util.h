@@ -94,6 +94,18 @@ static inline std::string pf_vfs_scenario(unsigned nvfs, unsigned huge2m = 0)
 	return s + "]}";
 }
 
+/* Nothing of the mock kernel is left: no fd, BAR mapping, DMA mapping or
+ * attached eventfd. */
+static inline void expect_no_mock_leaks()
+{
+	struct vfio_mock_leaks l = {};
+	vfio_mock_leaks(&l);
+	EXPECT_EQ(0u, l.fds) << "fds left open";
+	EXPECT_EQ(0u, l.bar_maps) << "BAR mappings left";
+	EXPECT_EQ(0u, l.dma_maps) << "DMA mappings left";
+	EXPECT_EQ(0u, l.irqs) << "IRQ vectors left attached";
+}
+
 struct TokenInfo {
 	fpga_objtype type;
 	std::string addr;
@@ -152,12 +164,7 @@ class PluginTest : public ::testing::Test
 		if (dl)
 			dlclose(dl);
 		free(t);
-		struct vfio_mock_leaks l = {};
-		vfio_mock_leaks(&l);
-		EXPECT_EQ(0u, l.fds) << "fds left open";
-		EXPECT_EQ(0u, l.bar_maps) << "BAR mappings left";
-		EXPECT_EQ(0u, l.dma_maps) << "DMA mappings left";
-		EXPECT_EQ(0u, l.irqs) << "IRQ vectors left attached";
+		expect_no_mock_leaks();
 		vfio_mock_reset();
 	}
 

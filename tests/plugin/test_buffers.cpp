@@ -2,7 +2,7 @@
 // test_buffers.cpp - DMA buffers through the adapter table on the mock kernel:
 // NLB0 loopback exactly as hello_fpga drives it (with and without huge
 // pages), lengths, preallocated and read-only buffers, QUIET, the workspace id
-// abuse matrix, close, pinning into another device, and a fault sweep.
+// abuse matrix, close, and a fault sweep (pins into child AFUs: test_pins.cpp).
 #include "plugin_test_util.h"
 
 #include <sys/mman.h>
@@ -284,74 +284,6 @@ TEST_F(BufferTest, CloseReleasesTheHandlesBuffersOnly)
 	EXPECT_EQ(FPGA_OK, t->fpgaGetIOAddress(b, wb, &io));
 	close(b);
 	EXPECT_EQ(0u, dma_maps());
-}
-
-TEST_F(BufferTest, PinIntoAnotherDeviceAtTheSameIoAddress)
-{
-	load(pf_vfs_scenario(2), nullptr);
-	Filter f1, f2;
-	fpga_handle parent = open(one(f1.function(1))), child = open(one(f2.function(2)));
-	ASSERT_TRUE(parent && child);
-	void *dsm = nullptr, *in = nullptr, *out = nullptr;
-	uint64_t ws[3] = {prepare(parent, 4096, &dsm), prepare(parent, 2 * MiB, &in),
-	                  prepare(parent, 2 * MiB, &out)};
-	for (uint64_t w : ws) {
-		uint64_t io = 0, len = 0;
-		void *va = nullptr;
-		ASSERT_EQ(FPGA_OK, t->fpgaGetWSInfo(parent, w, &io, &va, &len));
-		ASSERT_EQ(FPGA_OK, t->fpgaPinBuffer(child, va, len, io));
-		EXPECT_NE(FPGA_OK, t->fpgaPinBuffer(child, va, len, io)) << "pinned twice";
-	}
-	EXPECT_EQ(6u, dma_maps());
-	// the child's device uses the parent's buffers by the parent's I/O addresses
-	memset(dsm, 0, 4096);
-	fill(static_cast<uint8_t *>(in), static_cast<uint8_t *>(out));
-	auto io = [&](uint64_t w) { return iova(parent, w); };
-	ASSERT_EQ(FPGA_OK, t->fpgaWriteMMIO64(child, 0, DSM_BASE, io(ws[0])));
-	ASSERT_EQ(FPGA_OK, t->fpgaWriteMMIO32(child, 0, CTL, 0));
-	ASSERT_EQ(FPGA_OK, t->fpgaWriteMMIO32(child, 0, CTL, 1));
-	ASSERT_EQ(FPGA_OK, t->fpgaWriteMMIO64(child, 0, SRC, io(ws[1]) >> 6));
-	ASSERT_EQ(FPGA_OK, t->fpgaWriteMMIO64(child, 0, DST, io(ws[2]) >> 6));
-	ASSERT_EQ(FPGA_OK, t->fpgaWriteMMIO32(child, 0, NUM_LINES, (uint32_t)(MiB / 64)));
-	ASSERT_EQ(FPGA_OK, t->fpgaWriteMMIO32(child, 0, CTL, 3));
-	bool done = false;
-	for (int i = 0; i < 30000 && !(done = *(volatile uint64_t *)((uint8_t *)dsm + 0x40) & 1); i++)
-		usleep(100);
-	EXPECT_TRUE(done);
-	EXPECT_EQ(0, memcmp(in, out, MiB));
-	ASSERT_EQ(FPGA_OK, t->fpgaWriteMMIO32(child, 0, CTL, 7));
-	// unpin: exact ranges only
-	uint64_t i0 = 0, l0 = 0;
-	void *v0 = nullptr;
-	ASSERT_EQ(FPGA_OK, t->fpgaGetWSInfo(parent, ws[0], &i0, &v0, &l0));
-	EXPECT_EQ(FPGA_NOT_FOUND, t->fpgaUnpinBuffer(child, v0, l0 * 2, i0));
-	EXPECT_EQ(FPGA_NOT_FOUND, t->fpgaUnpinBuffer(parent, v0, l0, i0)) << "not pinned there";
-	EXPECT_EQ(FPGA_OK, t->fpgaUnpinBuffer(child, v0, l0, i0));
-	EXPECT_EQ(FPGA_NOT_FOUND, t->fpgaUnpinBuffer(child, v0, l0, i0));
-	EXPECT_EQ(5u, dma_maps());
-	EXPECT_EQ(FPGA_INVALID_PARAM, t->fpgaPinBuffer(child, nullptr, 4096, i0));
-	EXPECT_EQ(FPGA_INVALID_PARAM, t->fpgaPinBuffer(child, v0, 0, i0));
-	EXPECT_NE(FPGA_OK, t->fpgaPinBuffer(child, v0, 100, i0)) << "not page aligned";
-	// closing the child drops its two remaining pins, the parent keeps its buffers
-	close(child);
-	EXPECT_EQ(3u, dma_maps());
-}
-
-TEST_F(BufferTest, PinIntoAHandleOfTheSameDeviceIsShared)
-{
-	load(pf_vfs_scenario(0), nullptr);
-	Filter f;
-	fpga_token tok = one(f.guid(NLB0_GUID));
-	ASSERT_NE(nullptr, tok);
-	fpga_handle a = open(tok, FPGA_OPEN_SHARED), b = open(tok, FPGA_OPEN_SHARED);
-	void *p = nullptr, *va = nullptr;
-	uint64_t ws = prepare(a, 4096, &p), io = 0, len = 0;
-	ASSERT_EQ(FPGA_OK, t->fpgaGetWSInfo(a, ws, &io, &va, &len));
-	EXPECT_EQ(FPGA_OK, t->fpgaPinBuffer(b, va, len, io)) << "one container: mapped already";
-	EXPECT_EQ(1u, dma_maps());
-	EXPECT_EQ(FPGA_OK, t->fpgaUnpinBuffer(b, va, len, io));
-	EXPECT_EQ(1u, dma_maps()) << "a's buffer stays mapped";
-	EXPECT_EQ(FPGA_OK, t->fpgaReleaseBuffer(a, ws));
 }
 
 /* Every failure point of prepare and release: the call fails cleanly (or

@@ -2,8 +2,13 @@
 // test_concurrency.cpp - the plugin from several threads (label concurrency,
 // also run under ThreadSanitizer): MMIO racing fpgaClose never crashes and
 // only ever sees FPGA_OK or FPGA_INVALID_PARAM; enumeration, open and close
-// from many threads at once keep the registry consistent.
+// from many threads at once keep the registry consistent; buffers, pins into
+// a child AFU and event registrations from many threads on one handle.
 #include "plugin_test_util.h"
+
+#include <linux/vfio.h>
+#include <poll.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <thread>
@@ -136,4 +141,175 @@ TEST_F(PluginTest, BuffersFromManyThreadsOnOneHandle)
 	EXPECT_EQ(0u, errors.load());
 	EXPECT_EQ(600u, lookups.load());
 	EXPECT_EQ(0u, vfio_mock_dma_maps(-1, nullptr, 0));
+}
+
+// A parent and its child AFU (two VFs): buffers prepared on the parent,
+// pinned into the child, unpinned or dropped by the release, from four
+// threads, while a fifth pins whatever buffer was prepared last (racing its
+// release). Every answer is one the rules allow, and nothing stays mapped.
+TEST_F(PluginTest, PinsRacingReleasesOnAParentAndItsChild)
+{
+	load(pf_vfs_scenario(2), nullptr);
+	Filter f1, f2;
+	fpga_handle parent = open(one(f1.function(1))), child = parent;
+	ASSERT_NE(nullptr, parent);
+	ASSERT_EQ(FPGA_OK, t->fpgaOpen(one(f2.function(2)), &child, FPGA_OPEN_HAS_PARENT_AFU));
+	handles.push_back(child);
+	std::atomic<uint64_t> last_ws{0};
+	std::atomic<unsigned> errors{0}, stale_pins{0};
+	std::atomic<bool> stop{false};
+	auto worker = [&](unsigned id) {
+		for (int i = 0; i < 60; i++) {
+			void *p = nullptr, *va = nullptr;
+			uint64_t ws = 0, io = 0, len = 0;
+			if (t->fpgaPrepareBuffer(parent, 4096 * (1 + (i + id) % 3), &p, &ws, 0) != FPGA_OK ||
+			    t->fpgaGetWSInfo(parent, ws, &io, &va, &len) != FPGA_OK) {
+				errors++;
+				continue;
+			}
+			// the pinner may have pinned it first (its view of an older
+			// buffer at the same place): then it is pinned already
+			fpga_result r = t->fpgaPinBuffer(child, va, len, io);
+			if (r != FPGA_OK && r != FPGA_INVALID_PARAM)
+				errors++;
+			last_ws = ws;
+			if (r == FPGA_OK && i % 2 && t->fpgaUnpinBuffer(child, va, len, io) != FPGA_OK)
+				errors++;
+			if (t->fpgaReleaseBuffer(parent, ws) != FPGA_OK) // drops the pin if kept
+				errors++;
+		}
+	};
+	auto pinner = [&] {
+		for (uint64_t tried = 0; !stop;) {
+			void *va = nullptr;
+			uint64_t io = 0, len = 0, ws = last_ws.load();
+			if (ws == tried) { // once per buffer: a failed lookup logs a line
+				std::this_thread::yield();
+				continue;
+			}
+			tried = ws;
+			if (t->fpgaGetWSInfo(parent, ws, &io, &va, &len) != FPGA_OK)
+				continue;
+			fpga_result r = t->fpgaPinBuffer(child, va, len, io);
+			if (r == FPGA_OK)
+				t->fpgaUnpinBuffer(child, va, len, io); // may have gone with a release
+			else if (r == FPGA_NOT_FOUND || r == FPGA_INVALID_PARAM)
+				stale_pins++; // released meanwhile, or pinned by its owner already
+			else
+				errors++;
+		}
+	};
+	std::thread pt(pinner);
+	std::vector<std::thread> th;
+	for (unsigned i = 0; i < 4; i++)
+		th.emplace_back(worker, i);
+	for (auto &x : th)
+		x.join();
+	stop = true;
+	pt.join();
+	EXPECT_EQ(0u, errors.load());
+	EXPECT_EQ(0u, vfio_mock_dma_maps(-1, nullptr, 0)) << "no buffer or pin left mapped";
+	close(child);
+	close(parent);
+}
+
+// Four threads on one handle, each owning one MSI-X vector (0..3): create an
+// event handle, register it for its vector, wait, unregister (or destroy it
+// registered), over and over, while a fifth thread raises vectors 0 and 1
+// only. Each eventfd sees only its own vector (those of 2 and 3 never count,
+// 0 and 1 never count more than was raised), and at the end no vector is
+// enabled and no eventfd attached.
+TEST_F(PluginTest, EventsRegisteredAndUnregisteredFromManyThreads)
+{
+	load("dfl-pf.json", nullptr);
+	Filter f;
+	fpga_handle h = open(one(f.guid(NLB0_GUID)));
+	ASSERT_NE(nullptr, h);
+	std::atomic<unsigned> errors{0}, raised[2] = {{0}, {0}};
+	std::atomic<uint64_t> seen[4] = {{0}, {0}, {0}, {0}};
+	std::atomic<bool> stop{false};
+	auto owner = [&](uint32_t vector) {
+		for (int i = 0; i < 40; i++) {
+			fpga_event_handle e = nullptr;
+			int fd = -1;
+			uint64_t n = 0;
+			if (t->fpgaCreateEventHandle(&e) != FPGA_OK ||
+			    t->fpgaGetOSObjectFromEventHandle(e, &fd) != FPGA_OK ||
+			    t->fpgaRegisterEvent(h, FPGA_EVENT_INTERRUPT, e, vector) != FPGA_OK) {
+				errors++;
+				if (e)
+					t->fpgaDestroyEventHandle(&e);
+				continue;
+			}
+			struct pollfd p = {fd, POLLIN, 0};
+			poll(&p, 1, vector < 2 ? 5 : 1);
+			// every third round: destroy while registered (detaches first)
+			if (i % 3 && t->fpgaUnregisterEvent(h, FPGA_EVENT_INTERRUPT, e) != FPGA_OK)
+				errors++;
+			// nothing can arrive once detached: collect what did
+			if (poll(&p, 1, 0) == 1 && read(fd, &n, 8) == 8)
+				seen[vector] += n;
+			if (t->fpgaDestroyEventHandle(&e) != FPGA_OK)
+				errors++;
+		}
+	};
+	auto raiser = [&] {
+		for (unsigned i = 0; !stop; i++) {
+			if (vfio_mock_raise_irq(PF_ADDR, VFIO_PCI_MSIX_IRQ_INDEX, i % 2) == 0)
+				raised[i % 2]++;
+			usleep(50);
+		}
+	};
+	std::thread r(raiser);
+	std::vector<std::thread> th;
+	for (uint32_t v = 0; v < 4; v++)
+		th.emplace_back(owner, v);
+	for (auto &x : th)
+		x.join();
+	stop = true;
+	r.join();
+	EXPECT_EQ(0u, errors.load());
+	EXPECT_EQ(0u, seen[2].load()) << "vector 2 was never raised";
+	EXPECT_EQ(0u, seen[3].load()) << "vector 3 was never raised";
+	for (int v = 0; v < 2; v++) {
+		EXPECT_GT(seen[v].load(), 0u) << "vector " << v;
+		EXPECT_LE(seen[v].load(), raised[v].load()) << "vector " << v;
+	}
+	struct vfio_mock_device_state st = {};
+	ASSERT_EQ(0, vfio_mock_device_state(PF_ADDR, &st));
+	EXPECT_EQ(-1, st.irq_index_enabled) << "the last unregister disabled MSI-X";
+	struct vfio_mock_leaks l = {};
+	vfio_mock_leaks(&l);
+	EXPECT_EQ(0u, l.irqs) << "no eventfd attached";
+	close(h);
+}
+
+// A parent and its child closed at the same moment from two threads, with
+// pins in place: whichever wins, nothing stays mapped and both closes work.
+TEST_F(PluginTest, ParentAndChildClosedAtOnce)
+{
+	load(pf_vfs_scenario(2), nullptr);
+	Filter f1, f2;
+	fpga_token ptok = one(f1.function(1)), ctok = one(f2.function(2));
+	ASSERT_TRUE(ptok && ctok);
+	for (int round = 0; round < 20; round++) {
+		fpga_handle parent = nullptr, child = nullptr;
+		ASSERT_EQ(FPGA_OK, t->fpgaOpen(ptok, &parent, 0));
+		child = parent;
+		ASSERT_EQ(FPGA_OK, t->fpgaOpen(ctok, &child, FPGA_OPEN_HAS_PARENT_AFU));
+		for (int i = 0; i < 2; i++) {
+			void *p = nullptr, *va = nullptr;
+			uint64_t ws = 0, io = 0, len = 0;
+			ASSERT_EQ(FPGA_OK, t->fpgaPrepareBuffer(parent, 8192, &p, &ws, 0));
+			ASSERT_EQ(FPGA_OK, t->fpgaGetWSInfo(parent, ws, &io, &va, &len));
+			ASSERT_EQ(FPGA_OK, t->fpgaPinBuffer(child, va, len, io));
+		}
+		std::atomic<unsigned> bad{0};
+		std::thread a([&] { bad += t->fpgaClose(parent) != FPGA_OK; });
+		std::thread b([&] { bad += t->fpgaClose(child) != FPGA_OK; });
+		a.join();
+		b.join();
+		EXPECT_EQ(0u, bad.load()) << "round " << round;
+		EXPECT_EQ(0u, vfio_mock_dma_maps(-1, nullptr, 0)) << "round " << round;
+	}
 }

@@ -46,38 +46,14 @@
 #include <opae/vfio.h>
 
 #include "edu_test.h"
+#include "nvme_regs.h"
 
-#define NVME_CLASS 0x010802
-#define REG_CAP    0x00
-#define REG_VS     0x08
-#define REG_CC     0x14
-#define REG_CSTS   0x1c
-#define REG_AQA    0x24
-#define REG_ASQ    0x28
-#define REG_ACQ    0x30
-#define REG_DBS    0x1000
-#define CC_ENABLE  0x00460001u /* IOCQES 4, IOSQES 6, NVM, 4 KiB pages, EN */
-#define CSTS_RDY   1u
-#define CSTS_CFS   2u
 
 #define NVEC     4    /* MSI-X vectors wired to eventfds */
 #define QDEPTH   64   /* entries per queue: one 4 KiB page of SQEs */
 #define XFER     8192 /* bytes per I/O: 16 blocks, PRP1 + PRP2 */
 #define WAIT_MS  10000
 #define QUIET_MS 200
-
-struct sqe {
-	uint8_t opcode, flags;
-	uint16_t cid;
-	uint32_t nsid;
-	uint64_t rsvd, mptr, prp1, prp2;
-	uint32_t cdw10, cdw11, cdw12, cdw13, cdw14, cdw15;
-};
-
-struct cqe {
-	uint32_t dw0, dw1;
-	uint16_t sq_head, sq_id, cid, status;
-};
 
 struct buf {
 	uint8_t *ptr;
@@ -281,17 +257,6 @@ static const char *counts(const struct outcome *o)
 	return s;
 }
 
-static struct sqe cmd(uint8_t op, uint32_t nsid, uint64_t prp1, uint64_t prp2, uint32_t cdw10,
-                      uint32_t cdw11, uint32_t cdw12)
-{
-	struct sqe c = {.opcode = op, .nsid = nsid, .prp1 = prp1, .prp2 = prp2};
-
-	c.cdw10 = cdw10;
-	c.cdw11 = cdw11;
-	c.cdw12 = cdw12;
-	return c;
-}
-
 static int wait_csts(uint32_t mask, uint32_t want)
 {
 	double end = now_ms() + WAIT_MS;
@@ -385,12 +350,12 @@ static int create_pair(struct queue *admin, struct queue *q)
 	struct outcome o;
 
 	o = run(admin,
-	        cmd(0x05, 0, q->cq.iova, 0, (QDEPTH - 1) << 16 | q->qid, q->vector << 16 | 3, 0),
+	        nvme_cmd(0x05, 0, q->cq.iova, 0, (QDEPTH - 1) << 16 | q->qid, q->vector << 16 | 3, 0),
 	        1);
 	check(o.ok && only(&o, 0), "Create I/O CQ %u (vector %u): status 0x%x, %s", q->qid,
 	      q->vector, o.status, counts(&o));
 	o = run(admin,
-	        cmd(0x01, 0, q->sq.iova, 0, (QDEPTH - 1) << 16 | q->qid, q->qid << 16 | 1, 0), 1);
+	        nvme_cmd(0x01, 0, q->sq.iova, 0, (QDEPTH - 1) << 16 | q->qid, q->qid << 16 | 1, 0), 1);
 	check(o.ok && only(&o, 0), "Create I/O SQ %u: status 0x%x, %s", q->qid, o.status,
 	      counts(&o));
 	return o.ok ? 0 : -1;
@@ -406,12 +371,12 @@ static void io_checks(struct opae_vfio *v, struct queue *admin, struct queue *q1
 	for (size_t i = 0; i < XFER; i++)
 		wb->ptr[i] = (uint8_t)(i * 29 + (i >> 9) + 1);
 	memcpy(wb->ptr, "core_nvme block 8", 17);
-	o = run(q1, cmd(0x01, 1, wb->iova, wb->iova + 4096, 8, 0, XFER / 512 - 1), 1);
+	o = run(q1, nvme_cmd(0x01, 1, wb->iova, wb->iova + 4096, 8, 0, XFER / 512 - 1), 1);
 	check(o.ok && o.irq_before_poll && only(&o, 1),
 	      "Write of %d bytes from buffer a (queue 1) signalled vector 1 only, CQE first (%s)",
 	      XFER, counts(&o));
 	memset(rb->ptr, 0, XFER);
-	o = run(q2, cmd(0x02, 1, rb->iova, rb->iova + 4096, 8, 0, XFER / 512 - 1), 1);
+	o = run(q2, nvme_cmd(0x02, 1, rb->iova, rb->iova + 4096, 8, 0, XFER / 512 - 1), 1);
 	check(o.ok && o.irq_before_poll && only(&o, 2),
 	      "Read into buffer b (queue 2) signalled vector 2 only, CQE first (%s)", counts(&o));
 	check(memcmp(wb->ptr, rb->ptr, XFER) == 0, "buffer b holds what buffer a wrote (%d bytes)",
@@ -420,7 +385,7 @@ static void io_checks(struct opae_vfio *v, struct queue *admin, struct queue *q1
 	/* One vector off: vfio-pci masks it, the device keeps the message pending. */
 	ok = opae_vfio_irq_disable(v, VFIO_PCI_MSIX_IRQ_INDEX, 2) == 0;
 	memset(rb->ptr, 0, XFER);
-	o = run(q2, cmd(0x02, 1, rb->iova, rb->iova + 4096, 8, 0, XFER / 512 - 1), 0);
+	o = run(q2, nvme_cmd(0x02, 1, rb->iova, rb->iova + 4096, 8, 0, XFER / 512 - 1), 0);
 	memcpy(&pba, (const void *)(bar + pba_off), sizeof(pba));
 	check(ok && o.ok && only(&o, -1) && memcmp(wb->ptr, rb->ptr, XFER) == 0,
 	      "after irq_disable(MSI-X, 2): the Read completes (polled), no eventfd fires (%s)",
@@ -448,10 +413,10 @@ static void io_checks(struct opae_vfio *v, struct queue *admin, struct queue *q1
 	      "opae_vfio_irq_disable(MSI-X) of vectors 0..%d: MSI-X stays enabled, %u of %d "
 	      "vectors masked in the table",
 	      NVEC - 1, masked, NVEC);
-	o = run(q1, cmd(0x02, 1, rb->iova, rb->iova + 4096, 8, 0, XFER / 512 - 1), 0);
+	o = run(q1, nvme_cmd(0x02, 1, rb->iova, rb->iova + 4096, 8, 0, XFER / 512 - 1), 0);
 	check(o.ok && only(&o, -1), "after disable: a Read completes (polled), no eventfd (%s)",
 	      counts(&o));
-	o = run(admin, cmd(0x06, 0, rb->iova, 0, 1, 0, 0), 0);
+	o = run(admin, nvme_cmd(0x06, 0, rb->iova, 0, 1, 0, 0), 0);
 	check(o.ok && only(&o, -1), "after disable: an admin Identify completes, no eventfd (%s)",
 	      counts(&o));
 	/* asked again with no vector left: the index goes off for real */
@@ -498,7 +463,7 @@ static void nvme_checks(struct opae_vfio *v, unsigned pba_off)
 	if (!ok)
 		return;
 
-	o = run(&admin, cmd(0x06, 0, ctl[6].iova, 0, 1, 0, 0), 1);
+	o = run(&admin, nvme_cmd(0x06, 0, ctl[6].iova, 0, 1, 0, 0), 1);
 	check(o.ok && o.irq_before_poll && only(&o, 0) &&
 	          memcmp(ctl[6].ptr + 24, "QEMU NVMe Ctrl", 14) == 0,
 	      "Identify Controller (\"%.14s\") signalled vector 0 only (%s)", ctl[6].ptr + 24,

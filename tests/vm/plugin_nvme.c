@@ -22,32 +22,13 @@
 #include <opae/plugin/adapter.h>
 
 #include "edu_test.h"
+#include "nvme_regs.h"
 
 #define PROG      "plugin_nvme"
 #define NVME_GUID "5e1b36a0-0010-4e7d-9a3b-6e766d655f31"
-#define REG_CC    0x14
-#define REG_CSTS  0x1c
-#define REG_AQA   0x24
-#define REG_ASQ   0x28
-#define REG_ACQ   0x30
-#define REG_DBS   0x1000
-#define CC_ENABLE 0x00460001u /* IOCQES 4, IOSQES 6, NVM, 4 KiB pages, EN */
 #define QDEPTH    64
 #define XFER      8192 /* 16 blocks: PRP1 + PRP2 */
 #define WAIT_MS   10000
-
-struct sqe {
-	uint8_t opcode, flags;
-	uint16_t cid;
-	uint32_t nsid;
-	uint64_t rsvd, mptr, prp1, prp2;
-	uint32_t cdw10, cdw11, cdw12, cdw13, cdw14, cdw15;
-};
-
-struct cqe {
-	uint32_t dw0, dw1;
-	uint16_t sq_head, sq_id, cid, status;
-};
 
 struct buf {
 	uint8_t *ptr;
@@ -135,15 +116,63 @@ static int run(struct queue *q, struct sqe c, uint64_t *irq, int other_fd, uint6
 	return e.cid == c.cid ? e.status >> 1 : -1;
 }
 
-static struct sqe cmd(uint8_t op, uint32_t nsid, uint64_t prp1, uint64_t prp2, uint32_t cdw10,
-                      uint32_t cdw11, uint32_t cdw12)
+static int cmp_double(const void *a, const void *b)
 {
-	struct sqe c = {.opcode = op, .nsid = nsid, .prp1 = prp1, .prp2 = prp2};
+	double x = *(const double *)a, y = *(const double *)b;
 
-	c.cdw10 = cdw10;
-	c.cdw11 = cdw11;
-	c.cdw12 = cdw12;
-	return c;
+	return x < y ? -1 : x > y;
+}
+
+/* Interrupt latency on q's vector, LAT_RUNS one-block reads into b each:
+ * (1) device completion -> poll returning: spin on the CQE's phase tag
+ * (the controller wrote its completion), then poll the eventfd;
+ * (2) doorbell -> poll returning, blocked in poll (device time included).
+ * Prints best and median of each. */
+#define LAT_RUNS 20
+static void latency(struct queue *q, const struct buf *b)
+{
+	double cqe_to_poll[LAT_RUNS], bell_to_poll[LAT_RUNS];
+	int ok = 1;
+
+	for (int i = 0; i < LAT_RUNS && ok; i++) {
+		struct sqe c = nvme_cmd(NVME_CMD_READ, 1, b->iova, 0, 8, 0, 0);
+		volatile struct cqe *slot = (volatile struct cqe *)(q->cq.ptr + (size_t)q->head * 16);
+		uint64_t n, other;
+		double t0, t1;
+
+		c.cid = next_cid++;
+		memcpy(q->sq.ptr + (size_t)q->tail * sizeof(c), &c, sizeof(c));
+		q->tail = (uint16_t)((q->tail + 1) % QDEPTH);
+		__asm__ __volatile__("" ::: "memory");
+		wr32(REG_DBS + 8 * q->qid, q->tail);
+		t0 = now_ms();
+		while ((slot->status & 1) != q->phase && now_ms() - t0 < WAIT_MS)
+			;
+		t1 = now_ms();
+		n = wait_eventfd(q->fd, WAIT_MS);
+		cqe_to_poll[i] = (now_ms() - t1) * 1000.0;
+		ok = n >= 1 && (slot->status & 1) == q->phase && !(slot->status >> 1);
+		if (++q->head == QDEPTH) {
+			q->head = 0;
+			q->phase ^= 1;
+		}
+		wr32(REG_DBS + 8 * q->qid + 4, q->head);
+		/* the same read, waiting in poll as a program would */
+		t0 = now_ms();
+		ok &= run(q, nvme_cmd(NVME_CMD_READ, 1, b->iova, 0, 8, 0, 0), &n, -1, &other) == 0;
+		bell_to_poll[i] = (now_ms() - t0) * 1000.0;
+	}
+	check(ok, "%d one-block reads for the latency figures, each completed with an interrupt",
+	      2 * LAT_RUNS);
+	if (!ok)
+		return;
+	qsort(cqe_to_poll, LAT_RUNS, sizeof(double), cmp_double);
+	qsort(bell_to_poll, LAT_RUNS, sizeof(double), cmp_double);
+	info("interrupt latency, MSI-X vector %u: completion (CQE written) to poll returning: "
+	     "best %.1f us, median %.1f us; doorbell to poll returning (blocked in poll, "
+	     "controller time included): best %.1f us, median %.1f us (%d runs each)",
+	     q->qid, cqe_to_poll[0], cqe_to_poll[LAT_RUNS / 2], bell_to_poll[0],
+	     bell_to_poll[LAT_RUNS / 2], LAT_RUNS);
 }
 
 static void drive(void)
@@ -187,28 +216,29 @@ static void drive(void)
 	check(ok, "controller enabled, admin queues in prepared buffers (CSTS 0x%x)", rd32(REG_CSTS));
 	if (!ok)
 		goto out;
-	st = run(&admin, cmd(0x06, 0, page[4].iova, 0, 1, 0, 0), &n, fd[1], &other);
+	st = run(&admin, nvme_cmd(NVME_ADMIN_IDENTIFY, 0, page[4].iova, 0, 1, 0, 0), &n, fd[1], &other);
 	check(st == 0 && !other && !memcmp(page[4].ptr + 24, "QEMU NVMe Ctrl", 14),
 	      "Identify (\"%.14s\"): interrupt on vector 0 (count %llu), none on 1", page[4].ptr + 24,
 	      (unsigned long long)n);
-	st = run(&admin, cmd(0x05, 0, io.cq.iova, 0, (QDEPTH - 1) << 16 | 1, 1 << 16 | 3, 0), &n,
+	st = run(&admin, nvme_cmd(NVME_ADMIN_CREATE_CQ, 0, io.cq.iova, 0, (QDEPTH - 1) << 16 | 1, 1 << 16 | 3, 0), &n,
 	         fd[1], &other);
 	check(st == 0, "Create I/O CQ 1 on vector 1 (status %d)", st);
-	st = run(&admin, cmd(0x01, 0, io.sq.iova, 0, (QDEPTH - 1) << 16 | 1, 1 << 16 | 1, 0), &n,
+	st = run(&admin, nvme_cmd(NVME_ADMIN_CREATE_SQ, 0, io.sq.iova, 0, (QDEPTH - 1) << 16 | 1, 1 << 16 | 1, 0), &n,
 	         fd[1], &other);
 	check(st == 0, "Create I/O SQ 1 (status %d)", st);
 
 	for (int i = 0; i < XFER; i++)
 		a.ptr[i] = (uint8_t)(i * 13 + (i >> 9) + 5);
 	memcpy(a.ptr, PROG " block 8", sizeof(PROG " block 8") - 1);
-	st = run(&io, cmd(0x01, 1, a.iova, a.iova + 4096, 8, 0, XFER / 512 - 1), &n, fd[0], &other);
+	st = run(&io, nvme_cmd(NVME_CMD_WRITE, 1, a.iova, a.iova + 4096, 8, 0, XFER / 512 - 1), &n, fd[0], &other);
 	check(st == 0 && !other, "Write of %d bytes from buffer a: interrupt on vector 1 (count "
 	                         "%llu), none on 0 (status %d)",
 	      XFER, (unsigned long long)n, st);
-	st = run(&io, cmd(0x02, 1, b.iova, b.iova + 4096, 8, 0, XFER / 512 - 1), &n, fd[0], &other);
+	st = run(&io, nvme_cmd(NVME_CMD_READ, 1, b.iova, b.iova + 4096, 8, 0, XFER / 512 - 1), &n, fd[0], &other);
 	check(st == 0 && !other, "Read into buffer b: interrupt on vector 1 (count %llu), none on 0",
 	      (unsigned long long)n);
 	check(!memcmp(a.ptr, b.ptr, XFER), "buffer b holds what buffer a wrote");
+	latency(&io, &b);
 	wr32(REG_CC, 0);
 	check(wait_csts(1, 0) == 0, "controller disabled");
 out:

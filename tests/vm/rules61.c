@@ -9,9 +9,15 @@
  * of fd -1, config access past the end, edu's missing function reset, 8-byte
  * BAR pread/pwrite as two 32-bit accesses, MAP_DMA refusing memory the mapping
  * may not access, pages bound at MAP_DMA (zero page, munmap + remap,
- * MADV_DONTNEED), RLIMIT_MEMLOCK without CAP_IPC_LOCK, an MSI enable of 0
- * vectors, MSI's virtual Enable/QSIZE bits in config space, a BAR mmap keeping the device open, and the last group taking the
- * mappings with it.
+ * MADV_DONTNEED), RLIMIT_MEMLOCK without CAP_IPC_LOCK, MAP_DMA/UNMAP_DMA
+ * checks and v2 semantics, an MSI enable of 0
+ * vectors, MSI's virtual Enable/QSIZE bits in config space, a failed SET_IRQS
+ * leaving its vector detached, BAR type bits and sizing (32-bit on edu, 64-bit
+ * prefetchable on ivshmem-plain: run with --ivshmem 1M), VFIO_DEVICE_RESET and
+ * the reset around close and open on QEMU's NVMe (--nvme 1M), memory decoding off (BAR mmap SIGBUS, pread
+ * EIO), COMMAND.INTx-disable masking INTx, a BAR mmap keeping the device
+ * open, the last group taking the mappings with it, and the next first open
+ * building the virtual config space again.
  *
  * Output: "PASS: ..." / "FAIL: ..." per check, then
  * "rules61: N passed, M failed"; exit status 0 iff nothing failed.
@@ -22,7 +28,9 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <linux/capability.h>
+#include <linux/pci_regs.h>
 #include <linux/vfio.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +39,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "edu_test.h"
@@ -98,6 +107,64 @@ static int device_reads(uint64_t iova)
 	return out[0];
 }
 
+static uint16_t cfg16(unsigned off)
+{
+	uint16_t v = 0xffff;
+
+	if (pread(dev, &v, 2, (off_t)(region_offset(VFIO_PCI_CONFIG_REGION_INDEX, NULL) + off)) != 2)
+		return 0xffff;
+	return v;
+}
+
+static int set_cfg(unsigned off, const void *v, size_t n)
+{
+	return pwrite(dev, v, n, (off_t)(region_offset(VFIO_PCI_CONFIG_REGION_INDEX, NULL) + off)) ==
+	       (ssize_t)n;
+}
+
+static int set_cfg16(unsigned off, uint16_t v)
+{
+	return set_cfg(off, &v, 2);
+}
+
+/* Does a load from p kill a process with SIGBUS? Asked of a forked child,
+ * so no handler has to jump out of a signal (ThreadSanitizer, which the
+ * mock's TSan run builds this program with, reports everything after that). */
+static int load_raises_sigbus(const volatile uint32_t *p)
+{
+	int status = 0;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		signal(SIGBUS, SIG_DFL);
+		(void)*p;
+		_exit(0);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return 0;
+	return WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS;
+}
+
+static int set_irq(unsigned index, uint32_t flags, unsigned count, int32_t fd)
+{
+	char buf[sizeof(struct vfio_irq_set) + sizeof(int32_t)];
+	struct vfio_irq_set *s = (struct vfio_irq_set *)buf;
+
+	s->argsz = sizeof(buf);
+	s->flags = flags;
+	s->index = index;
+	s->start = 0;
+	s->count = count;
+	memcpy(s->data, &fd, sizeof(fd));
+	return ioctl(dev, VFIO_DEVICE_SET_IRQS, s);
+}
+
+#define TRIGGER_NONE (VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER)
+#define TRIGGER_EFD  (VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER)
+#define QUIET_MS     200 /* how long "no interrupt" is waited for */
+
 static void extensions(void)
 {
 	check(ioctl(cont, VFIO_CHECK_EXTENSION, VFIO_TYPE1_IOMMU) == 1 &&
@@ -163,10 +230,13 @@ static void config_and_bar(void)
 	struct res r;
 	ssize_t n;
 
+	di.cap_offset = 0xa5a5a5a5;
 	r = RES(ioctl(dev, VFIO_DEVICE_GET_INFO, &di));
 	check(!r.rc && di.flags == VFIO_DEVICE_FLAGS_PCI,
 	      "edu DEVICE_GET_INFO flags %#x: PCI, no RESET (QEMU's edu has no function reset)",
 	      di.flags);
+	check(!r.rc && di.cap_offset == 0, "DEVICE_GET_INFO wrote cap_offset 0 (%#x)",
+	      di.cap_offset);
 	r = RES(ioctl(dev, VFIO_DEVICE_RESET));
 	check(FAILS_WITH(r, EINVAL), "VFIO_DEVICE_RESET on edu: EINVAL (%s)", strerror(r.err));
 	info("config region: %" PRIu64 " bytes", csize);
@@ -265,6 +335,51 @@ static void pinned_pages(void)
 	check(edu_dma(EDU_DMA_WINDOW, IOVA_OUT, 0x100, EDU_DMA_TO_RAM) == 0 && out[0] == 0x33 &&
 	          device_reads(IOVA_TEST) == 0,
 	      "edu reading an unmapped IOVA gets zeros (an IOMMU fault)");
+}
+
+/* vfio_dma_do_map / vfio_dma_do_unmap (type1 v2): checks in the kernel's
+ * order, bisecting a mapping refused, an empty range "unmapped" with size 0,
+ * FLAG_ALL only with iova = size = 0 and returning what it took. */
+static void map_unmap_rules(void)
+{
+	const uint32_t rw = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE;
+	uint8_t *buf = anon(2 * PG, PROT_READ | PROT_WRITE);
+	struct vfio_iommu_type1_dma_unmap u = {.argsz = sizeof(u)};
+	struct res r;
+
+	if (!buf) {
+		check(0, "anonymous memory");
+		return;
+	}
+	r = RES(map_dma(buf, IOVA_TEST, 0, rw));
+	check(FAILS_WITH(r, EINVAL), "MAP_DMA of size 0: EINVAL (%s)", strerror(r.err));
+	r = RES(map_dma(buf, IOVA_TEST + 0x800, PG, rw));
+	check(FAILS_WITH(r, EINVAL), "MAP_DMA at an unaligned IOVA: EINVAL (%s)", strerror(r.err));
+	r = RES(map_dma(buf, 0xfee00000ULL, PG, rw));
+	check(FAILS_WITH(r, EINVAL), "MAP_DMA in the MSI window (no IOVA range): EINVAL (%s)",
+	      strerror(r.err));
+	check(map_dma(buf, IOVA_TEST, 2 * PG, rw) == 0, "MAP_DMA of 2 pages");
+	r = RES(map_dma(buf, IOVA_TEST + PG, PG, rw));
+	check(FAILS_WITH(r, EEXIST), "MAP_DMA overlapping it: EEXIST (%s)", strerror(r.err));
+	r = RES(unmap_dma(IOVA_TEST, PG));
+	check(FAILS_WITH(r, EINVAL), "UNMAP_DMA of its first page (bisecting it): EINVAL (%s)",
+	      strerror(r.err));
+	u.iova = IOVA_LAST;
+	u.size = PG;
+	if (ioctl(cont, VFIO_IOMMU_UNMAP_DMA, &u))
+		u.size = 1;
+	check(u.size == 0, "UNMAP_DMA where nothing is mapped: 0, size 0 (%llu)",
+	      (unsigned long long)u.size);
+	u.flags = VFIO_DMA_UNMAP_FLAG_ALL;
+	r = RES(ioctl(cont, VFIO_IOMMU_UNMAP_DMA, &u));
+	check(FAILS_WITH(r, EINVAL), "UNMAP_DMA FLAG_ALL with an IOVA and a size: EINVAL (%s)",
+	      strerror(r.err));
+	u.iova = u.size = 0;
+	if (ioctl(cont, VFIO_IOMMU_UNMAP_DMA, &u))
+		u.size = 1;
+	check(u.size == 2 * PG, "UNMAP_DMA FLAG_ALL: everything, size %llu",
+	      (unsigned long long)u.size);
+	munmap(buf, 2 * PG);
 }
 
 static int set_ipc_lock(int on, uint32_t *saved)
@@ -370,6 +485,319 @@ static void msi_config_bits(void)
 	close(efd);
 }
 
+/* Another device of the VM (run-in-vm.sh exports <prefix>_BDF and
+ * <prefix>_GROUP) joins the container: its device fd, its group fd in *g;
+ * -1 (one FAIL line) if it is not there. */
+static int other_device(const char *prefix, const char *vm_arg, int *g)
+{
+	char name[32], path[64];
+	const char *bdf, *group;
+	int fd = -1;
+
+	snprintf(name, sizeof(name), "%s_BDF", prefix);
+	bdf = getenv(name);
+	snprintf(name, sizeof(name), "%s_GROUP", prefix);
+	group = getenv(name);
+	*g = -1;
+	if (!bdf || !group) {
+		check(0, "%s_BDF and %s_GROUP are not set (run-in-vm.sh %s)", prefix, prefix, vm_arg);
+		return -1;
+	}
+	snprintf(path, sizeof(path), "/dev/vfio/%s", group);
+	*g = open(path, O_RDWR | O_CLOEXEC);
+	if (*g < 0 || ioctl(*g, VFIO_GROUP_SET_CONTAINER, &cont) ||
+	    (fd = ioctl(*g, VFIO_GROUP_GET_DEVICE_FD, bdf)) < 0) {
+		check(0, "%s in group %s: %s", bdf, group, strerror(errno));
+		if (*g >= 0)
+			close(*g);
+		*g = -1;
+		return -1;
+	}
+	return fd;
+}
+
+/* ...and leaves it again, so that edu's group is the container's only one. */
+static void other_device_done(int fd, int g, const char *what)
+{
+	close(fd);
+	check(ioctl(g, VFIO_GROUP_UNSET_CONTAINER) == 0, "%s's group leaves the container", what);
+	close(g);
+}
+
+/* BAR registers as vfio_bar_fixup shows them: edu's BAR0 is 32-bit memory;
+ * ivshmem-plain's BAR2 is 64-bit prefetchable memory, BAR3 its upper half;
+ * a sizing write reads back ~(size-1) over both halves, the type bits stay. */
+static void bar_types(void)
+{
+	struct vfio_region_info r2 = {.argsz = sizeof(r2), .index = VFIO_PCI_BAR2_REGION_INDEX};
+	struct vfio_region_info r3 = {.argsz = sizeof(r3), .index = VFIO_PCI_BAR3_REGION_INDEX};
+	uint32_t ones = 0xffffffff, bar[2] = {0, 0}, sized[2] = {0, 0}, v = 0;
+	int edu_dev = dev, g = -1;
+	uint64_t cfg;
+
+	check(pread(dev, &v, 4, (off_t)(region_offset(VFIO_PCI_CONFIG_REGION_INDEX, NULL) +
+	                                PCI_BASE_ADDRESS_0)) == 4 && v && !(v & 0xf) &&
+	          set_cfg(PCI_BASE_ADDRESS_0, &ones, 4) &&
+	          pread(dev, &ones, 4, (off_t)(region_offset(VFIO_PCI_CONFIG_REGION_INDEX, NULL) +
+	                                       PCI_BASE_ADDRESS_0)) == 4 &&
+	          ones == (uint32_t)~(EDU_BAR0_SIZE - 1) && set_cfg(PCI_BASE_ADDRESS_0, &v, 4),
+	      "edu BAR0: 32-bit memory (type bits 0), sizing reads ~(1 MiB - 1)");
+	dev = other_device("IVSHMEM", "--ivshmem 1M", &g);
+	if (dev < 0) {
+		dev = edu_dev;
+		return;
+	}
+	cfg = region_offset(VFIO_PCI_CONFIG_REGION_INDEX, NULL);
+	if (ioctl(dev, VFIO_DEVICE_GET_REGION_INFO, &r2) || ioctl(dev, VFIO_DEVICE_GET_REGION_INFO, &r3))
+		r2.size = 0;
+	check(r2.size >= 0x100000 && (r2.flags & VFIO_REGION_INFO_FLAG_MMAP) && r3.size == 0 &&
+	          r3.flags == 0,
+	      "ivshmem BAR2 region: %llu bytes, mmap-able; BAR3 (its upper half): size 0, flags 0",
+	      (unsigned long long)r2.size);
+	if (pread(dev, bar, 8, (off_t)(cfg + PCI_BASE_ADDRESS_2)) != 8)
+		bar[0] = 0;
+	check((bar[0] & 0xf) == (PCI_BASE_ADDRESS_MEM_TYPE_64 | PCI_BASE_ADDRESS_MEM_PREFETCH),
+	      "ivshmem BAR2 reads %#x: 64-bit prefetchable memory (upper half %#x)", bar[0], bar[1]);
+	if (!set_cfg(PCI_BASE_ADDRESS_2, (uint32_t[]){0xffffffff, 0xffffffff}, 8) ||
+	    pread(dev, sized, 8, (off_t)(cfg + PCI_BASE_ADDRESS_2)) != 8)
+		sized[0] = sized[1] = 0;
+	check(sized[0] == ((uint32_t)~(r2.size - 1) | 0xc) &&
+	          sized[1] == (uint32_t)(~(r2.size - 1) >> 32),
+	      "ivshmem BAR2/BAR3 after a sizing write: %#x %#x (~(size-1), type bits kept)",
+	      sized[0], sized[1]);
+	check(set_cfg(PCI_BASE_ADDRESS_2, bar, 8), "ivshmem BAR2/BAR3 address written back");
+	other_device_done(dev, g, "ivshmem");
+	dev = edu_dev;
+}
+
+/* A device with a function reset (QEMU's NVMe controller has FLR):
+ * VFIO_DEVICE_RESET (vfio_pci_ioctl_reset zaps the BAR mmaps, resets, and the
+ * next access faults the BAR back in) leaves the same mapping working, with
+ * the registers at their reset values; the last close and the next first
+ * open reset it too (vfio_pci_core_disable, vfio_pci_core_enable). */
+#define NVME_REG_CC  0x14
+#define NVME_CC_SIZES 0x00460000u /* IOSQES 6, IOCQES 4, not enabled */
+
+static void nvme_reset(void)
+{
+	struct vfio_device_info di = {.argsz = sizeof(di)};
+	int edu_dev = dev, g = -1, ok;
+	volatile uint32_t *regs;
+	uint32_t cc = 1;
+
+	dev = other_device("NVME", "--nvme 1M", &g);
+	if (dev < 0) {
+		dev = edu_dev;
+		return;
+	}
+	if (ioctl(dev, VFIO_DEVICE_GET_INFO, &di))
+		di.flags = 0;
+	check(di.flags & VFIO_DEVICE_FLAGS_RESET,
+	      "NVMe DEVICE_GET_INFO flags %#x: RESET (QEMU's NVMe has FLR)", di.flags);
+	regs = mmap(NULL, 0x1000, PROT_READ | PROT_WRITE, MAP_SHARED, dev,
+	            (off_t)region_offset(VFIO_PCI_BAR0_REGION_INDEX, NULL));
+	if (regs == MAP_FAILED) {
+		check(0, "NVMe BAR0 mmap: %s", strerror(errno));
+	} else {
+		regs[NVME_REG_CC / 4] = NVME_CC_SIZES;
+		cc = regs[NVME_REG_CC / 4];
+		ok = cc == NVME_CC_SIZES;
+		check(ok, "NVMe CC written %#x through BAR0's mapping (reads %#x)", NVME_CC_SIZES, cc);
+		ok = ioctl(dev, VFIO_DEVICE_RESET) == 0;
+		cc = 1;
+		if (ok)
+			cc = regs[NVME_REG_CC / 4];
+		check(ok && cc == 0, "VFIO_DEVICE_RESET: the same mapping works and CC reads 0 (%#x)",
+		      cc);
+		regs[NVME_REG_CC / 4] = NVME_CC_SIZES;
+		munmap((void *)regs, 0x1000);
+	}
+	close(dev);
+	dev = ioctl(g, VFIO_GROUP_GET_DEVICE_FD, getenv("NVME_BDF"));
+	cc = 1;
+	if (dev < 0 || pread(dev, &cc, 4, (off_t)(region_offset(VFIO_PCI_BAR0_REGION_INDEX, NULL) +
+	                                          NVME_REG_CC)) != 4)
+		cc = 1;
+	check(cc == 0, "CC written, device closed and opened again: CC reads 0 (%#x)", cc);
+	other_device_done(dev, g, "NVMe");
+	dev = edu_dev;
+}
+
+/* vfio_msi_set_block: a vector whose new eventfd is bad ends up detached (a
+ * fresh enable is rolled back); the index stays as it was. */
+static void msi_bad_fd(void)
+{
+	int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	const int32_t bad = 1000; /* no such fd */
+	struct res r;
+
+	r = RES(set_irq(VFIO_PCI_MSI_IRQ_INDEX, TRIGGER_EFD, 1, bad));
+	check(FAILS_WITH(r, EBADF), "MSI enable with a bad eventfd: EBADF (%s)", strerror(r.err));
+	r = RES(set_irq(VFIO_PCI_MSI_IRQ_INDEX, TRIGGER_NONE, 1, 0));
+	check(FAILS_WITH(r, EINVAL), "and MSI is not enabled: a loopback trigger is EINVAL (%s)",
+	      strerror(r.err));
+	check(efd >= 0 && set_irq(VFIO_PCI_MSI_IRQ_INDEX, TRIGGER_EFD, 1, efd) == 0 &&
+	          set_irq(VFIO_PCI_MSI_IRQ_INDEX, TRIGGER_NONE, 1, 0) == 0 &&
+	          wait_eventfd(efd, EDU_WAIT_MS) == 1,
+	      "MSI enabled with an eventfd: a loopback trigger signals it");
+	r = RES(set_irq(VFIO_PCI_INTX_IRQ_INDEX, TRIGGER_EFD, 1, efd));
+	check(FAILS_WITH(r, EINVAL), "INTx enable while MSI is on: EINVAL (%s)", strerror(r.err));
+	r = RES(set_irq(VFIO_PCI_MSI_IRQ_INDEX, TRIGGER_EFD, 1, bad));
+	check(FAILS_WITH(r, EBADF), "vector 0 given a bad eventfd: EBADF (%s)", strerror(r.err));
+	check(set_irq(VFIO_PCI_MSI_IRQ_INDEX, TRIGGER_NONE, 1, 0) == 0 &&
+	          wait_eventfd(efd, QUIET_MS) == 0,
+	      "MSI still enabled, but the old eventfd was detached: the loopback signals nothing");
+	check(set_irq(VFIO_PCI_MSI_IRQ_INDEX, TRIGGER_NONE, 0, 0) == 0, "MSI disabled");
+	if (efd >= 0)
+		close(efd);
+}
+
+/* Memory decoding off: vfio_basic_config_write zaps the BAR mmaps and
+ * vfio_pci_mmap_fault answers SIGBUS; pread/pwrite are EIO; decoding on
+ * again, the same mapping works. */
+static void decode_off(void)
+{
+	uint16_t cmd = cfg16(PCI_COMMAND);
+	volatile uint32_t *id = (volatile uint32_t *)bar0;
+	uint32_t v = 0;
+	struct res r;
+
+	check(cmd != 0xffff && (cmd & PCI_COMMAND_MEMORY) &&
+	          set_cfg16(PCI_COMMAND, (uint16_t)(cmd & ~PCI_COMMAND_MEMORY)),
+	      "COMMAND.MEM cleared (was %#x)", cmd);
+	check(load_raises_sigbus(id), "BAR0 mmap with memory decoding off: a load raises SIGBUS");
+	r = RES(pread(dev, &v, 4, (off_t)region_offset(VFIO_PCI_BAR0_REGION_INDEX, NULL)));
+	check(FAILS_WITH(r, EIO), "BAR0 pread with memory decoding off: EIO (%s)", strerror(r.err));
+	v = 0;
+	if (set_cfg16(PCI_COMMAND, cmd))
+		v = *id;
+	check(v == 0x010000ed, "COMMAND.MEM set again: the same mapping reads the ID (%#x)", v);
+	check(!load_raises_sigbus(id), "and a load in a child raises no SIGBUS");
+}
+
+/* COMMAND.INTx-disable is virtual (vfio_basic_config_write): setting it
+ * masks INTx, so a loopback trigger sends nothing; clearing it unmasks,
+ * whatever the mask ioctls did, and sends a line asserted meanwhile. */
+static void intx_disable(void)
+{
+	uint16_t cmd = cfg16(PCI_COMMAND) & ~PCI_COMMAND_INTX_DISABLE;
+	uint16_t dis = cmd | PCI_COMMAND_INTX_DISABLE;
+	int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	const uint32_t mask = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_MASK;
+	const uint32_t unmask = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_UNMASK;
+
+	if (efd < 0 || set_irq(VFIO_PCI_INTX_IRQ_INDEX, TRIGGER_EFD, 1, efd)) {
+		check(0, "INTx enabled with an eventfd: %s", strerror(errno));
+		return;
+	}
+	errno = 0;
+	check(set_irq(VFIO_PCI_MSI_IRQ_INDEX, TRIGGER_EFD, 1, efd) == -1 && errno == EINVAL,
+	      "MSI enable while INTx is on: EINVAL");
+	check(set_cfg16(PCI_COMMAND, dis) && set_irq(VFIO_PCI_INTX_IRQ_INDEX, TRIGGER_NONE, 1, 0) == 0 &&
+	          wait_eventfd(efd, QUIET_MS) == 0,
+	      "INTx-disable set: a loopback trigger signals nothing");
+	edu_wr32(EDU_REG_IRQ_RAISE, 1);
+	check(wait_eventfd(efd, QUIET_MS) == 0, "INTx-disable set: edu's interrupt is held back");
+	check(set_cfg16(PCI_COMMAND, cmd) && wait_eventfd(efd, EDU_WAIT_MS) == 1,
+	      "INTx-disable cleared: the pending interrupt is sent");
+	edu_ack();
+	check(set_irq(VFIO_PCI_INTX_IRQ_INDEX, unmask, 1, 0) == 0 &&
+	          set_irq(VFIO_PCI_INTX_IRQ_INDEX, mask, 1, 0) == 0,
+	      "INTx unmasked, then masked with ACTION_MASK");
+	check(set_cfg16(PCI_COMMAND, dis) && set_cfg16(PCI_COMMAND, cmd), "INTx-disable set, cleared");
+	edu_wr32(EDU_REG_IRQ_RAISE, 1);
+	check(wait_eventfd(efd, EDU_WAIT_MS) == 1,
+	      "clearing INTx-disable unmasked INTx although ACTION_MASK had masked it");
+	edu_ack();
+	check(set_irq(VFIO_PCI_INTX_IRQ_INDEX, unmask, 1, 0) == 0 &&
+	          set_irq(VFIO_PCI_INTX_IRQ_INDEX, TRIGGER_NONE, 0, 0) == 0,
+	      "INTx unmasked and disabled");
+	close(efd);
+}
+
+/* Values the next first open must not show again (vfio_config_init). */
+static struct {
+	uint32_t bar0;
+	uint8_t line;
+	unsigned msi;
+	int efd;
+} dirty = {.efd = -1};
+
+static unsigned msi_cap(void)
+{
+	uint8_t pos = 0, hdr[2] = {0, 0};
+	uint64_t cfg = region_offset(VFIO_PCI_CONFIG_REGION_INDEX, NULL);
+	int guard = 0;
+
+	if (pread(dev, &pos, 1, (off_t)(cfg + PCI_CAPABILITY_LIST)) != 1)
+		return 0;
+	for (; pos && guard < 48; guard++, pos = hdr[1])
+		if (pread(dev, hdr, 2, (off_t)(cfg + pos)) != 2 || hdr[0] == PCI_CAP_ID_MSI)
+			break;
+	return hdr[0] == PCI_CAP_ID_MSI ? pos : 0;
+}
+
+/* Before the last close: write what a user may leave behind in config. */
+static void dirty_config(void)
+{
+	uint64_t cfg = region_offset(VFIO_PCI_CONFIG_REGION_INDEX, NULL);
+	uint32_t ones = 0xffffffff, now = 0;
+	uint8_t line;
+	int ok;
+
+	dirty.msi = msi_cap();
+	dirty.efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (pread(dev, &dirty.bar0, 4, (off_t)(cfg + PCI_BASE_ADDRESS_0)) != 4 ||
+	    pread(dev, &dirty.line, 1, (off_t)(cfg + PCI_INTERRUPT_LINE)) != 1 || !dirty.msi ||
+	    dirty.efd < 0) {
+		check(0, "config before the last close");
+		return;
+	}
+	line = (uint8_t)(dirty.line ^ 0x5a);
+	ok = set_cfg(PCI_BASE_ADDRESS_0, &ones, 4) &&
+	     pread(dev, &now, 4, (off_t)(cfg + PCI_BASE_ADDRESS_0)) == 4 && now != dirty.bar0 &&
+	     set_cfg(PCI_INTERRUPT_LINE, &line, 1) &&
+	     set_cfg16(PCI_COMMAND, cfg16(PCI_COMMAND) | PCI_COMMAND_INTX_DISABLE) &&
+	     set_irq(VFIO_PCI_MSI_IRQ_INDEX, TRIGGER_EFD, 1, dirty.efd) == 0 &&
+	     set_cfg16(dirty.msi + PCI_MSI_FLAGS, cfg16(dirty.msi + PCI_MSI_FLAGS) | 1) &&
+	     (cfg16(dirty.msi + PCI_MSI_FLAGS) & 1);
+	check(ok, "left behind: BAR0 sizing value %#x, interrupt line %u, INTx-disable, MSI on and "
+	          "its Enable bit written", now, line);
+}
+
+/* After the last close: the first open builds the virtual config again. */
+static void reopen_config(const char *bdf)
+{
+	uint64_t cfg;
+	uint32_t bar = 0;
+	uint8_t line = 0;
+	uint16_t cmd;
+
+	dev = ioctl(grp, VFIO_GROUP_GET_DEVICE_FD, bdf);
+	if (dev < 0) {
+		check(0, "GET_DEVICE_FD again: %s", strerror(errno));
+		return;
+	}
+	cfg = region_offset(VFIO_PCI_CONFIG_REGION_INDEX, NULL);
+	cmd = cfg16(PCI_COMMAND);
+	check((cmd & (PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER | PCI_COMMAND_INTX_DISABLE)) ==
+	          PCI_COMMAND_MEMORY,
+	      "reopened: COMMAND %#x: memory on, bus master and INTx-disable off", cmd);
+	if (pread(dev, &bar, 4, (off_t)(cfg + PCI_BASE_ADDRESS_0)) != 4)
+		bar = 0;
+	check(bar == dirty.bar0, "reopened: BAR0 reads its address %#x again (%#x)", dirty.bar0,
+	      bar);
+	if (pread(dev, &line, 1, (off_t)(cfg + PCI_INTERRUPT_LINE)) != 1)
+		line = 0xff;
+	check(line == dirty.line, "reopened: the interrupt line is the device's %u (%u)", dirty.line,
+	      line);
+	check(!(cfg16(dirty.msi + PCI_MSI_FLAGS) & PCI_MSI_FLAGS_ENABLE),
+	      "reopened: MSI's Enable bit reads 0");
+	close(dev);
+	dev = -1;
+	close(dirty.efd);
+}
+
 /* A BAR mmap holds the device file; the last group leaving the container
  * takes every mapping with it. */
 static void device_lifetime(uint8_t *last)
@@ -452,6 +880,8 @@ int main(int argc, char **argv)
 		return summary("rules61");
 	}
 	config_and_bar();
+	bar_types();
+	nvme_reset();
 	bar0 = mmap(NULL, EDU_BAR0_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, dev,
 	            (off_t)region_offset(VFIO_PCI_BAR0_REGION_INDEX, NULL));
 	out = anon(PG, PROT_READ | PROT_WRITE);
@@ -462,13 +892,19 @@ int main(int argc, char **argv)
 		return summary("rules61");
 	}
 	edu_set_bar0(bar0);
+	decode_off();
 	map_permissions();
 	pinned_pages();
 	unmap_dma(IOVA_OUT, PG);
 	memlock();
+	map_unmap_rules();
 	msi_enable_zero();
 	msi_config_bits();
+	msi_bad_fd();
+	intx_disable();
+	dirty_config();
 	device_lifetime(last);
+	reopen_config(bdf);
 
 	close(grp);
 	close(cont);

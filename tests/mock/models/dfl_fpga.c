@@ -10,6 +10,10 @@
  * the FME global error interrupt on vector 6 (error injection, docs/references.md §3).
  * params.afu "hello_afu" puts OPAE's hello_afu AFU (a scratch register) in
  * NLB0's place, for the hello_afu sample.
+ * Multi-port AFUs (OPAE's parent/child ports): params.afu_guid gives the
+ * NLB0 engine another GUID (a child AFU), params.children makes the AFU a
+ * parent: DFH v1 with a parameter block (ID 2) listing child GUIDs;
+ * children_count / children_at forge that block for hostile tests.
  * Register maps and vector numbers: docs/dfl-model.md.
  */
 #include <stdint.h>
@@ -37,6 +41,19 @@
  * 0x80 is plain trapped memory (reset clears it with the rest of the page) */
 #define HELLO_AFU_GUID_H 0x850ADCC26CEB4B22ULL
 #define HELLO_AFU_GUID_L 0x9722D43375B61C66ULL
+
+/* DFH v1 AFU parameters (OPAE multi-port AFUs): the CSR at +0x20 says
+ * "parameters follow" (bit 31); a parameter header is ID (15:0), EOP (32)
+ * and the next header in qwords (63:35), so a child GUID list of n entries
+ * (ID 2) has next = 1 + 2n and its count reads as header >> 36. */
+#define AFU_DFH_V1       (1ULL << 52)
+#define AFU_PARAMS_CSR   0x20
+#define AFU_HAS_PARAMS   (1ULL << 31)
+#define AFU_PARAMS_AT    0x28 /* the first parameter header */
+#define PARAM_EOP        (1ULL << 32)
+#define PARAM_CHILDREN   2ULL
+#define PARAM_FILLER     1ULL /* a parameter nobody reads: chains to children_at */
+#define MAX_CHILDREN     12   /* 0x28 + 8 + 16 * 12 stays below NLB0's 0x100 */
 
 #define DONE_IRQ_ON  0x80000000u
 #define DONE_IRQ_VEC 0xfffu
@@ -87,6 +104,12 @@ struct dfl_fpga {
 	int err_line;        /* an unmasked error is active (the IRQ is an edge) */
 	uint64_t writes;     /* register writes seen (diagnostics only) */
 	uint64_t dma_faults; /* copies stopped by an IOMMU fault */
+	uint64_t guid_h, guid_l; /* the NLB0 engine's GUID (params.afu_guid) */
+	int parent;              /* params.children given: DFH v1 + child list */
+	unsigned nchildren;
+	uint64_t child_h[MAX_CHILDREN], child_l[MAX_CHILDREN];
+	uint64_t child_count; /* the list header's count (params.children_count) */
+	uint64_t child_at;    /* its offset from the AFU (params.children_at) */
 	uint8_t bounce[CHUNK];
 };
 
@@ -125,6 +148,83 @@ static int afu_is_hello(const struct mock_dev_config *cfg, int *hello)
 	return 0;
 }
 
+/* "d8424dc4-a4a3-c413-f89e-433683f9040b" -> register halves; 0 or -1. */
+static int parse_guid(struct json_object *o, uint64_t *hi, uint64_t *lo)
+{
+	const char *s = json_object_get_string(o);
+	unsigned n = 0;
+
+	*hi = *lo = 0;
+	for (; s && *s; s++) {
+		unsigned v;
+
+		if (*s == '-')
+			continue;
+		if (*s >= '0' && *s <= '9')
+			v = (unsigned)(*s - '0');
+		else if ((*s | 0x20) >= 'a' && (*s | 0x20) <= 'f')
+			v = (unsigned)((*s | 0x20) - 'a' + 10);
+		else
+			return -1;
+		if (n >= 32)
+			return -1;
+		if (n < 16)
+			*hi = *hi << 4 | v;
+		else
+			*lo = *lo << 4 | v;
+		n++;
+	}
+	return n == 32 && json_object_is_type(o, json_type_string) ? 0 : -1;
+}
+
+/* params.afu_guid, children, children_count, children_at; 0, or -1 with a
+ * message naming the parameter. */
+static int parse_family(struct dfl_fpga *f, const struct mock_dev_config *cfg)
+{
+	struct json_object *p = cfg->params, *o;
+	const char *bad = NULL;
+
+	f->guid_h = NLB0_GUID_H;
+	f->guid_l = NLB0_GUID_L;
+	f->child_at = AFU_PARAMS_AT;
+	if (!p)
+		return 0;
+	if (json_object_object_get_ex(p, "afu_guid", &o) && parse_guid(o, &f->guid_h, &f->guid_l))
+		bad = "afu_guid must be a GUID string";
+	if (!bad && json_object_object_get_ex(p, "children", &o)) {
+		size_t n = json_object_is_type(o, json_type_array) ? json_object_array_length(o) : 0;
+
+		f->parent = 1;
+		if (!json_object_is_type(o, json_type_array) || n > MAX_CHILDREN)
+			bad = "children must be an array of at most 12 GUID strings";
+		for (size_t i = 0; !bad && i < n; i++)
+			if (parse_guid(json_object_array_get_idx(o, i), &f->child_h[i], &f->child_l[i]))
+				bad = "children must be an array of at most 12 GUID strings";
+		f->nchildren = (unsigned)n;
+		f->child_count = n;
+	}
+	if (!bad && json_object_object_get_ex(p, "children_count", &o)) {
+		int64_t v = json_object_get_int64(o);
+
+		if (!f->parent || !json_object_is_type(o, json_type_int) || v < 0 || v > (1LL << 27))
+			bad = "children_count needs children and must be 0..2^27";
+		f->child_count = (uint64_t)v;
+	}
+	if (!bad && json_object_object_get_ex(p, "children_at", &o)) {
+		const char *s = json_object_get_string(o);
+		uint64_t v = s ? strtoull(s, NULL, 0) : 0;
+
+		if (!f->parent || (v & 7) || (v != AFU_PARAMS_AT && v < 0x1000) ||
+		    f->afu + v + 8 > cfg->bar[0].size)
+			bad = "children_at needs children; 0x28, or an 8-aligned offset from 0x1000 "
+			      "whose header lies inside BAR0";
+		f->child_at = v;
+	}
+	if (bad)
+		mock_log(0, "dfl-fpga %s: params.%s", cfg->address, bad);
+	return bad ? -1 : 0;
+}
+
 /* defaults() runs before the scenario's params are known, so it gives the PF;
  * a VF scenario entry sets "device": "0xbccf" (and physfn) itself. */
 static void dfl_defaults(struct mock_dev_config *cfg)
@@ -148,12 +248,37 @@ static void dfl_defaults(struct mock_dev_config *cfg)
 	cfg->reset = 1;
 }
 
-/* The AFU's read-only header: type AFU, DFH version 0, EOL, its GUID. */
+/* A parent's parameters: the child list at child_at (after a filler
+ * parameter at 0x28 that chains to it when it is elsewhere). GUIDs that
+ * would not fit (a forged count) are not written: the list is truncated. */
+static void afu_put_children(struct dfl_fpga *f, uint8_t *bar)
+{
+	uint64_t a = f->afu, at = a + f->child_at;
+	uint64_t end = f->child_at == AFU_PARAMS_AT ? a + NLB_SCRATCH : f->bar0_size;
+
+	dfl_wr64(bar, a, dfl_rd64(bar, a) | AFU_DFH_V1);
+	dfl_wr64(bar, a + AFU_PARAMS_CSR, AFU_HAS_PARAMS);
+	if (f->child_at != AFU_PARAMS_AT)
+		dfl_wr64(bar, a + AFU_PARAMS_AT,
+		         PARAM_FILLER | ((f->child_at - AFU_PARAMS_AT) / 8) << 35);
+	dfl_wr64(bar, at, PARAM_CHILDREN | PARAM_EOP | (1 + 2 * f->child_count) << 35);
+	for (unsigned i = 0; i < f->nchildren && at + 24 + 16 * i <= end; i++) {
+		dfl_wr64(bar, at + 8 + 16 * i, f->child_l[i]);
+		dfl_wr64(bar, at + 16 + 16 * i, f->child_h[i]);
+	}
+}
+
+/* The AFU's read-only header: type AFU, DFH version 0 (1 for a parent),
+ * EOL, its GUID; a parent's parameters. */
 static void afu_put_header(struct dfl_fpga *f, uint8_t *bar)
 {
 	dfl_put_nlb0_header(bar, f->afu);
 	if (f->hello)
 		dfl_put_guid(bar, f->afu, HELLO_AFU_GUID_H, HELLO_AFU_GUID_L);
+	else
+		dfl_put_guid(bar, f->afu, f->guid_h, f->guid_l);
+	if (f->parent)
+		afu_put_children(f, bar);
 }
 
 static void nlb_power_on(struct dfl_fpga *f)
@@ -251,6 +376,10 @@ static int dfl_create(struct mock_dev *d, const struct mock_dev_config *cfg, voi
 	f->bar0_size = cfg->bar[0].size;
 	f->afu = vf ? 0 : DFL_PF_AFU_OFF;
 	f->msix = cfg->irq_count[2];
+	if (parse_family(f, cfg)) {
+		free(f);
+		return -1;
+	}
 	build(f);
 	*state = f;
 	return 0;
@@ -444,7 +573,7 @@ static void dfl_on_write(void *state, unsigned bar_index, uint64_t off, unsigned
 	if (off < f->afu || off - f->afu >= 0x1000)
 		return;
 	r = off - f->afu;
-	if (r < 0x20) { /* the AFU header is read-only */
+	if (r < 0x20 || (f->parent && r < NLB_SCRATCH)) { /* header, parameters: read-only */
 		afu_put_header(f, bar);
 		return;
 	}
