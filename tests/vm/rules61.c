@@ -116,6 +116,21 @@ static uint16_t cfg16(unsigned off)
 	return v;
 }
 
+/* Offset of capability `id` in dev's config space, 0 if it has none. */
+static unsigned cap_pos(uint8_t id)
+{
+	uint8_t pos = 0, hdr[2] = {0, 0};
+	uint64_t cfg = region_offset(VFIO_PCI_CONFIG_REGION_INDEX, NULL);
+	int guard = 0;
+
+	if (pread(dev, &pos, 1, (off_t)(cfg + PCI_CAPABILITY_LIST)) != 1)
+		return 0;
+	for (; pos && guard < 48; guard++, pos = hdr[1])
+		if (pread(dev, hdr, 2, (off_t)(cfg + pos)) != 2 || hdr[0] == id)
+			break;
+	return pos && hdr[0] == id ? pos : 0;
+}
+
 static int set_cfg(unsigned off, const void *v, size_t n)
 {
 	return pwrite(dev, v, n, (off_t)(region_offset(VFIO_PCI_CONFIG_REGION_INDEX, NULL) + off)) ==
@@ -581,9 +596,10 @@ static void bar_types(void)
 static void nvme_reset(void)
 {
 	struct vfio_device_info di = {.argsz = sizeof(di)};
-	int edu_dev = dev, g = -1, ok;
+	int edu_dev = dev, g = -1, ok, efd;
 	volatile uint32_t *regs;
 	uint32_t cc = 1;
+	unsigned msix;
 
 	dev = other_device("NVME", "--nvme 1M", &g);
 	if (dev < 0) {
@@ -612,6 +628,12 @@ static void nvme_reset(void)
 		regs[NVME_REG_CC / 4] = NVME_CC_SIZES;
 		munmap((void *)regs, 0x1000);
 	}
+	/* left enabled at the last close: vfio_pci_core_disable turns it off */
+	msix = cap_pos(PCI_CAP_ID_MSIX);
+	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	check(msix && efd >= 0 && set_irq(VFIO_PCI_MSIX_IRQ_INDEX, TRIGGER_EFD, 1, efd) == 0 &&
+	          (cfg16(msix + PCI_MSIX_FLAGS) & PCI_MSIX_FLAGS_ENABLE),
+	      "NVMe MSI-X enabled (vector 0), its Enable bit set");
 	close(dev);
 	dev = ioctl(g, VFIO_GROUP_GET_DEVICE_FD, getenv("NVME_BDF"));
 	cc = 1;
@@ -619,6 +641,12 @@ static void nvme_reset(void)
 	                                          NVME_REG_CC)) != 4)
 		cc = 1;
 	check(cc == 0, "CC written, device closed and opened again: CC reads 0 (%#x)", cc);
+	errno = 0;
+	check(msix && !(cfg16(msix + PCI_MSIX_FLAGS) & PCI_MSIX_FLAGS_ENABLE) &&
+	          set_irq(VFIO_PCI_MSIX_IRQ_INDEX, TRIGGER_NONE, 1, 0) == -1 && errno == EINVAL,
+	      "reopened: MSI-X's Enable bit is 0 and the index is off (a loopback is EINVAL)");
+	if (efd >= 0)
+		close(efd);
 	other_device_done(dev, g, "NVMe");
 	dev = edu_dev;
 }
@@ -723,19 +751,6 @@ static struct {
 	int efd;
 } dirty = {.efd = -1};
 
-static unsigned msi_cap(void)
-{
-	uint8_t pos = 0, hdr[2] = {0, 0};
-	uint64_t cfg = region_offset(VFIO_PCI_CONFIG_REGION_INDEX, NULL);
-	int guard = 0;
-
-	if (pread(dev, &pos, 1, (off_t)(cfg + PCI_CAPABILITY_LIST)) != 1)
-		return 0;
-	for (; pos && guard < 48; guard++, pos = hdr[1])
-		if (pread(dev, hdr, 2, (off_t)(cfg + pos)) != 2 || hdr[0] == PCI_CAP_ID_MSI)
-			break;
-	return hdr[0] == PCI_CAP_ID_MSI ? pos : 0;
-}
 
 /* Before the last close: write what a user may leave behind in config. */
 static void dirty_config(void)
@@ -745,7 +760,7 @@ static void dirty_config(void)
 	uint8_t line;
 	int ok;
 
-	dirty.msi = msi_cap();
+	dirty.msi = cap_pos(PCI_CAP_ID_MSI);
 	dirty.efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (pread(dev, &dirty.bar0, 4, (off_t)(cfg + PCI_BASE_ADDRESS_0)) != 4 ||
 	    pread(dev, &dirty.line, 1, (off_t)(cfg + PCI_INTERRUPT_LINE)) != 1 || !dirty.msi ||
