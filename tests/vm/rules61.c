@@ -9,7 +9,8 @@
  * of fd -1, config access past the end, edu's missing function reset, 8-byte
  * BAR pread/pwrite as two 32-bit accesses, MAP_DMA refusing memory the mapping
  * may not access, pages bound at MAP_DMA (zero page, munmap + remap,
- * MADV_DONTNEED), RLIMIT_MEMLOCK without CAP_IPC_LOCK, an MSI enable of 0
+ * MADV_DONTNEED), RLIMIT_MEMLOCK without CAP_IPC_LOCK, MAP_DMA/UNMAP_DMA
+ * checks and v2 semantics, an MSI enable of 0
  * vectors, MSI's virtual Enable/QSIZE bits in config space, a failed SET_IRQS
  * leaving its vector detached, BAR type bits and sizing (32-bit on edu, 64-bit
  * prefetchable on ivshmem-plain: run with --ivshmem 1M), VFIO_DEVICE_RESET and
@@ -29,7 +30,6 @@
 #include <linux/capability.h>
 #include <linux/pci_regs.h>
 #include <linux/vfio.h>
-#include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +39,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "edu_test.h"
@@ -115,6 +116,21 @@ static uint16_t cfg16(unsigned off)
 	return v;
 }
 
+/* Offset of capability `id` in dev's config space, 0 if it has none. */
+static unsigned cap_pos(uint8_t id)
+{
+	uint8_t pos = 0, hdr[2] = {0, 0};
+	uint64_t cfg = region_offset(VFIO_PCI_CONFIG_REGION_INDEX, NULL);
+	int guard = 0;
+
+	if (pread(dev, &pos, 1, (off_t)(cfg + PCI_CAPABILITY_LIST)) != 1)
+		return 0;
+	for (; pos && guard < 48; guard++, pos = hdr[1])
+		if (pread(dev, hdr, 2, (off_t)(cfg + pos)) != 2 || hdr[0] == id)
+			break;
+	return pos && hdr[0] == id ? pos : 0;
+}
+
 static int set_cfg(unsigned off, const void *v, size_t n)
 {
 	return pwrite(dev, v, n, (off_t)(region_offset(VFIO_PCI_CONFIG_REGION_INDEX, NULL) + off)) ==
@@ -126,28 +142,24 @@ static int set_cfg16(unsigned off, uint16_t v)
 	return set_cfg(off, &v, 2);
 }
 
-static sigjmp_buf sigbus_jmp;
-
-static void on_sigbus(int sig)
+/* Does a load from p kill a process with SIGBUS? Asked of a forked child,
+ * so no handler has to jump out of a signal (ThreadSanitizer, which the
+ * mock's TSan run builds this program with, reports everything after that). */
+static int load_raises_sigbus(const volatile uint32_t *p)
 {
-	(void)sig;
-	siglongjmp(sigbus_jmp, 1);
-}
+	int status = 0;
+	pid_t pid;
 
-/* Loads the 32-bit word at p into *val: 1, or 0 if the load raised SIGBUS. */
-static int load32(const volatile uint32_t *p, uint32_t *val)
-{
-	struct sigaction sa = {.sa_handler = on_sigbus}, old;
-	volatile int ok = 0;
-
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGBUS, &sa, &old);
-	if (sigsetjmp(sigbus_jmp, 1) == 0) {
-		*val = *p;
-		ok = 1;
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		signal(SIGBUS, SIG_DFL);
+		(void)*p;
+		_exit(0);
 	}
-	sigaction(SIGBUS, &old, NULL);
-	return ok;
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return 0;
+	return WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS;
 }
 
 static int set_irq(unsigned index, uint32_t flags, unsigned count, int32_t fd)
@@ -338,6 +350,51 @@ static void pinned_pages(void)
 	check(edu_dma(EDU_DMA_WINDOW, IOVA_OUT, 0x100, EDU_DMA_TO_RAM) == 0 && out[0] == 0x33 &&
 	          device_reads(IOVA_TEST) == 0,
 	      "edu reading an unmapped IOVA gets zeros (an IOMMU fault)");
+}
+
+/* vfio_dma_do_map / vfio_dma_do_unmap (type1 v2): checks in the kernel's
+ * order, bisecting a mapping refused, an empty range "unmapped" with size 0,
+ * FLAG_ALL only with iova = size = 0 and returning what it took. */
+static void map_unmap_rules(void)
+{
+	const uint32_t rw = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE;
+	uint8_t *buf = anon(2 * PG, PROT_READ | PROT_WRITE);
+	struct vfio_iommu_type1_dma_unmap u = {.argsz = sizeof(u)};
+	struct res r;
+
+	if (!buf) {
+		check(0, "anonymous memory");
+		return;
+	}
+	r = RES(map_dma(buf, IOVA_TEST, 0, rw));
+	check(FAILS_WITH(r, EINVAL), "MAP_DMA of size 0: EINVAL (%s)", strerror(r.err));
+	r = RES(map_dma(buf, IOVA_TEST + 0x800, PG, rw));
+	check(FAILS_WITH(r, EINVAL), "MAP_DMA at an unaligned IOVA: EINVAL (%s)", strerror(r.err));
+	r = RES(map_dma(buf, 0xfee00000ULL, PG, rw));
+	check(FAILS_WITH(r, EINVAL), "MAP_DMA in the MSI window (no IOVA range): EINVAL (%s)",
+	      strerror(r.err));
+	check(map_dma(buf, IOVA_TEST, 2 * PG, rw) == 0, "MAP_DMA of 2 pages");
+	r = RES(map_dma(buf, IOVA_TEST + PG, PG, rw));
+	check(FAILS_WITH(r, EEXIST), "MAP_DMA overlapping it: EEXIST (%s)", strerror(r.err));
+	r = RES(unmap_dma(IOVA_TEST, PG));
+	check(FAILS_WITH(r, EINVAL), "UNMAP_DMA of its first page (bisecting it): EINVAL (%s)",
+	      strerror(r.err));
+	u.iova = IOVA_LAST;
+	u.size = PG;
+	if (ioctl(cont, VFIO_IOMMU_UNMAP_DMA, &u))
+		u.size = 1;
+	check(u.size == 0, "UNMAP_DMA where nothing is mapped: 0, size 0 (%llu)",
+	      (unsigned long long)u.size);
+	u.flags = VFIO_DMA_UNMAP_FLAG_ALL;
+	r = RES(ioctl(cont, VFIO_IOMMU_UNMAP_DMA, &u));
+	check(FAILS_WITH(r, EINVAL), "UNMAP_DMA FLAG_ALL with an IOVA and a size: EINVAL (%s)",
+	      strerror(r.err));
+	u.iova = u.size = 0;
+	if (ioctl(cont, VFIO_IOMMU_UNMAP_DMA, &u))
+		u.size = 1;
+	check(u.size == 2 * PG, "UNMAP_DMA FLAG_ALL: everything, size %llu",
+	      (unsigned long long)u.size);
+	munmap(buf, 2 * PG);
 }
 
 static int set_ipc_lock(int on, uint32_t *saved)
@@ -539,9 +596,10 @@ static void bar_types(void)
 static void nvme_reset(void)
 {
 	struct vfio_device_info di = {.argsz = sizeof(di)};
-	int edu_dev = dev, g = -1, ok;
+	int edu_dev = dev, g = -1, ok, efd;
 	volatile uint32_t *regs;
 	uint32_t cc = 1;
+	unsigned msix;
 
 	dev = other_device("NVME", "--nvme 1M", &g);
 	if (dev < 0) {
@@ -558,16 +616,24 @@ static void nvme_reset(void)
 		check(0, "NVMe BAR0 mmap: %s", strerror(errno));
 	} else {
 		regs[NVME_REG_CC / 4] = NVME_CC_SIZES;
-		ok = load32(&regs[NVME_REG_CC / 4], &cc) && cc == NVME_CC_SIZES;
+		cc = regs[NVME_REG_CC / 4];
+		ok = cc == NVME_CC_SIZES;
 		check(ok, "NVMe CC written %#x through BAR0's mapping (reads %#x)", NVME_CC_SIZES, cc);
 		ok = ioctl(dev, VFIO_DEVICE_RESET) == 0;
 		cc = 1;
-		ok = ok && load32(&regs[NVME_REG_CC / 4], &cc);
+		if (ok)
+			cc = regs[NVME_REG_CC / 4];
 		check(ok && cc == 0, "VFIO_DEVICE_RESET: the same mapping works and CC reads 0 (%#x)",
 		      cc);
 		regs[NVME_REG_CC / 4] = NVME_CC_SIZES;
 		munmap((void *)regs, 0x1000);
 	}
+	/* left enabled at the last close: vfio_pci_core_disable turns it off */
+	msix = cap_pos(PCI_CAP_ID_MSIX);
+	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	check(msix && efd >= 0 && set_irq(VFIO_PCI_MSIX_IRQ_INDEX, TRIGGER_EFD, 1, efd) == 0 &&
+	          (cfg16(msix + PCI_MSIX_FLAGS) & PCI_MSIX_FLAGS_ENABLE),
+	      "NVMe MSI-X enabled (vector 0), its Enable bit set");
 	close(dev);
 	dev = ioctl(g, VFIO_GROUP_GET_DEVICE_FD, getenv("NVME_BDF"));
 	cc = 1;
@@ -575,6 +641,12 @@ static void nvme_reset(void)
 	                                          NVME_REG_CC)) != 4)
 		cc = 1;
 	check(cc == 0, "CC written, device closed and opened again: CC reads 0 (%#x)", cc);
+	errno = 0;
+	check(msix && !(cfg16(msix + PCI_MSIX_FLAGS) & PCI_MSIX_FLAGS_ENABLE) &&
+	          set_irq(VFIO_PCI_MSIX_IRQ_INDEX, TRIGGER_NONE, 1, 0) == -1 && errno == EINVAL,
+	      "reopened: MSI-X's Enable bit is 0 and the index is off (a loopback is EINVAL)");
+	if (efd >= 0)
+		close(efd);
 	other_device_done(dev, g, "NVMe");
 	dev = edu_dev;
 }
@@ -621,13 +693,14 @@ static void decode_off(void)
 	check(cmd != 0xffff && (cmd & PCI_COMMAND_MEMORY) &&
 	          set_cfg16(PCI_COMMAND, (uint16_t)(cmd & ~PCI_COMMAND_MEMORY)),
 	      "COMMAND.MEM cleared (was %#x)", cmd);
-	check(!load32(id, &v), "BAR0 mmap with memory decoding off: SIGBUS");
+	check(load_raises_sigbus(id), "BAR0 mmap with memory decoding off: a load raises SIGBUS");
 	r = RES(pread(dev, &v, 4, (off_t)region_offset(VFIO_PCI_BAR0_REGION_INDEX, NULL)));
 	check(FAILS_WITH(r, EIO), "BAR0 pread with memory decoding off: EIO (%s)", strerror(r.err));
 	v = 0;
-	if (!set_cfg16(PCI_COMMAND, cmd) || !load32(id, &v))
-		v = 0;
+	if (set_cfg16(PCI_COMMAND, cmd))
+		v = *id;
 	check(v == 0x010000ed, "COMMAND.MEM set again: the same mapping reads the ID (%#x)", v);
+	check(!load_raises_sigbus(id), "and a load in a child raises no SIGBUS");
 }
 
 /* COMMAND.INTx-disable is virtual (vfio_basic_config_write): setting it
@@ -678,19 +751,6 @@ static struct {
 	int efd;
 } dirty = {.efd = -1};
 
-static unsigned msi_cap(void)
-{
-	uint8_t pos = 0, hdr[2] = {0, 0};
-	uint64_t cfg = region_offset(VFIO_PCI_CONFIG_REGION_INDEX, NULL);
-	int guard = 0;
-
-	if (pread(dev, &pos, 1, (off_t)(cfg + PCI_CAPABILITY_LIST)) != 1)
-		return 0;
-	for (; pos && guard < 48; guard++, pos = hdr[1])
-		if (pread(dev, hdr, 2, (off_t)(cfg + pos)) != 2 || hdr[0] == PCI_CAP_ID_MSI)
-			break;
-	return hdr[0] == PCI_CAP_ID_MSI ? pos : 0;
-}
 
 /* Before the last close: write what a user may leave behind in config. */
 static void dirty_config(void)
@@ -700,7 +760,7 @@ static void dirty_config(void)
 	uint8_t line;
 	int ok;
 
-	dirty.msi = msi_cap();
+	dirty.msi = cap_pos(PCI_CAP_ID_MSI);
 	dirty.efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (pread(dev, &dirty.bar0, 4, (off_t)(cfg + PCI_BASE_ADDRESS_0)) != 4 ||
 	    pread(dev, &dirty.line, 1, (off_t)(cfg + PCI_INTERRUPT_LINE)) != 1 || !dirty.msi ||
@@ -852,6 +912,7 @@ int main(int argc, char **argv)
 	pinned_pages();
 	unmap_dma(IOVA_OUT, PG);
 	memlock();
+	map_unmap_rules();
 	msi_enable_zero();
 	msi_config_bits();
 	msi_bad_fd();
