@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # One option per sanitizer; they apply to every target in the tree so that the
 # core, the mock kernel and the tests are instrumented alike.
 if(OPAE_VFIO_ASAN AND OPAE_VFIO_TSAN)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # Warnings for our own code. Applied per target with opae_vfio_warnings(tgt)
 # so system headers and generated code are not affected.
 function(opae_vfio_warnings tgt)

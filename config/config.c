@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* config.c - json-c text -> struct cfg (see config.h and README.md). Every
  * check names the key path and what was expected; nothing is kept on error. */
 #include <ctype.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* config.h - the plugin's device list: which vfio-pci functions it claims and
  * how to treat each (DFL card or plain accelerator), parsed from JSON.
  *

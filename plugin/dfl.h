@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* dfl.h - the Device Feature List register map (DFH, FME, port, AFU) and the
  * pure, read-only walker that turns a card's BARs into FME/port/AFU facts.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* plugin_priv.h - libopae-vfio.so internals: the device registry, tokens,
  * sessions (open VFIO devices), handles, and each module's entry points.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* vfio_nlb0.c - run the NLB0 native loopback AFU (hello_fpga's test) through
  * the opae-vfio core API alone: open, find the AFU, copy 1 MiB, verify, close.
  *

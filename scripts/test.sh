@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # The README's test command: installs what is missing, builds with warnings as
 # errors (plain, ASan+UBSan, TSan) and runs every test. Safe to re-run.
 #   scripts/test.sh            everything
@@ -27,6 +28,8 @@ run() { # run NAME BUILD CTEST-ARGS...
 
 echo "=== clang-format ==="
 "$top/scripts/check-format.sh" || status=1
+echo "=== SPDX lines ==="
+"$top/scripts/check-spdx.sh" || status=1
 
 # Tests run two at a time, except the VM tests: each boots a software-emulated
 # VM that needs the whole machine, so they run one at a time, alone.

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* buffer.c - DMA buffers: memory (huge pages when the size asks for them,
- * smaller pages when the pool is empty), an IOVA reservation and the IOMMU
- * mapping (both from iommu.c), the record in the buffer table; lookup and
- * release. */
+/* buffer.c - DMA buffers: memory (4 KiB ones from pool.c; huge pages when
+ * the size asks for them, smaller pages when the huge page pool is empty), an
+ * IOVA reservation and the IOMMU mapping (both from iommu.c), the record in
+ * the buffer table; lookup and release. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,9 +102,12 @@ static void populate_writable(struct vfio_state *s, uint8_t *p, uint64_t len, ui
 }
 
 /* munmap fails only for a range that is not a mapping: a second try would
- * fail the same way, so it is reported, once. */
+ * fail the same way, so it is reported, once. A pool slot goes back to its
+ * pool. */
 static int unmap_memory(struct vfio_state *s, struct buf_rec *b)
 {
+	if (b->pool)
+		return pool_put(&s->pools, s->name, b->pool, b->pub.buffer_ptr);
 	/* the length actually mapped: whole huge pages (OPAE leaks their rest) */
 	if (munmap(b->pub.buffer_ptr, b->map_len)) {
 		int e = errno;
@@ -122,10 +125,11 @@ void buffer_release_all(struct opae_vfio *v, struct vfio_state *s)
 
 	(void)v;
 	while ((b = buftab_pop(&s->tab))) {
-		if (!(b->pub.flags & OPAE_VFIO_BUF_PREALLOCATED))
+		if (!(b->pub.flags & OPAE_VFIO_BUF_PREALLOCATED) && !b->pool)
 			unmap_memory(s, b);
 		free(b);
 	}
+	pool_release_all(&s->pools, s->name); /* one munmap per 64 small buffers */
 	while ((b = buftab_pop(&s->pins)))
 		free(b); /* the caller's memory */
 	buftab_destroy(&s->tab);
@@ -198,6 +202,16 @@ static int buffer_allocate(struct opae_vfio *v, size_t *size, uint8_t **buf, uin
 		p = *buf;
 		b->map_len = len;
 		b->page_size = s->map_align;
+	} else if (len == POOL_SLOT) {
+		/* a normal page from a pool: no mmap, madvise or munmap of its own */
+		uint8_t *slot;
+
+		e = pool_take(&s->pools, s->name, &slot, &b->pool);
+		if (e)
+			goto out_rec;
+		p = slot;
+		b->map_len = POOL_SLOT;
+		b->page_size = POOL_SLOT;
 	} else {
 		p = buffer_memory(s, len, b);
 		if (!p) {
@@ -214,12 +228,14 @@ static int buffer_allocate(struct opae_vfio *v, size_t *size, uint8_t **buf, uin
 		goto out_mem;
 	}
 	b->iova_len = len;
-	if (flags & OPAE_VFIO_BUF_READ_ONLY)
+	if ((flags & OPAE_VFIO_BUF_READ_ONLY) && b->pool)
+		*(volatile uint8_t *)p = 0; /* one page, zero already: now writable */
+	else if (flags & OPAE_VFIO_BUF_READ_ONLY)
 		populate_writable(s, p, len, b->page_size, pre);
 	e = iommu_map(v, s, p, at, len, flags & OPAE_VFIO_BUF_READ_ONLY);
 	if (e)
 		goto out_iova;
-	if (!pre && madvise(p, b->map_len, MADV_DONTFORK)) {
+	if (!pre && !b->pool && madvise(p, b->map_len, MADV_DONTFORK)) {
 		/* a forked child touching the pages would break the DMA mapping of
 		 * the parent (copy-on-write); not fatal */
 		log_info(s->name, "allocate: madvise(MADV_DONTFORK): %s", strerror(errno));

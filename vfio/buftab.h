@@ -10,6 +10,8 @@
 
 #include <opae/vfio.h>
 
+struct pool;
+
 /* One buffer as the library tracks it. `pub` is what opae_vfio_buffer_info
  * returns, so it comes first and the record never moves while live. */
 struct buf_rec {
@@ -17,6 +19,7 @@ struct buf_rec {
 	size_t map_len;     /* bytes of memory mmap'ed (huge page multiple) */
 	uint64_t page_size; /* page size actually used */
 	uint64_t iova_len;  /* bytes of IOVA reserved */
+	struct pool *pool;  /* the 4 KiB slot's pool (pool.c), or NULL: its own mapping */
 };
 
 /* The key sits in the slot, so a lookup touches one cache line of the table

@@ -31,6 +31,7 @@ static int state_init(struct opae_vfio *v, const char *pciaddr)
 		return -ENOMEM;
 	}
 	s->magic = VFIO_STATE_MAGIC;
+	s->park_fd = -1; /* irq.c: created with the first MSI vector */
 	snprintf(s->name, sizeof(s->name), "%s", pciaddr);
 	iova_init(&s->iova);
 	v->iova_alloc.priv = s;
@@ -85,11 +86,8 @@ static int vfio_open_common(struct opae_vfio *v, const char *pciaddr, const char
 		return fail(v, RC_OPEN_CONTAINER, e);
 	if ((e = device_open(v, s, token)))
 		return fail(v, e == -EBUSY ? RC_OPEN_BUSY : RC_OPEN_DEVICE, e);
-	if ((e = device_enable(v, s)))
-		return fail(v, RC_OPEN_DEVICE, e);
-	if ((e = region_setup_all(v, s)))
-		return fail(v, RC_OPEN_DEVICE, e);
-	if ((e = irq_setup_all(v, s)))
+	/* the device's own set-up: memory + bus master, regions, IRQ info */
+	if ((e = device_enable(v, s)) || (e = region_setup_all(v, s)) || (e = irq_setup_all(v, s)))
 		return fail(v, RC_OPEN_DEVICE, e);
 
 	log_debug(s->name, "open: group %d, %s, %u regions, %u IRQ indexes", group,

@@ -15,6 +15,7 @@
 #include "buftab.h"
 #include "iova.h"
 #include "log.h"
+#include "pool.h"
 
 /* The library is built with hidden visibility; only the opae/vfio.h API is
  * exported (and, in libopaevfio.a, every other name is local). */
@@ -60,10 +61,12 @@ struct vfio_state {
 	/* buffer.c, pin.c */
 	struct buftab tab;  /* allocated buffers, keyed by buf_key(user address) */
 	struct buftab pins; /* opae_vfio_buffer_map ranges, keyed by pin_key(iova) */
+	struct pools pools; /* pool.c: the memory of 4 KiB buffers */
 	/* region.c, irq.c */
 	struct region_desc *rdesc; /* [device.device_num_regions] */
 	struct irq_state *irqs;    /* [nirqs] */
 	uint32_t nirqs;
+	int park_fd; /* irq.c: eventfd of MSI vectors without a caller's (-1 until needed) */
 };
 
 static inline uint64_t buf_key(const void *p)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* opae/access.h - opening and closing resources (token -> handle) and
  * resetting an opened accelerator.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* opae/buffer.h - DMA buffers shared between the host and an accelerator:
  * allocation (or registration of caller memory), release, I/O addresses, SVA.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* opae/enum.h - discovering resources: fpgaEnumerate() and the lifetime of
  * the tokens it returns (clone, destroy).
  */

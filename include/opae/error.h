@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* opae/error.h - the error registers of a resource: read, clear one or all,
  * and describe them.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* opae/event.h - event handles (an OS file descriptor the caller can poll)
  * and their registration for interrupts or error notifications.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* opae/fpga.h - the umbrella header of the OPAE C API: include this one
  * header to get every fpga* call and type, as OPAE programs do.
  */

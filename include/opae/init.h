@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* opae/init.h - explicit start-up and shutdown of the OPAE C library (config
  * file, plugin loading). Only needed with OPAE_EXPLICIT_INITIALIZE set.
  */

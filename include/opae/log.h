@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* opae/log.h - the OPAE C library's log sink, for plugins that want their
  * messages to follow LIBOPAE_LOG / LIBOPAE_LOGFILE like the framework's own.
  */

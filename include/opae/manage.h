@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* opae/manage.h - management of an opened FPGA_DEVICE: assigning accelerators
  * to host interfaces and partial reconfiguration of slots.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* opae/metrics.h - telemetry of an opened resource (power, thermal, counters):
  * listing metrics, sampling them by index or name, and their thresholds.
  */

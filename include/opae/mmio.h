@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* opae/mmio.h - register access on an opened accelerator: 32/64/512-bit reads
  * and writes and direct mapping of an MMIO space into the caller.
  */

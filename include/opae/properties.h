@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* opae/properties.h - creating, copying and destroying properties objects,
  * and the typed getters/setters of every property (OPAE 2.x signatures).
  *

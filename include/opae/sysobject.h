@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* opae/sysobject.h - the object API: named attributes and containers of a
  * resource (sysfs-like), looked up by name or index and read or written.
  */

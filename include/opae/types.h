@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* opae/types.h - the object types of the OPAE C API: opaque tokens, handles,
  * properties, event handles and objects; GUIDs, versions, errors, metrics.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* opae/types_enum.h - the enumerations of the OPAE C API (result codes, object
  * kinds, interfaces, flags for open/buffers/reconfiguration/objects/metrics).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* opae/umsg.h - the legacy UMsg (user message) calls of OPAE 1.x hardware.
  * Declared for source compatibility; the framework never forwards them.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* opae/userclk.h - the two user clocks an accelerator may run on (read and
  * set their frequencies).
  */

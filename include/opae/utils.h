@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* opae/utils.h - helpers for reporting: the text of an fpga_result.
  */
 #ifndef OPAE_UTILS_H

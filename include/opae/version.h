@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* opae/version.h - version of the OPAE C API implementation in use, as a
  * number, a string and a build (source revision) string.
  *

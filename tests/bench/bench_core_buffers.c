@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* bench_core_buffers.c - cost of the core's buffer calls as live buffers
  * accumulate: ns per 4 KiB allocate+free pair and per buffer_info lookup with
  * 1, 1,000 and 10,000 buffers live, the 10,000/1 ratio (goal <= 1.5), and the

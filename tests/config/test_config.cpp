@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // test_config.cpp - the JSON device list parser (config/): every key, the
 // shipped examples, matching precedence, and the malformed-list matrix (each
 // input refused with one line naming the key, nothing returned).

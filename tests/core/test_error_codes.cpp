@@ -9,6 +9,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include <vector>
 
 #include "sweep_util.h"
 
@@ -199,6 +200,7 @@ TEST_F(CoreTest, AllocateCodes)
 	errno = 0;
 	EXPECT_EQ(1, opae_vfio_buffer_allocate(&z, &sz, &p, nullptr)) << "not open";
 	EXPECT_EQ(EINVAL, errno);
+	sc.huge2m = 0; // 8 KiB below: normal pages in a mapping of its own
 	open_default();
 	errno = 0;
 	EXPECT_EQ(1, opae_vfio_buffer_allocate(nullptr, &sz, &p, nullptr));
@@ -239,7 +241,7 @@ TEST_F(CoreTest, AllocateCodes)
 		EXPECT_EQ(4096u, sz);
 	}
 	ASSERT_EQ(0, vfio_mock_fail("mmap_anon", 1, ENOMEM));
-	sz = 4096;
+	sz = 8192; // its own mapping (4 KiB ones come from a pool that has room)
 	errno = 0;
 	EXPECT_EQ(4, opae_vfio_buffer_allocate(&v, &sz, &p, nullptr));
 	EXPECT_EQ(ENOMEM, errno);
@@ -387,8 +389,9 @@ TEST_F(CoreTest, FreeWithARefusedUnmapKeepsTheBuffer)
 
 TEST_F(CoreTest, FreeWhoseMunmapFailsIsCodeFourAndForgetsTheBuffer)
 {
+	sc.huge2m = 0;
 	open_default();
-	size_t sz = 4096;
+	size_t sz = 8192; // its own mapping: a 4 KiB buffer's slot stays in its pool
 	uint8_t *p = nullptr;
 	ASSERT_EQ(0, opae_vfio_buffer_allocate(&v, &sz, &p, nullptr));
 	// no retry: munmap does not fail for a transient reason (issue #8)
@@ -401,7 +404,77 @@ TEST_F(CoreTest, FreeWhoseMunmapFailsIsCodeFourAndForgetsTheBuffer)
 	errno = 0;
 	EXPECT_EQ(3, opae_vfio_buffer_free(&v, p));
 	EXPECT_EQ(ENOENT, errno);
-	munmap(p, 4096); // what the library could not
+	munmap(p, 8192); // what the library could not
+}
+
+// 4 KiB buffers come from pools of 64 (pool.c): one mmap and one madvise per
+// pool, not per buffer; freed slots are zeroed and reused; one wholly free
+// pool is kept for churn, a second one is unmapped; close unmaps the rest.
+TEST_F(CoreTest, SmallBuffersComeFromPools)
+{
+	open_default();
+	unsigned mm = vfio_mock_calls("mmap_anon"), ma = vfio_mock_calls("madvise"),
+	         mu = vfio_mock_calls("munmap_anon");
+	std::vector<uint8_t *> b(65);
+	for (auto &p : b) {
+		size_t sz = 4096;
+		ASSERT_EQ(0, opae_vfio_buffer_allocate(&v, &sz, &p, nullptr));
+		memset(p, 0xa5, 4096);
+	}
+	EXPECT_EQ(mm + 2, vfio_mock_calls("mmap_anon")) << "65 buffers, 2 pools";
+	EXPECT_EQ(ma + 2, vfio_mock_calls("madvise"));
+	EXPECT_EQ(65u, vfio_mock_dma_maps(v.cont_fd, nullptr, 0)) << "one IOMMU entry each";
+	EXPECT_EQ(0, opae_vfio_buffer_free(&v, b[3]));
+	size_t sz = 4096;
+	uint8_t *again = nullptr;
+	ASSERT_EQ(0, opae_vfio_buffer_allocate(&v, &sz, &again, nullptr));
+	EXPECT_EQ(b[3], again) << "the freed slot is reused";
+	for (size_t i = 0; i < 4096; i++)
+		ASSERT_EQ(0, again[i]) << "and zeroed, as fresh memory";
+	b[3] = again;
+	for (auto p : b)
+		ASSERT_EQ(0, opae_vfio_buffer_free(&v, p));
+	EXPECT_EQ(mu + 1, vfio_mock_calls("munmap_anon")) << "one wholly free pool kept";
+	mm = vfio_mock_calls("mmap_anon");
+	for (int i = 0; i < 100; i++) { // churn: no mmap, madvise or munmap at all
+		ASSERT_EQ(0, opae_vfio_buffer_allocate(&v, &sz, &again, nullptr));
+		ASSERT_EQ(0, opae_vfio_buffer_free(&v, again));
+	}
+	EXPECT_EQ(mm, vfio_mock_calls("mmap_anon"));
+	EXPECT_EQ(mu + 1, vfio_mock_calls("munmap_anon"));
+	ASSERT_EQ(0, opae_vfio_buffer_allocate(&v, &sz, &again, nullptr));
+	opae_vfio_close(&v);
+	EXPECT_EQ(mu + 2, vfio_mock_calls("munmap_anon")) << "close: one munmap per pool";
+	EXPECT_NO_LEAKS();
+}
+
+// A pool that cannot be mapped fails the allocation cleanly (code 4, mmap's
+// errno); a failing munmap of a second wholly free pool is reported by the
+// free that emptied it (code 4): that buffer is gone from IOMMU and table.
+TEST_F(CoreTest, PoolMmapAndMunmapFailures)
+{
+	open_default();
+	ASSERT_EQ(0, vfio_mock_fail("mmap_anon", 1, ENOMEM));
+	size_t sz = 4096;
+	uint8_t *p = nullptr;
+	errno = 0;
+	EXPECT_EQ(4, opae_vfio_buffer_allocate(&v, &sz, &p, nullptr));
+	EXPECT_EQ(ENOMEM, errno);
+	EXPECT_EQ(0u, vfio_mock_dma_maps(v.cont_fd, nullptr, 0));
+	std::vector<uint8_t *> b(65);
+	for (auto &q : b) {
+		sz = 4096;
+		ASSERT_EQ(0, opae_vfio_buffer_allocate(&v, &sz, &q, nullptr));
+	}
+	for (unsigned i = 0; i < 64; i++) // the first pool: now the spare
+		ASSERT_EQ(0, opae_vfio_buffer_free(&v, b[i]));
+	ASSERT_EQ(0, vfio_mock_fail("munmap_anon", 1, EINVAL));
+	errno = 0;
+	EXPECT_EQ(4, opae_vfio_buffer_free(&v, b[64])) << "the second pool's munmap failed";
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(nullptr, opae_vfio_buffer_info(&v, b[64]));
+	EXPECT_EQ(0u, vfio_mock_dma_maps(v.cont_fd, nullptr, 0));
+	munmap(b[64], 0x40000); // what it left: the second pool, b[64] its first slot
 }
 
 TEST_F(CoreTest, BufferInfoErrno)
@@ -494,12 +567,18 @@ TEST_F(CoreTest, DisablingOneVectorLeavesTheOthers)
 		EXPECT_EQ(k == 1 ? 0u : 1u, wait_event(e[k], k == 1 ? 50 : 2000)) << "vector " << k;
 	}
 	vfio_mock_clear_iommu_faults();
-	// the last one of an index disables the index
+	// the last one of an index leaves it on with every vector masked
 	ASSERT_EQ(0, opae_vfio_irq_disable(&v, VFIO_PCI_MSIX_IRQ_INDEX, 2));
 	ASSERT_EQ(0, opae_vfio_irq_disable(&v, VFIO_PCI_MSIX_IRQ_INDEX, 0));
 	struct vfio_mock_device_state ds;
 	ASSERT_EQ(0, vfio_mock_device_state(EDU_ADDR, &ds));
-	EXPECT_EQ(-1, ds.irq_index_enabled);
+	EXPECT_EQ((int)VFIO_PCI_MSIX_IRQ_INDEX, ds.irq_index_enabled);
+	EXPECT_EQ(0u, leaks_now().irqs);
+	for (int k = 0; k < 3; k++) {
+		ASSERT_EQ(0, vfio_mock_raise_irq(EDU_ADDR, VFIO_PCI_MSIX_IRQ_INDEX, k));
+		EXPECT_EQ(0u, wait_event(e[k], 20)) << "vector " << k;
+	}
+	EXPECT_EQ(0u, vfio_mock_iommu_faults(nullptr, 0));
 	for (int k : e)
 		close(k);
 }

@@ -256,46 +256,54 @@ TEST(Sweep, AllocatePreallocated)
 // retried (the buffer is gone); the memory is unmapped either way.
 static Sweep free_sweep(const char *what, const Scenario &sc, size_t size)
 {
-	return {what, loader(sc),
-	        [size](struct opae_vfio *v) {
-		        open_ok(v);
-		        g_size = size;
-		        ASSERT_EQ(0, opae_vfio_buffer_allocate(v, &g_size, &g_buf, &g_iova));
-	        },
-	        [](struct opae_vfio *v) { return opae_vfio_buffer_free(v, g_buf); },
-	        [](struct opae_vfio *v, const SweepStep &st) {
-		        if (st.kind == "VFIO_IOMMU_UNMAP_DMA") {
-			        EXPECT_EQ(4, st.r) << "a refused unmap is reported";
-			        EXPECT_EQ(EIO, st.err);
-			        auto *b = opae_vfio_buffer_info(v, g_buf);
-			        ASSERT_NE(nullptr, b) << "the buffer stays tracked";
-			        EXPECT_EQ(g_iova, b->buffer_iova);
-			        EXPECT_EQ(1u, dma_maps(v)) << "and mapped";
-			        memset(g_buf, 3, g_size);
-			        EXPECT_EQ(0, opae_vfio_buffer_free(v, g_buf));
-		        } else {
-			        EXPECT_TRUE(st.kind == "munmap" || st.kind == "munmap_anon")
-			            << st.kind;
-			        // not retried (issue #8): reported, the buffer is gone from
-			        // the IOMMU and the table, its memory is left
-			        EXPECT_EQ(4, st.r) << "a failed munmap is reported";
-			        EXPECT_EQ(EIO, st.err);
-			        EXPECT_EQ(nullptr, opae_vfio_buffer_info(v, g_buf));
-			        munmap(g_buf, g_size > 4096 ? 2u << 20 : 4096); // what it left
-		        }
-		        EXPECT_EQ(0u, dma_maps(v));
-		        unsigned char vec;
-		        errno = 0;
-		        EXPECT_EQ(-1, mincore(g_buf, 4096, &vec)) << "the memory is unmapped";
-		        EXPECT_EQ(ENOMEM, errno);
-		        check_usable(v);
-	        }};
+	return {
+	    what, loader(sc),
+	    [size](struct opae_vfio *v) {
+		    open_ok(v);
+		    g_size = size;
+		    ASSERT_EQ(0, opae_vfio_buffer_allocate(v, &g_size, &g_buf, &g_iova));
+	    },
+	    [](struct opae_vfio *v) { return opae_vfio_buffer_free(v, g_buf); },
+	    [](struct opae_vfio *v, const SweepStep &st) {
+		    if (st.kind == "VFIO_IOMMU_UNMAP_DMA") {
+			    EXPECT_EQ(4, st.r) << "a refused unmap is reported";
+			    EXPECT_EQ(EIO, st.err);
+			    auto *b = opae_vfio_buffer_info(v, g_buf);
+			    ASSERT_NE(nullptr, b) << "the buffer stays tracked";
+			    EXPECT_EQ(g_iova, b->buffer_iova);
+			    EXPECT_EQ(1u, dma_maps(v)) << "and mapped";
+			    memset(g_buf, 3, g_size);
+			    EXPECT_EQ(0, opae_vfio_buffer_free(v, g_buf));
+		    } else {
+			    EXPECT_TRUE(st.kind == "munmap" || st.kind == "munmap_anon") << st.kind;
+			    // not retried (issue #8): reported, the buffer is gone from
+			    // the IOMMU and the table, its memory is left
+			    EXPECT_EQ(4, st.r) << "a failed munmap is reported";
+			    EXPECT_EQ(EIO, st.err);
+			    EXPECT_EQ(nullptr, opae_vfio_buffer_info(v, g_buf));
+			    munmap(g_buf, g_size > 4096 ? 2u << 20 : 4096); // what it left
+		    }
+		    EXPECT_EQ(0u, dma_maps(v));
+		    unsigned char vec;
+		    errno = 0;
+		    if (g_size == 4096) {
+			    // a pool slot (pool.c): it stays the library's, zeroed
+			    ASSERT_EQ(0, mincore(g_buf, 4096, &vec)) << "the pool keeps it";
+			    for (size_t i = 0; i < 4096; i++)
+				    ASSERT_EQ(0, g_buf[i]) << "the freed slot is zeroed at " << i;
+		    } else {
+			    EXPECT_EQ(-1, mincore(g_buf, 4096, &vec)) << "the memory is unmapped";
+			    EXPECT_EQ(ENOMEM, errno);
+		    }
+		    check_usable(v);
+	    }};
 }
 
 TEST(Sweep, FreeFourKiB)
 {
 	Scenario sc;
-	EXPECT_EQ(2u, run_sweep(free_sweep("free 4 KiB", sc, 4096))) << "UNMAP_DMA, munmap";
+	// a pool slot: no munmap of its own (the pool stays for the next buffer)
+	EXPECT_EQ(1u, run_sweep(free_sweep("free 4 KiB", sc, 4096))) << "UNMAP_DMA";
 }
 
 TEST(Sweep, FreeHugePage)
@@ -514,10 +522,15 @@ TEST(Sweep, IntxAndMsiOnOneHandle)
 		           for (auto *q = v->device.irqs; q; q = q->next)
 			           for (uint32_t k = 0; k < q->count; k++)
 				           attached += q->event_fds[k] >= 0;
-		           EXPECT_EQ(attached, leaks_now().irqs);
+		           // the kernel holds the caller's eventfds, and the library's
+		           // parking one for an MSI vector without one
 		           struct vfio_mock_device_state ds;
 		           ASSERT_EQ(0, vfio_mock_device_state(EDU_ADDR, &ds));
-		           EXPECT_EQ(attached ? 1 : 0, ds.irq_index_enabled >= 0 ? 1 : 0);
+		           bool parked =
+		               ds.irq_index_enabled == (int)VFIO_PCI_MSI_IRQ_INDEX && !attached;
+		           EXPECT_EQ(attached + parked, leaks_now().irqs);
+		           EXPECT_TRUE(!attached || ds.irq_index_enabled >= 0);
+		           EXPECT_EQ(0u, vfio_mock_iommu_faults(nullptr, 0));
 	           },
 	           close_eventfds});
 }

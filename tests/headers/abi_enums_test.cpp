@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // abi_enums_test.cpp - every OPAE enum value and ABI constant of
 // include/opae/ (docs/references.md §2), written out literally.
 //

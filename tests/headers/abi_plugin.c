@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* abi_plugin.c - a minimal plugin module built with -fvisibility=hidden,
  * used by plugin_abi_test.cpp to check the adapter ABI end to end.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* adapter_signatures.c - compile-time proof that every adapter table entry
  * has exactly the type of the public fpga* call it forwards.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* api_usage.c - compile-only proof that an OPAE program written against the
  * documented C API builds with our headers alone (never linked or run).
  *

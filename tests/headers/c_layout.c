@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* c_layout.c - the layout items of layout_items.h as the C compiler lays
  * them out; layout_test.cpp checks that C++ agrees.
  */

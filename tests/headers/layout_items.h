@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* layout_items.h - the list of sizes and offsets compiled identically by the
  * C and the C++ side of header_layout_test, so the two can be compared.
  *

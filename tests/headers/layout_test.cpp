@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // layout_test.cpp - OPAE 2.x x86-64 struct layouts of include/opae/ (token
 // header, plugin adapter table, properties object, core vfio.h structs).
 //

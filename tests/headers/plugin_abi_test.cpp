@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // plugin_abi_test.cpp - loads abi_plugin (a hidden-visibility module built
 // against opae/plugin/adapter.h) like a framework does: dlopen, dlsym
 // opae_plugin_configure, then read entries back at the 2.12+ byte offsets.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* mock_config.c - a device's PCI config space as vfio-pci presents it: a
  * type-0 header from the scenario, virtualised BARs, a capability list (MSI,
  * MSI-X, PCIe) and the few writable bits (COMMAND, BAR sizing, INTx line).

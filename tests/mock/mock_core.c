@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* mock_core.c - the mock kernel's lifecycle and control API: the world lock,
  * resolution of the real libc calls, environment at load, scenario reset,
  * leak accounting and the query functions of vfio_mock.h.

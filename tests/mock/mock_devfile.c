@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* mock_devfile.c - the open file behind a device fd, referenced as the
  * kernel's struct file is: by the fd and by every BAR mmap made through it.
  * vfio_device_fops_release (device closed: IRQs off, reset, group no longer

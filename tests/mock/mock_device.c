@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* mock_device.c - the kernel side of a VFIO PCI device: creation from the
  * scenario (BAR backing memfds, config space, model), the device ioctls
  * (GET_INFO, GET_REGION_INFO, GET_IRQ_INFO, SET_IRQS, RESET), region

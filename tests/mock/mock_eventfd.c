@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* mock_eventfd.c - eventfds attached to a device's interrupts, held the way
  * the kernel holds them: by reference, without costing the program an fd.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* mock_faults.c - fault injection and call counters of the mock kernel
  * (vfio_mock_fail, VFIO_MOCK_FAIL, scenario "faults", vfio_mock_calls).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* mock_fdtab.c - the mock kernel's fd table: which real fds of the process are
  * VFIO container, group or device files (and which are eventfds attached to a
  * device's interrupts), and what they point to.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* mock_group.c - /dev/vfio/N: IOMMU group files, attaching a group to a
  * container, and handing out device fds by name (vfio_pci_core_match and
  * vfio_pci_validate_vf_token rules of Linux 6.1, VF tokens included).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* mock_internal.h - the mock kernel's shared state: the simulated world
  * (devices, groups, containers, fd table) and the helpers its modules share.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* mock_interpose.c - the libc calls the mock kernel interposes: /dev/vfio
  * opens (and opens redirected into the fake sysfs), VFIO fds (ioctl,
  * pread/pwrite, read/write, mmap, close), MAP_HUGETLB mappings and fork.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* mock_interpose_path.c - the path-based libc calls the mock kernel
  * interposes to redirect /sys and /dev/vfio into its fake tree (stat, access,
  * readlink, realpath, opendir, scandir, fopen, glob, chown, chmod), their _FORTIFY_SOURCE

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* mock_iommu.c - /dev/vfio/vfio containers and the type1 IOMMU behind them:
  * extensions, SET_IOMMU, GET_INFO with its capability chain, MAP/UNMAP_DMA
  * (Linux 6.1 vfio_iommu_type1 rules), and device DMA translated through the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* mock_irq.c - vfio-pci's interrupt plumbing (Linux 6.1 vfio_pci_intrs.c):
  * VFIO_DEVICE_SET_IRQS validation and actions, INTx automask/unmask, MSI and
  * MSI-X vectors bound to eventfds, ERR/REQ triggers, and delivery of what a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* mock_machine.c - the simulated machine that every process using the same
  * scenario shares, as processes share one kernel: which driver each device is
  * bound to (and its driver_override), the VFs that exist, the PFs' VF tokens,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* mock_mmap.c - memory mappings the mock kernel owns: program mmaps of BAR
  * regions (the BAR's memfd, MAP_SHARED, with model pages behind the MMIO trap)
  * and anonymous MAP_HUGETLB mappings served from the scenario's pools.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* mock_model.h - the contract between the mock kernel and its device models.
  *
  * The mock kernel owns the VFIO side (fds, config space, IOMMU, IRQ wiring,

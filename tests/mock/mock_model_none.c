@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* mock_model_none.c - the "none" model: a plain device with no registers
  * (its BARs are plain memory), for tests of the VFIO plumbing alone.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* mock_msix.h - MSI-X as Linux 6.1 vfio-pci shows it (mock_msix.c): where the
  * table and PBA sit, the MSIX_MAPPABLE region capability, the table hole in
  * region read/write, and the device side (mask bits, pending bits, delivery).

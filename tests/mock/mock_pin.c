@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* mock_pin.c - what VFIO_IOMMU_MAP_DMA does to the process's memory, as
  * Linux 6.1's vfio_pin_pages_remote does it: the pages are faulted in for
  * the mapping's access (pin_user_pages with FOLL_WRITE for a writable

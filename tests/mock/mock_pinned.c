@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* mock_pinned.c - pages stay bound to the device from MAP_DMA to UNMAP_DMA,
  * as Linux's type1 pins them: a program that unmaps, remaps (MAP_FIXED,
  * mremap) or discards (MADV_DONTNEED) memory still DMA-mapped does not change

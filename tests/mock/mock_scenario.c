@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* mock_scenario.c - reads a scenario (JSON) into the simulated world: the
  * IOMMU's properties, huge page pools, devices with their models, faults.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* mock_sriov.c - devices that come and go while the machine runs, and which
  * driver takes a device: VFs created and removed through sriov_numvfs
  * (drivers/pci/iov.c: routing id = PF's + offset + n * stride, each VF in an

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* mock_sysfs.c - the fake /sys and /dev/vfio: a real directory tree (the
  * machine's directory, see mock_machine.c) rendered from the scenario and
  * the machine's state, and the path redirection into it.

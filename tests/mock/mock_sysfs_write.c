@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* mock_sysfs_write.c - sysfs files that act when written, with the kernel's
  * rules and errors (Linux 6.1 drivers/base/bus.c, drivers/pci/pci-driver.c,
  * pci-sysfs.c, iov.c, vfio_pci.c): driver bind/unbind/new_id/remove_id,

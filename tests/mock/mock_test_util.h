@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* mock_test_util.h - helpers shared by the mock kernel's gtest suites:
  * scenario fixtures and short wrappers around the raw VFIO ioctls.
  */

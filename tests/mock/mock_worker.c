@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* mock_worker.c - the mock kernel's worker thread: runs model work scheduled
  * with mock_schedule (a DMA engine that takes time, a computation finishing)
  * after its delay, with the world (device) lock held.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // test_mock_concurrency.cpp - the mock kernel under several threads: DMA
 // mapping churn in one container, device register traffic via pread/pwrite
 // and edu DMA completing on the worker thread, all at once (label

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // test_mock_device.cpp - device fds: GET_INFO, region info (sparse-mmap cap
 // protocol), config space, BAR read/write/mmap rules, reset, and the edu model
 // through its registers (mmap'd and trapped, and via pread/pwrite).

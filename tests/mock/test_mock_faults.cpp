@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // test_mock_faults.cpp - fault injection (vfio_mock_fail, scenario "faults",
 // VFIO_MOCK_FAIL), call counters, leak accounting and the exit-time leak
 // check, huge page pools, pass-through without a scenario, and scenario errors.

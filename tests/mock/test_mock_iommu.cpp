@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // test_mock_iommu.cpp - the mock kernel's container, group and type1 IOMMU
 // against Linux 6.1's rules: every error code of SET_CONTAINER, SET_IOMMU,
 // GET_INFO's capability protocol, MAP_DMA and UNMAP_DMA (v1 and v2).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // test_mock_irq.cpp - VFIO_DEVICE_SET_IRQS against vfio-pci 6.1: validation,
 // INTx automask/unmask, MSI/MSI-X NORESIZE, mask ENOTTY, index switching,
 // ERR/REQ triggers, the IOVA-0 write of a detached-but-enabled MSI vector,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // test_mock_sysfs.cpp - the fake sysfs and /dev/vfio seen through the
 // interposed path calls, and the VF-token matrix of GET_DEVICE_FD.
 #include "mock_test_util.h"

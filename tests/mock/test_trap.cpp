@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // test_trap.cpp - tests of the mock kernel's MMIO trap (tests/mock/trap.c):
 // loads/stores of every width, string and SSE instructions, threads, chaining.
 //

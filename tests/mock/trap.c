@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* trap.c - the mock kernel's MMIO trap: PROT_NONE pages, SIGSEGV to open one
  * page and single-step the access, SIGTRAP to close it and notify the model.
  *

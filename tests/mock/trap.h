@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* trap.h - the mock kernel's MMIO trap: makes BAR pages fault so every program
  * load/store there reaches a device model (x86-64 single-step, no decoding).
  *

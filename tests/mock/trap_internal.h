@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* trap_internal.h - what trap.c and trap_park.c share: the registry of
  * MMIO threads that can be parked during a single-step, and raw sigaction.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* trap_park.c - the MMIO trap's thread parking: while one access is being
  * single-stepped, the other recently active MMIO threads wait in a signal
  * handler so none of them touches the open page unseen.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* plugin_test_util.h - the plugin tests' fixture: libopae-vfio.so loaded with
  * dlopen and configured exactly as a framework does, hosted by framework/'s
  * libopae-c.so.2 (properties objects, version), on the in-process mock

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // test_buffers.cpp - DMA buffers through the adapter table on the mock kernel:
 // NLB0 loopback exactly as hello_fpga drives it (with and without huge
 // pages), lengths, preallocated and read-only buffers, QUIET, the workspace id

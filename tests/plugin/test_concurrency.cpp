@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // test_concurrency.cpp - the plugin from several threads (label concurrency,
 // also run under ThreadSanitizer): MMIO racing fpgaClose never crashes and
 // only ever sees FPGA_OK or FPGA_INVALID_PARAM; enumeration, open and close
@@ -274,12 +275,12 @@ TEST_F(PluginTest, EventsRegisteredAndUnregisteredFromManyThreads)
 		EXPECT_GT(seen[v].load(), 0u) << "vector " << v;
 		EXPECT_LE(seen[v].load(), raised[v].load()) << "vector " << v;
 	}
-	struct vfio_mock_device_state st = {};
-	ASSERT_EQ(0, vfio_mock_device_state(PF_ADDR, &st));
-	EXPECT_EQ(-1, st.irq_index_enabled) << "the last unregister disabled MSI-X";
+	// the core keeps MSI-X on after the last unregister, every vector masked
+	// (docs/core.md, IRQs): nothing attached, nothing written anywhere
 	struct vfio_mock_leaks l = {};
 	vfio_mock_leaks(&l);
 	EXPECT_EQ(0u, l.irqs) << "no eventfd attached";
+	EXPECT_EQ(0u, vfio_mock_iommu_faults(nullptr, 0));
 	close(h);
 }
 

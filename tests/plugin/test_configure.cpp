@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // test_configure.cpp - opae_plugin_configure as each OPAE 2.x framework
 // calls it: the adapter table filled at the offsets of the framework's
 // layout (2.0-2.9, 2.10-2.11, 2.12+), an unknown major refused, and the

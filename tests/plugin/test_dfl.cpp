@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // test_dfl.cpp - plugin/dfl.c alone: the walker against the mock's dfl-fpga
 // (PF and VF) and every hostile-dfl kind, built in memory by the models
 // themselves (fake mock services, no kernel, no fds), plus hand-made lists.

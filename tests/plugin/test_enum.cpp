@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // test_enum.cpp - fpgaEnumerate through the adapter table: tokens of the PF
 // (FME + port AFU) and of VFs, filter semantics (AND within a filter, OR
 // across filters, total count), hostile feature lists skipped and reported,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // test_events.cpp - events through the adapter table on the mock kernel:
 // the dfl-fpga model's MSI-X user vectors (raised by NLB0's IRQ_RAISE
 // register and by its copy-done interrupt), edu's MSI, the PCI error
@@ -109,7 +110,10 @@ TEST_F(EventTest, DflMsixVectorsEachToTheirOwnEventfd)
 	}
 	for (unsigned v = 0; v < 4; v++)
 		ASSERT_EQ(FPGA_OK, t->fpgaUnregisterEvent(h, FPGA_EVENT_INTERRUPT, e[v]));
-	EXPECT_EQ(-1, state(PF_ADDR).irq_index_enabled) << "the last unregister disables MSI-X";
+	// the core keeps MSI-X on for cheap churn, every vector masked by vfio-pci
+	EXPECT_EQ(VFIO_PCI_MSIX_IRQ_INDEX, state(PF_ADDR).irq_index_enabled);
+	ASSERT_EQ(FPGA_OK, t->fpgaWriteMMIO32(h, 0, NLB_IRQ_RAISE, 0));
+	EXPECT_EQ(0u, wait(fd[0], 50)) << "an unregistered vector reaches nobody";
 	struct vfio_mock_leaks l = {};
 	vfio_mock_leaks(&l);
 	EXPECT_EQ(0u, l.irqs);
@@ -176,7 +180,11 @@ TEST_F(EventTest, EduMsi)
 		ASSERT_EQ(FPGA_OK, t->fpgaWriteMMIO32(h, 0, 0x64, 0x4)); // acknowledge
 	}
 	ASSERT_EQ(FPGA_OK, t->fpgaUnregisterEvent(h, FPGA_EVENT_INTERRUPT, e));
-	EXPECT_EQ(-1, state(EDU_ADDR).irq_index_enabled);
+	// the core keeps MSI on with the vector on its own eventfd (cheap churn)
+	EXPECT_EQ(VFIO_PCI_MSI_IRQ_INDEX, state(EDU_ADDR).irq_index_enabled);
+	ASSERT_EQ(FPGA_OK, t->fpgaWriteMMIO32(h, 0, 0x60, 0x4));
+	EXPECT_EQ(0u, wait(fd, 50)) << "an unregistered vector reaches nobody";
+	ASSERT_EQ(FPGA_OK, t->fpgaWriteMMIO32(h, 0, 0x64, 0x4));
 }
 
 // FPGA_EVENT_ERROR on a PCIe device: vfio's error interrupt (AER) reaches
@@ -303,6 +311,8 @@ TEST_F(EventTest, FaultSweepRegisterUnregister)
 		if (grow) {
 			ASSERT_EQ(FPGA_OK, t->fpgaUnregisterEvent(h, FPGA_EVENT_INTERRUPT, e0));
 		}
-		EXPECT_EQ(-1, state(PF_ADDR).irq_index_enabled) << "grow " << grow;
+		struct vfio_mock_leaks l = {};
+		vfio_mock_leaks(&l);
+		EXPECT_EQ(0u, l.irqs) << "grow " << grow;
 	}
 }

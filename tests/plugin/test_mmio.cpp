@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // test_mmio.cpp - MMIO through the adapter table against the NLB0 registers
 // of the mock's dfl-fpga model (PF: the AFU at BAR0 + 0x60000 behind the
 // port; VF: at BAR0 + 0), the bad-offset matrix, Map/Unmap, 512-bit writes,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // test_open.cpp - fpgaOpen / fpgaClose / fpgaReset through the adapter table:
 // exclusive and shared opens, stale and forged handles, VFs sharing one PF
 // session and VF token, the port reset protocol and VFIO_DEVICE_RESET.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // test_props.cpp - fpgaGetProperties / fpgaUpdateProperties /
 // fpgaGetPropertiesFromHandle: every field of an accelerator and of an FPGA
 // device, read back through the framework's public getters.

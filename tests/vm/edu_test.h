@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* edu_test.h - what the tests/vm programs share: PASS/FAIL bookkeeping, QEMU
  * edu register access through a mapped BAR0, its DMA engine, eventfd waits. */
 #ifndef EDU_TEST_H

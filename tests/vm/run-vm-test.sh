@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # run-vm-test.sh - run one test program in the throwaway VM of
 # ../shared/vm/run-in-vm.sh and map the outcome onto ctest's verdicts.
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* opae/plugin/adapter.h - the plugin ABI: the table of entry points a plugin
  * fills in opae_plugin_configure(), and the constants to pick its layout.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* opae/plugin/props.h - the framework's concrete properties object (what an
  * fpga_properties points to) and the bit numbers of its valid-field mask.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* vfio_mock.h - control API of the mock kernel (libvfiomock.so).
  *
  * The mock makes a process see VFIO devices as Linux presents them: loaded

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* models/dfl_common.h - Device Feature List layout shared by the dfl-fpga and
  * hostile-dfl models: DFH encoding, GUID registers, the standard FME/port/AFU map.
  *

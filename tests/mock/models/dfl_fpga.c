@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* models/dfl_fpga.c - an Intel OFS-like FPGA card: PF with a device feature
  * list (FME, PR, port, NLB0 AFU) in BAR0, or a VF with the NLB0 AFU at BAR0.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* models/edu.c - QEMU's educational PCI device "edu" (1234:11e8) register
  * for register: id, liveness, factorial, interrupt raise/ack, DMA engine.
  *

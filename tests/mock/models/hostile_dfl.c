@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* models/hostile-dfl.c - FPGA-looking devices whose device feature lists are
  * broken on purpose, to prove DFL walkers are bounded and bounds-checked.
  *

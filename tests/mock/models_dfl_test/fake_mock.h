@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* fake_mock.h - an in-process stand-in for the mock kernel's model services
  * (BAR memory, IOMMU map, IRQ log, a worker queue the test runs by hand). */
 #ifndef FAKE_MOCK_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* fake_mock_services.cpp - the services of tests/mock/mock_model.h for the
  * standalone model test: BAR arrays, an IOVA->buffer map, a manual worker. */
 #include <cstdarg>

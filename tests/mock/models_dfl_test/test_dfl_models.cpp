@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* test_dfl_models.cpp - the dfl-fpga and hostile-dfl models on their own:
  * feature lists walkable (or broken exactly as claimed), GUID registers, the
  * NLB0 copy through the IOMMU, faults, stop, resets, interrupts. */
