@@ -386,8 +386,10 @@ static int intx_fresh(struct opae_vfio *v, struct vfio_state *s, struct irq_stat
 	int e = set_irqs(v, VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_UNMASK, st, 0, 1);
 	int32_t fd = st->pub->event_fds[0];
 
-	if (!e)
+	if (!e) {
+		st->pub->masks[0] = 0; /* whatever irq_mask said while it was detached */
 		return 0;
+	}
 	log_err(s->name, -e, "irq_enable: INTx: unmasking after attaching eventfd %d", fd);
 	st->pub->event_fds[0] = -1;
 	if (!route(v, st, 0, 1)) {

@@ -199,6 +199,9 @@ TEST_F(CoreTest, IntxEnabledAgainStartsUnmasked)
 			wr32(bar, EDU_IRQ_ACK, 0x1); // automasked, never unmasked
 		}
 		ASSERT_EQ(0, opae_vfio_irq_disable(&v, VFIO_PCI_INTX_IRQ_INDEX, 0));
+		if (explicit_mask) { // masked again while detached: the index is still on
+			ASSERT_EQ(0, opae_vfio_irq_mask(&v, VFIO_PCI_INTX_IRQ_INDEX, 0));
+		}
 		ASSERT_EQ(0, opae_vfio_irq_enable(&v, VFIO_PCI_INTX_IRQ_INDEX, 0, efd));
 		EXPECT_EQ(0, irq_of(&v, VFIO_PCI_INTX_IRQ_INDEX)->masks[0]);
 		wr32(bar, EDU_IRQ_RAISE, 0x2);

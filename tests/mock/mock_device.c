@@ -138,7 +138,7 @@ int mock_dev_create(const struct mock_dev_config *cfg, const struct mock_model_o
 		d->cfg.irq_count[VFIO_PCI_INTX_IRQ_INDEX] = 0;
 	d->ops = ops;
 	d->irq_type = -1;
-	d->err_efd = d->req_efd = -1;
+	d->err_efd = d->req_efd = d->intx_unmask_efd = -1;
 	for (unsigned i = 0; i < sizeof(d->ctx) / sizeof(d->ctx[0]); i++)
 		d->ctx[i].efd = -1;
 	if (mock_w.ndev == 0) {

@@ -58,6 +58,7 @@ struct mock_dev {
 	int virq_disabled; /* COMMAND.INTx-disable as vfio-pci virtualises it (masks INTx) */
 	int mem_zapped;    /* BAR mmaps zapped: memory decoding is off (mock_mmap.c) */
 	int err_efd, req_efd;
+	int intx_unmask_efd; /* INTx unmask irqfd (vfio_virqfd_enable), -1 none */
 	struct mock_msix *msix; /* MSI-X table/PBA state (mock_msix.c), NULL without MSI-X */
 	/* SR-IOV */
 	uint8_t vf_token[16]; /* the initial (random) token; the live one is the machine's */
@@ -92,6 +93,7 @@ struct mock_fd {
 	struct mock_devfile *file; /* FD_DEVICE: the open file (mock_devfile.c) */
 	unsigned efd_refs; /* FD_EVENTFD: vectors/triggers using it */
 	int efd_held;      /* FD_EVENTFD: the mock's own dup (the program closed its fd) */
+	unsigned efd_unmask; /* FD_EVENTFD: devices whose INTx it unmasks when written (irqfd) */
 	int sysfs_attr;    /* FD_SYSFS: which attribute (mock_sysfs_write.c) */
 	int sysfs_written; /* FD_SYSFS: a write() was seen */
 	struct mock_fd *retired_next; /* forgotten: freed when the world is cleared */
@@ -296,6 +298,8 @@ void mock_irq_disable_all(struct mock_dev *d);
 void mock_irq_config_changed(struct mock_dev *d);
 unsigned mock_irq_live(void);
 void mock_irq_report(void);
+void mock_irq_unmask_fd_written(int fd); /* a write reached an unmask eventfd */
+void mock_irq_unmask_fd_closed(int fd);  /* the program closes it: EPOLLHUP */
 
 /* container / IOMMU (mock_iommu.c) */
 int mock_container_ioctl(struct mock_container *c, unsigned long req, void *arg);

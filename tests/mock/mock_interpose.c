@@ -16,6 +16,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -223,6 +224,7 @@ static int fd_closing(int fd, int replaced, int *err)
 			mock_devfile_put(f->file);
 			break;
 		case FD_EVENTFD:
+			mock_irq_unmask_fd_closed(fd); /* the irqfd goes with the file */
 			keep = mock_efd_program_closes(fd);
 			if (keep && replaced)
 				mock_efd_lost(fd);
@@ -453,6 +455,20 @@ ssize_t read(int fd, void *buf, size_t n)
 	return dev_rw(fd, buf, n, 0, 0, 1);
 }
 
+/* An INTx unmask irqfd: the eventfd's own write (its errors, its count),
+ * then the kernel's wake-up handler (mock_irq.c). */
+static ssize_t unmask_efd_write(int fd, const void *buf, size_t n)
+{
+	ssize_t ret = mock_real.write(fd, buf, n);
+
+	if (ret < 0)
+		return ret;
+	mock_lock();
+	mock_irq_unmask_fd_written(fd);
+	mock_unlock();
+	return ret;
+}
+
 ssize_t write(int fd, const void *buf, size_t n)
 {
 	struct mock_fd *f;
@@ -461,9 +477,17 @@ ssize_t write(int fd, const void *buf, size_t n)
 	f = mock_fd_lookup(fd);
 	if (f && f->kind == FD_SYSFS)
 		return mock_sysfs_fd_write(fd, buf, n);
+	if (f && f->kind == FD_EVENTFD && __atomic_load_n(&f->efd_unmask, __ATOMIC_RELAXED))
+		return unmask_efd_write(fd, buf, n);
 	if (!is_device_fd(fd))
 		return mock_real.write(fd, buf, n);
 	return dev_rw(fd, (void *)buf, n, 0, 1, 1);
+}
+
+/* glibc's eventfd_write calls its internal write, which the mock would not see */
+int eventfd_write(int fd, eventfd_t value)
+{
+	return write(fd, &value, sizeof(value)) == (ssize_t)sizeof(value) ? 0 : -1;
 }
 
 /* Pinned pages stay the device's (mock_pinned.c): keep them before the

@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/pci_regs.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -79,8 +80,79 @@ void mock_irq_config_changed(struct mock_dev *d)
 	}
 }
 
+/* ---- INTx unmask irqfd (vfio_pci_set_intx_unmask, virqfd.c) --------------
+ * An eventfd whose signal unmasks INTx: a write to it runs the unmask handler
+ * at once (virqfd_wakeup, in the writer's context) and consumes its count; a
+ * line still asserted stays masked and is sent again. The interposed write()
+ * and eventfd_write() are what reach it (mock_interpose.c); a write the mock
+ * does not see (another process, io_uring) unmasks nothing. */
+
+static int efd_pending(int fd)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+
+	return poll(&p, 1, 0) == 1 && (p.revents & POLLIN);
+}
+
+static void unmask_efd_detach(struct mock_dev *d)
+{
+	struct mock_fd *f = mock_fd_lookup(d->intx_unmask_efd);
+
+	if (d->intx_unmask_efd < 0)
+		return;
+	if (f && f->kind == FD_EVENTFD && f->efd_unmask)
+		__atomic_sub_fetch(&f->efd_unmask, 1, __ATOMIC_RELAXED);
+	efd_put(&d->intx_unmask_efd);
+}
+
+/* vfio_virqfd_enable: EBADF, EINVAL (not an eventfd), then EBUSY (one
+ * already); a count already pending runs the handler once, unconsumed. */
+static int unmask_efd_attach(struct mock_dev *d, int32_t fd)
+{
+	int efd = efd_get(fd);
+
+	if (efd < 0)
+		return efd;
+	if (d->intx_unmask_efd >= 0) {
+		efd_put(&efd);
+		return -EBUSY;
+	}
+	d->intx_unmask_efd = efd;
+	__atomic_add_fetch(&mock_fd_lookup(efd)->efd_unmask, 1, __ATOMIC_RELAXED);
+	if (efd_pending(efd))
+		intx_unmask(d);
+	return 0;
+}
+
+/* Caller holds the world lock; the program's write to fd succeeded. */
+void mock_irq_unmask_fd_written(int fd)
+{
+	uint64_t count;
+	int unmasked = 0;
+
+	for (unsigned i = 0; i < mock_w.ndev; i++) {
+		struct mock_dev *d = mock_w.dev[i];
+
+		if (d->intx_unmask_efd != fd)
+			continue;
+		if (!unmasked++ && efd_pending(fd)) /* eventfd_ctx_do_read */
+			(void)!mock_real.read(fd, &count, sizeof(count));
+		intx_unmask(d);
+	}
+}
+
+/* eventfd_release wakes the irqfd with EPOLLHUP: it goes. Caller holds the
+ * world lock. */
+void mock_irq_unmask_fd_closed(int fd)
+{
+	for (unsigned i = 0; i < mock_w.ndev; i++)
+		if (mock_w.dev[i]->intx_unmask_efd == fd)
+			unmask_efd_detach(mock_w.dev[i]);
+}
+
 static void intx_disable(struct mock_dev *d)
 {
+	unmask_efd_detach(d); /* vfio_virqfd_disable */
 	efd_put(&d->ctx[0].efd);
 	d->irq_type = -1;
 	d->num_ctx = 0;
@@ -112,8 +184,17 @@ static int set_intx_mask(struct mock_dev *d, unsigned start, unsigned count, uin
 {
 	if (d->irq_type != VFIO_PCI_INTX_IRQ_INDEX || start != 0 || count != 1)
 		return -EINVAL;
-	if (flags & VFIO_IRQ_SET_DATA_EVENTFD)
-		return unmask ? -EINVAL : -ENOTTY; /* irqfd unmask is not modelled */
+	if ((flags & VFIO_IRQ_SET_DATA_EVENTFD) && !unmask)
+		return -ENOTTY; /* 6.1 has no irqfd mask */
+	if (flags & VFIO_IRQ_SET_DATA_EVENTFD) {
+		int32_t fd;
+
+		memcpy(&fd, data, sizeof(fd));
+		if (fd >= 0)
+			return unmask_efd_attach(d, fd);
+		unmask_efd_detach(d);
+		return 0;
+	}
 	if ((flags & VFIO_IRQ_SET_DATA_BOOL) && !data[0])
 		return 0;
 	if (unmask) {
@@ -397,7 +478,7 @@ unsigned mock_irq_live(void)
 
 		for (unsigned v = 0; d->irq_type >= 0 && v < d->num_ctx; v++)
 			n += d->ctx[v].efd >= 0;
-		n += (d->err_efd >= 0) + (d->req_efd >= 0);
+		n += (d->err_efd >= 0) + (d->req_efd >= 0) + (d->intx_unmask_efd >= 0);
 	}
 	return n;
 }
@@ -417,5 +498,7 @@ void mock_irq_report(void)
 			fprintf(stderr, "vfio-mock: leak: %s ERR eventfd\n", d->cfg.address);
 		if (d->req_efd >= 0)
 			fprintf(stderr, "vfio-mock: leak: %s REQ eventfd\n", d->cfg.address);
+		if (d->intx_unmask_efd >= 0)
+			fprintf(stderr, "vfio-mock: leak: %s INTx unmask eventfd\n", d->cfg.address);
 	}
 }

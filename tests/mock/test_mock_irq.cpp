@@ -127,6 +127,106 @@ TEST_F(Irq, IntxUnmaskWhileAssertedDeliversAgain)
 	EXPECT_EQ(0, st.intx_masked);
 }
 
+static int set_intx_unmask_efd(int dev, int32_t fd)
+{
+	std::vector<uint8_t> buf(sizeof(vfio_irq_set) + 4);
+	auto *s = (vfio_irq_set *)buf.data();
+
+	s->argsz = (uint32_t)buf.size();
+	s->flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_UNMASK;
+	s->index = VFIO_PCI_INTX_IRQ_INDEX;
+	s->count = 1;
+	memcpy(s->data, &fd, 4);
+	return ioctl(dev, VFIO_DEVICE_SET_IRQS, s);
+}
+
+// vfio_pci_set_intx_unmask (6.1): an eventfd whose signal unmasks INTx
+// (virqfd: the count is consumed, a line still asserted is sent again);
+// fd -1, disabling INTx and closing the eventfd each tear it down.
+TEST_F(Irq, IntxUnmaskByEventfd)
+{
+	int ufd = keep(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+	int notefd = keep(open("/dev/null", O_RDONLY));
+
+	EXPECT_ERRNO(EINVAL, set_intx_unmask_efd(dev, ufd)); // INTx not enabled
+	ASSERT_EQ(0, set_irq_efds(dev, VFIO_PCI_INTX_IRQ_INDEX, 0, {efd}));
+	EXPECT_ERRNO(EBADF, set_intx_unmask_efd(dev, 999));
+	EXPECT_ERRNO(EINVAL, set_intx_unmask_efd(dev, notefd));
+	ASSERT_EQ(0, set_intx_unmask_efd(dev, ufd));
+	EXPECT_ERRNO(EBUSY, set_intx_unmask_efd(dev, efd2)); // one irqfd per line
+	struct vfio_mock_leaks lk = {};
+	vfio_mock_leaks(&lk);
+	EXPECT_EQ(2u, lk.irqs) << "the trigger and the irqfd";
+
+	ASSERT_EQ(0, vfio_mock_raise_irq("0000:00:04.0", VFIO_PCI_INTX_IRQ_INDEX, 0));
+	EXPECT_EQ(1u, efd_count(efd));
+	EXPECT_EQ(1, state().intx_masked);
+	ASSERT_EQ(0, eventfd_write(ufd, 1));
+	EXPECT_EQ(0, state().intx_masked) << "the write unmasked at once";
+	EXPECT_EQ(0u, efd_count(ufd)) << "the kernel consumed the count";
+	ASSERT_EQ(0, vfio_mock_raise_irq("0000:00:04.0", VFIO_PCI_INTX_IRQ_INDEX, 0));
+	EXPECT_EQ(1u, efd_count(efd));
+	uint64_t one = 1;
+	ASSERT_EQ(8, write(ufd, &one, 8)) << "plain write() reaches it too";
+	EXPECT_EQ(0, state().intx_masked);
+	EXPECT_ERRNO(EINVAL, write(ufd, &one, 4)); // the eventfd's own errors
+
+	// fd -1: gone; a write stays in the eventfd and unmasks nothing
+	ASSERT_EQ(0, vfio_mock_raise_irq("0000:00:04.0", VFIO_PCI_INTX_IRQ_INDEX, 0));
+	EXPECT_EQ(1u, efd_count(efd));
+	ASSERT_EQ(0, set_intx_unmask_efd(dev, -1));
+	ASSERT_EQ(0, eventfd_write(ufd, 1));
+	EXPECT_EQ(1, state().intx_masked);
+	EXPECT_EQ(1u, efd_count(ufd));
+
+	// a count already pending at attach unmasks once and stays
+	ASSERT_EQ(0, eventfd_write(ufd, 1));
+	ASSERT_EQ(0, set_intx_unmask_efd(dev, ufd));
+	EXPECT_EQ(0, state().intx_masked);
+	EXPECT_EQ(1u, efd_count(ufd));
+
+	// closing the eventfd tears it down (EPOLLHUP): another can attach
+	int ufd2 = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	ASSERT_GE(ufd2, 0);
+	ASSERT_EQ(0, set_intx_unmask_efd(dev, -1));
+	ASSERT_EQ(0, set_intx_unmask_efd(dev, ufd2));
+	ASSERT_EQ(0, close(ufd2));
+	ASSERT_EQ(0, set_intx_unmask_efd(dev, ufd));
+
+	// disabling INTx tears it down
+	ASSERT_EQ(0, set_irq_none(dev, VFIO_PCI_INTX_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER, 0, 0));
+	ASSERT_EQ(0, eventfd_write(ufd, 1));
+	EXPECT_EQ(1u, efd_count(ufd));
+	vfio_mock_leaks(&lk);
+	EXPECT_EQ(0u, lk.irqs);
+}
+
+// A line still asserted when the irqfd fires stays masked and is sent again.
+TEST_F(Irq, IntxUnmaskEventfdResendsWhileAsserted)
+{
+	int c2, g2;
+	setup_iommu(1, &c2, &g2);
+	int edu = device(g2, EDU_ADDR);
+	ASSERT_GE(edu, 0);
+	int ufd = keep(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+	ASSERT_EQ(0, set_irq_efds(edu, VFIO_PCI_INTX_IRQ_INDEX, 0, {efd}));
+	ASSERT_EQ(0, set_intx_unmask_efd(edu, ufd));
+	uint32_t v = 0x40;
+	ASSERT_EQ(4, pwrite(edu, &v, 4, region_at(VFIO_PCI_BAR0_REGION_INDEX, 0x60))); // raise
+	EXPECT_EQ(1u, efd_count(efd));
+	ASSERT_EQ(0, eventfd_write(ufd, 1));
+	EXPECT_EQ(1u, efd_count(efd)) << "still asserted: sent again";
+	ASSERT_EQ(4, pwrite(edu, &v, 4, region_at(VFIO_PCI_BAR0_REGION_INDEX, 0x64))); // ack
+	ASSERT_EQ(0, eventfd_write(ufd, 1));
+	EXPECT_EQ(0u, efd_count(efd));
+	struct vfio_mock_device_state st;
+	ASSERT_EQ(0, vfio_mock_device_state(EDU_ADDR, &st));
+	EXPECT_EQ(0, st.intx_masked);
+	drop(edu); // the last close takes the irqfd with INTx
+	ASSERT_EQ(0, eventfd_write(ufd, 1));
+	EXPECT_EQ(1u, efd_count(ufd));
+}
+
 TEST_F(Irq, MsiNoResizeDetachAndDisable)
 {
 	ASSERT_EQ(0, set_irq_efds(dev, VFIO_PCI_MSI_IRQ_INDEX, 0, {efd, efd2}));

@@ -743,6 +743,75 @@ static void intx_disable(void)
 	close(efd);
 }
 
+/* vfio_pci_set_intx_unmask: an eventfd whose signal unmasks INTx (virqfd:
+ * the write runs the unmask handler and consumes the count; a line still
+ * asserted is sent again). fd -1, closing the eventfd and disabling INTx
+ * each take it away; a count pending at attach unmasks once. */
+static void intx_unmask_eventfd(void)
+{
+	const uint32_t unmask_efd = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_UNMASK;
+	int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	int ufd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	int ufd2 = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	struct res r;
+
+	r = RES(set_irq(VFIO_PCI_INTX_IRQ_INDEX, unmask_efd, 1, ufd));
+	check(FAILS_WITH(r, EINVAL), "INTx unmask eventfd with INTx off: EINVAL (%s)",
+	      strerror(r.err));
+	if (efd < 0 || ufd < 0 || ufd2 < 0 || set_irq(VFIO_PCI_INTX_IRQ_INDEX, TRIGGER_EFD, 1, efd)) {
+		check(0, "INTx enabled with an eventfd: %s", strerror(errno));
+		goto out;
+	}
+	r = RES(set_irq(VFIO_PCI_INTX_IRQ_INDEX, unmask_efd, 1, 1000));
+	check(FAILS_WITH(r, EBADF), "unmask eventfd 1000 (no such fd): EBADF (%s)", strerror(r.err));
+	r = RES(set_irq(VFIO_PCI_INTX_IRQ_INDEX, unmask_efd, 1, dev));
+	check(FAILS_WITH(r, EINVAL), "unmask eventfd that is a device fd: EINVAL (%s)",
+	      strerror(r.err));
+	check(set_irq(VFIO_PCI_INTX_IRQ_INDEX, unmask_efd, 1, ufd) == 0, "unmask eventfd attached");
+	r = RES(set_irq(VFIO_PCI_INTX_IRQ_INDEX, unmask_efd, 1, ufd2));
+	check(FAILS_WITH(r, EBUSY), "a second unmask eventfd: EBUSY (%s)", strerror(r.err));
+	edu_wr32(EDU_REG_IRQ_RAISE, 1);
+	check(wait_eventfd(efd, EDU_WAIT_MS) == 1, "edu's interrupt arrives (INTx masks itself)");
+	check(eventfd_write(ufd, 1) == 0 && wait_eventfd(efd, EDU_WAIT_MS) == 1,
+	      "unmask eventfd signalled while edu still asserts: the interrupt is sent again");
+	check(wait_eventfd(ufd, 0) == 0, "the kernel consumed the unmask eventfd's count");
+	edu_ack();
+	check(eventfd_write(ufd, 1) == 0, "acked, unmask eventfd signalled");
+	edu_wr32(EDU_REG_IRQ_RAISE, 1);
+	check(wait_eventfd(efd, EDU_WAIT_MS) == 1, "INTx unmasked: the next interrupt arrives");
+	edu_ack();
+
+	check(set_irq(VFIO_PCI_INTX_IRQ_INDEX, unmask_efd, 1, -1) == 0, "unmask eventfd -1: detached");
+	check(eventfd_write(ufd, 1) == 0 && wait_eventfd(ufd, 0) == 1,
+	      "detached: a write stays in the eventfd");
+	edu_wr32(EDU_REG_IRQ_RAISE, 1);
+	check(wait_eventfd(efd, QUIET_MS) == 0, "and INTx stayed masked: no interrupt");
+	edu_ack();
+	check(eventfd_write(ufd, 1) == 0 && set_irq(VFIO_PCI_INTX_IRQ_INDEX, unmask_efd, 1, ufd) == 0,
+	      "an eventfd with a count pending attached");
+	edu_wr32(EDU_REG_IRQ_RAISE, 1);
+	check(wait_eventfd(efd, EDU_WAIT_MS) == 1 && wait_eventfd(ufd, 0) == 1,
+	      "the pending count unmasked INTx at attach and stayed in the eventfd");
+	edu_ack();
+
+	check(set_irq(VFIO_PCI_INTX_IRQ_INDEX, unmask_efd, 1, -1) == 0 &&
+	          set_irq(VFIO_PCI_INTX_IRQ_INDEX, unmask_efd, 1, ufd2) == 0 && close(ufd2) == 0,
+	      "another unmask eventfd attached, then closed");
+	ufd2 = -1;
+	check(set_irq(VFIO_PCI_INTX_IRQ_INDEX, unmask_efd, 1, ufd) == 0,
+	      "closing it detached it: a new one attaches (no EBUSY)");
+	check(set_irq(VFIO_PCI_INTX_IRQ_INDEX, TRIGGER_NONE, 0, 0) == 0 &&
+	          eventfd_write(ufd, 1) == 0 && wait_eventfd(ufd, 0) == 1,
+	      "INTx disabled: the unmask eventfd went with it (a write stays in it)");
+out:
+	if (efd >= 0)
+		close(efd);
+	if (ufd >= 0)
+		close(ufd);
+	if (ufd2 >= 0)
+		close(ufd2);
+}
+
 /* Values the next first open must not show again (vfio_config_init). */
 static struct {
 	uint32_t bar0;
@@ -917,6 +986,7 @@ int main(int argc, char **argv)
 	msi_config_bits();
 	msi_bad_fd();
 	intx_disable();
+	intx_unmask_eventfd();
 	dirty_config();
 	device_lifetime(last);
 	reopen_config(bdf);
