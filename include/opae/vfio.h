@@ -182,8 +182,11 @@ int opae_vfio_buffer_unmap(struct opae_vfio *v, size_t size, uint64_t iova);
  * event_fd (owned by the caller). */
 int opae_vfio_irq_enable(struct opae_vfio *v, uint32_t index, uint32_t subindex, int event_fd);
 
-/* Detach the vector's eventfd; disabling the last enabled vector of an index
- * disables the index in the device, so it can no longer signal. */
+/* Detach the vector's eventfd with one kernel call; afterwards the device
+ * can neither signal the caller nor write anywhere for it (MSI-X and INTx are
+ * masked by vfio-pci, an MSI vector waits on the library's own eventfd). The
+ * index itself stays enabled for cheap re-enabling until close, until another
+ * index is enabled, or until a vector is disabled while none is attached. */
 int opae_vfio_irq_disable(struct opae_vfio *v, uint32_t index, uint32_t subindex);
 
 /* Mask / unmask a vector (vfio-pci supports this for INTx only; the kernel's

@@ -14,11 +14,11 @@ namespace
 
 // Runs op once to count its allocations, then once per allocation with that
 // one failing; check() asserts the outcome. Returns the allocations swept.
-unsigned alloc_sweep(const char *what, const Scenario &sc,
-                     const std::function<void(struct opae_vfio *)> &prepare,
-                     const std::function<int(struct opae_vfio *)> &op,
-                     const std::function<void(struct opae_vfio *, int r, int err)> &check,
-                     const std::function<void()> &cleanup = [] {})
+unsigned alloc_sweep(
+    const char *what, const Scenario &sc, const std::function<void(struct opae_vfio *)> &prepare,
+    const std::function<int(struct opae_vfio *)> &op,
+    const std::function<void(struct opae_vfio *, int r, int err)> &check,
+    const std::function<void()> &cleanup = [] {})
 {
 	struct opae_vfio v;
 
@@ -167,8 +167,8 @@ TEST(AllocFaults, BufferMapNeverLeavesAHalfPinnedRange)
 	Scenario sc;
 	static uint8_t *mem;
 	const size_t len = 33 * 4096;
-	mem = (uint8_t *)mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-	                      -1, 0);
+	mem = (uint8_t *)mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+	                      0);
 	ASSERT_NE(MAP_FAILED, (void *)mem);
 	const uint64_t at = 0x100000, last = at + 32 * 4096;
 	alloc_sweep(
@@ -176,9 +176,12 @@ TEST(AllocFaults, BufferMapNeverLeavesAHalfPinnedRange)
 	    [](struct opae_vfio *v) {
 		    open_ok(v);
 		    for (unsigned i = 0; i < 32; i++)
-			    ASSERT_EQ(0, opae_vfio_buffer_map(v, 4096, mem + i * 4096, at + i * 4096));
+			    ASSERT_EQ(0,
+			              opae_vfio_buffer_map(v, 4096, mem + i * 4096, at + i * 4096));
 	    },
-	    [](struct opae_vfio *v) { return opae_vfio_buffer_map(v, 4096, mem + 32 * 4096, last); },
+	    [](struct opae_vfio *v) {
+		    return opae_vfio_buffer_map(v, 4096, mem + 32 * 4096, last);
+	    },
 	    [](struct opae_vfio *v, int r, int err) {
 		    EXPECT_TRUE(r == 5 || r == 4) << "code " << r;
 		    EXPECT_EQ(ENOMEM, err);

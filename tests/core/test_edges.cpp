@@ -93,9 +93,9 @@ TEST_F(CoreTest, ReadOnlyPreallocatedWithoutPopulateWriteIsLeftAlone)
 	size_t sz = 8192;
 	uint8_t *p = mem;
 	ASSERT_EQ(0, vfio_mock_fail("madvise", 1, EINVAL));
-	EXPECT_EQ(0, opae_vfio_buffer_allocate_ex(&v, &sz, &p, nullptr,
-	                                          OPAE_VFIO_BUF_PREALLOCATED |
-	                                              OPAE_VFIO_BUF_READ_ONLY));
+	EXPECT_EQ(
+	    0, opae_vfio_buffer_allocate_ex(&v, &sz, &p, nullptr,
+	                                    OPAE_VFIO_BUF_PREALLOCATED | OPAE_VFIO_BUF_READ_ONLY));
 	vfio_mock_clear_faults();
 	for (size_t i = 0; i < 8192; i += 512)
 		ASSERT_EQ(0x5a, mem[i]);

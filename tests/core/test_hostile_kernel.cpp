@@ -132,7 +132,8 @@ TEST_F(Hostile, NoType1IommuIsCodeFiveEnotsup)
 {
 	shim_ioctl_hook([](int, unsigned long req, void *arg, int r) {
 		uintptr_t ext = (uintptr_t)arg;
-		if (req == VFIO_CHECK_EXTENSION && (ext == VFIO_TYPE1_IOMMU || ext == VFIO_TYPE1v2_IOMMU))
+		if (req == VFIO_CHECK_EXTENSION &&
+		    (ext == VFIO_TYPE1_IOMMU || ext == VFIO_TYPE1v2_IOMMU))
 			return 0;
 		return r;
 	});
@@ -252,7 +253,8 @@ TEST_F(Hostile, AbsurdVectorCountIsCodeSixEinval)
 {
 	shim_ioctl_hook([](int, unsigned long req, void *arg, int r) {
 		auto *ii = (struct vfio_irq_info *)arg;
-		if (req == VFIO_DEVICE_GET_IRQ_INFO && r >= 0 && ii->index == VFIO_PCI_MSI_IRQ_INDEX)
+		if (req == VFIO_DEVICE_GET_IRQ_INFO && r >= 0 &&
+		    ii->index == VFIO_PCI_MSI_IRQ_INDEX)
 			ii->count = 100000;
 		return r;
 	});
@@ -349,7 +351,8 @@ TEST_F(Hostile, MalformedGroupNameIsCodeThreeEinval)
 
 TEST_F(Hostile, GroupNameLongerThanANameIsCodeThree)
 {
-	hook_link("/iommu_group", ("../../../../kernel/iommu_groups/" + std::string(300, '1')).c_str());
+	hook_link("/iommu_group",
+	          ("../../../../kernel/iommu_groups/" + std::string(300, '1')).c_str());
 	open_fails(3, ENAMETOOLONG);
 }
 
