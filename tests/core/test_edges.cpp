@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// test_edges.cpp - paths no other suite takes (found by scripts/coverage.sh):
-// an upper-case address, buffer_unmap of size 0, the IOVA of a refused
-// allocation given back, READ_ONLY buffers when
-// MADV_POPULATE_WRITE fails, the REQ index, a re-route that cannot be undone
-// at all, and the edges of the IOVA allocator and of the bounded log append.
+// test_edges.cpp - paths and mutants no other suite takes (scripts/coverage.sh,
+// scripts/mutate.sh): an upper-case address, buffer_unmap of size 0, the IOVA
+// of a refused allocation given back, the DMA entry limit kept without the
+// kernel, READ_ONLY buffers with and without MADV_POPULATE_WRITE, the REQ
+// index, masks[] after mask/unmask, a re-route that cannot be undone at all, and the edges of the
+// IOVA allocator and of the bounded log append.
 #include <cwchar>
 #include <sys/mman.h>
 
@@ -31,36 +32,43 @@ TEST_F(CoreTest, BufferUnmapOfSizeZeroIsBadArgument)
 	EXPECT_EQ(EINVAL, errno);
 }
 
-// READ_ONLY faults the pages writable before the device pins them; when
-// madvise(MADV_POPULATE_WRITE) is refused (kernels before 5.14) the library
-// touches its own fresh pages instead, and the device still reads what the
-// CPU writes later.
-TEST_F(CoreTest, ReadOnlyBufferWithoutPopulateWriteIsStillWhatTheDeviceReads)
+// READ_ONLY faults the pages writable before the device pins them
+// (madvise(MADV_POPULATE_WRITE)); when that is refused (kernels before 5.14)
+// the library touches its own fresh pages instead. Either way the device
+// reads what the CPU writes after the allocation.
+TEST_F(CoreTest, ReadOnlyBufferIsWhatTheDeviceReadsWithAndWithoutPopulateWrite)
 {
 	open_default();
 	uint8_t *bar = nullptr;
 	uint64_t bar_size = 0;
 	ASSERT_EQ(0, opae_vfio_region_get(&v, 0, &bar, &bar_size));
-	size_t sz = 4096;
-	uint8_t *p = nullptr;
-	uint64_t iova = 0;
-	unsigned before = vfio_mock_calls("madvise");
-	ASSERT_EQ(0, vfio_mock_fail("madvise", 1, EINVAL));
-	ASSERT_EQ(0, opae_vfio_buffer_allocate_ex(&v, &sz, &p, &iova, OPAE_VFIO_BUF_READ_ONLY));
-	vfio_mock_clear_faults();
-	EXPECT_GE(vfio_mock_calls("madvise") - before, 1u) << "the populate was asked for";
-	for (unsigned i = 0; i < 64; i++)
-		p[i] = (uint8_t)(0xa0 + i);
 	size_t dsz = 4096;
 	uint8_t *d = nullptr;
 	uint64_t diova = 0;
 	ASSERT_EQ(0, opae_vfio_buffer_allocate(&v, &dsz, &d, &diova));
-	ASSERT_TRUE(edu_dma(bar, iova, EDU_WINDOW, 64, 0)) << "RAM -> device";
-	ASSERT_TRUE(edu_dma(bar, EDU_WINDOW, diova, 64, EDU_DMA_TO_RAM)) << "device -> RAM";
-	for (unsigned i = 0; i < 64; i++)
-		ASSERT_EQ((uint8_t)(0xa0 + i), d[i]) << "byte " << i;
+	for (bool refused : {false, true}) {
+		SCOPED_TRACE(refused ? "MADV_POPULATE_WRITE refused" : "MADV_POPULATE_WRITE");
+		size_t sz = 8192; // (4 KiB buffers come from pools, touched without madvise)
+		uint8_t *p = nullptr;
+		uint64_t iova = 0;
+		unsigned before = vfio_mock_calls("madvise");
+		if (refused) {
+			ASSERT_EQ(0, vfio_mock_fail("madvise", 1, EINVAL));
+		}
+		ASSERT_EQ(
+		    0, opae_vfio_buffer_allocate_ex(&v, &sz, &p, &iova, OPAE_VFIO_BUF_READ_ONLY));
+		vfio_mock_clear_faults();
+		EXPECT_GE(vfio_mock_calls("madvise") - before, 1u) << "the populate was asked for";
+		for (unsigned i = 0; i < 64; i++)
+			p[i] = (uint8_t)(0xa0 + i + refused);
+		memset(d, 0, 64);
+		ASSERT_TRUE(edu_dma(bar, iova, EDU_WINDOW, 64, 0)) << "RAM -> device";
+		ASSERT_TRUE(edu_dma(bar, EDU_WINDOW, diova, 64, EDU_DMA_TO_RAM)) << "device -> RAM";
+		for (unsigned i = 0; i < 64; i++)
+			ASSERT_EQ((uint8_t)(0xa0 + i + refused), d[i]) << "byte " << i;
+		EXPECT_EQ(0, opae_vfio_buffer_free(&v, p));
+	}
 	EXPECT_EQ(0, opae_vfio_buffer_free(&v, d));
-	EXPECT_EQ(0, opae_vfio_buffer_free(&v, p));
 }
 
 // An allocation the kernel refuses (MAP_DMA) gives its IOVA back: the next
@@ -79,6 +87,26 @@ TEST_F(CoreTest, RefusedAllocationGivesItsIovaBack)
 	EXPECT_EQ(ia + 4096, ic) << "the refused allocation's IOVA is free again";
 	EXPECT_EQ(0, opae_vfio_buffer_free(&v, c));
 	EXPECT_EQ(0, opae_vfio_buffer_free(&v, a));
+}
+
+// The library counts the container's DMA entries (the kernel's DMA_AVAIL):
+// the allocation past the limit is refused before any MAP_DMA, which the
+// kernel would refuse only after pinning every page.
+TEST_F(CoreTest, DmaEntryLimitIsKnownWithoutAskingTheKernel)
+{
+	sc.dma_limit = 2;
+	open_default();
+	size_t sz = 4096;
+	uint8_t *p[2] = {}, *x = nullptr;
+	for (auto &q : p)
+		ASSERT_EQ(0, opae_vfio_buffer_allocate(&v, &sz, &q, nullptr));
+	unsigned maps = vfio_mock_calls("VFIO_IOMMU_MAP_DMA");
+	errno = 0;
+	EXPECT_EQ(4, opae_vfio_buffer_allocate(&v, &sz, &x, nullptr));
+	EXPECT_EQ(ENOSPC, errno);
+	EXPECT_EQ(maps, vfio_mock_calls("VFIO_IOMMU_MAP_DMA")) << "no MAP_DMA past the limit";
+	for (auto &q : p)
+		EXPECT_EQ(0, opae_vfio_buffer_free(&v, q));
 }
 
 // PREALLOCATED: the caller's memory is never written by the library, not
@@ -115,6 +143,29 @@ TEST_F(CoreTest, ReqIndexRoutesAnEventfd)
 	EXPECT_EQ(efd, q->event_fds[0]);
 	EXPECT_EQ(0, opae_vfio_irq_disable(&v, VFIO_PCI_REQ_IRQ_INDEX, 0));
 	EXPECT_EQ(-1, q->event_fds[0]);
+	close(efd);
+}
+
+// masks[] says what mask/unmask last did, as the kernel has it.
+TEST_F(CoreTest, MasksFollowMaskAndUnmask)
+{
+	open_default();
+	int efd = eventfd(0, EFD_CLOEXEC);
+	ASSERT_GE(efd, 0);
+	const uint32_t I = VFIO_PCI_INTX_IRQ_INDEX;
+	struct opae_vfio_device_irq *q = irq_of(&v, I);
+	ASSERT_NE(nullptr, q);
+	ASSERT_EQ(0, opae_vfio_irq_enable(&v, I, 0, efd));
+	struct vfio_mock_device_state ds = {};
+	ASSERT_EQ(0, opae_vfio_irq_mask(&v, I, 0));
+	EXPECT_EQ(1, q->masks[0]);
+	ASSERT_EQ(0, vfio_mock_device_state(EDU_ADDR, &ds));
+	EXPECT_EQ(1, ds.intx_masked);
+	ASSERT_EQ(0, opae_vfio_irq_unmask(&v, I, 0));
+	EXPECT_EQ(0, q->masks[0]);
+	ASSERT_EQ(0, vfio_mock_device_state(EDU_ADDR, &ds));
+	EXPECT_EQ(0, ds.intx_masked);
+	EXPECT_EQ(0, opae_vfio_irq_disable(&v, I, 0));
 	close(efd);
 }
 
