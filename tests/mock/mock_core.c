@@ -197,6 +197,23 @@ int vfio_mock_raise_irq(const char *pciaddr, uint32_t index, uint32_t vector)
 	return ret;
 }
 
+static void (*reset_hook)(const char *pciaddr, void *arg);
+static void *reset_hook_arg;
+
+void vfio_mock_on_reset(void (*hook)(const char *pciaddr, void *arg), void *arg)
+{
+	mock_lock();
+	reset_hook = hook;
+	reset_hook_arg = arg;
+	mock_unlock();
+}
+
+void mock_reset_hook_run(struct mock_dev *d)
+{
+	if (reset_hook)
+		reset_hook(d->cfg.address, reset_hook_arg);
+}
+
 uint64_t vfio_mock_mmio_writes(const char *pciaddr)
 {
 	struct mock_dev *d;

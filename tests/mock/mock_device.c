@@ -378,8 +378,13 @@ int mock_dev_ioctl(struct mock_dev *d, unsigned long req, void *arg)
 	case VFIO_DEVICE_RESET:
 		if (!d->cfg.reset)
 			return -EINVAL;
+		/* vfio_pci_zap_and_down_write_memory_lock: an access to a BAR
+		 * mmap waits for the reset and then sees its result */
+		mock_bar_maps_hold(d, 1);
+		mock_reset_hook_run(d);
 		d->resets++;
 		dev_reset(d);
+		mock_bar_maps_hold(d, 0);
 		return 0;
 	default:
 		return -ENOTTY;

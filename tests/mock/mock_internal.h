@@ -322,6 +322,10 @@ void mock_group_closed(struct mock_group *g);
  * raises SIGBUS as vfio_pci_mmap_fault's VM_FAULT_SIGBUS (mock_mmap.c).
  * Caller holds the world lock. */
 void mock_bar_maps_zap(struct mock_dev *d, int zap);
+/* BAR mmaps of a device closed while it resets: an access waits, then sees
+ * the reset registers (mock_mmap.c). */
+void mock_bar_maps_hold(struct mock_dev *d, int hold);
+void mock_reset_hook_run(struct mock_dev *d); /* vfio_mock_on_reset */
 
 /* mmaps (mock_mmap.c) */
 void *mock_bar_mmap(struct mock_dev *d, struct mock_devfile *file, int fd, void *addr, size_t len,

@@ -29,6 +29,7 @@ struct tracked_map {
 	unsigned bar;
 	uint64_t bar_off; /* BAR offset of addr */
 	unsigned generation;
+	int held; /* closed for a reset (mock_bar_maps_hold) */
 	struct trap_range_ctx {
 		struct tracked_map *map;
 		uintptr_t start;
@@ -212,6 +213,56 @@ void mock_bar_maps_zap(struct mock_dev *d, int zap)
 		if (maps[i] && !maps[i]->huge && maps[i]->dev == d &&
 		    maps[i]->generation == mock_w.generation)
 			zap_one(maps[i], zap);
+}
+
+/* ---- hold: a reset ------------------------------------------------------ *
+ * 6.1's VFIO_DEVICE_RESET zaps every BAR mmap and resets under memory_lock
+ * (vfio_pci_zap_and_down_write_memory_lock): an access meanwhile waits in
+ * vfio_pci_mmap_fault and then sees the registers after the reset. The mock
+ * closes the untrapped pages of each mapping (trapped pages already wait for
+ * the world lock) and has the trap's handler wait for the hold (trap_hold.c).
+ * A mapping still being made (no file yet) or zapped by decoding off is left
+ * as it is. Caller holds the world lock. */
+static void untrapped_prot(struct tracked_map *m, int prot)
+{
+	uintptr_t p = m->addr, end = m->addr + m->len;
+
+	while (p < end) {
+		uintptr_t next = end;
+
+		for (unsigned i = 0; i < m->ntraps; i++) {
+			if (m->traps[i].start == p) {
+				p += m->traps[i].len;
+				next = 0;
+				break;
+			}
+			if (m->traps[i].start > p && m->traps[i].start < next)
+				next = m->traps[i].start;
+		}
+		if (next) {
+			mprotect((void *)p, next - p, prot);
+			p = next;
+		}
+	}
+}
+
+void mock_bar_maps_hold(struct mock_dev *d, int hold)
+{
+	for (int i = 0; i < MAX_MAPS; i++) {
+		struct tracked_map *m = maps[i];
+
+		if (!m || m->huge || m->dev != d || m->generation != mock_w.generation)
+			continue;
+		if (hold && !m->held && m->file && !d->mem_zapped &&
+		    !trap_hold((void *)m->addr, m->len)) {
+			m->held = 1;
+			untrapped_prot(m, PROT_NONE);
+		} else if (!hold && m->held) {
+			untrapped_prot(m, m->prot);
+			trap_release((void *)m->addr, m->len);
+			m->held = 0;
+		}
+	}
 }
 
 /* vfio_pci_core_mmap rules, plus: no mapping over a sparse-mmap hole.

@@ -361,6 +361,9 @@ static void segv_handler(int sig, siginfo_t *si, void *ucv)
 		goto chain;
 	}
 
+	/* a BAR held by a reset: wait for it, then retry (trap_hold.c) */
+	if (si->si_code == SEGV_ACCERR && trap_hold_wait(addr))
+		goto out;
 	park_thread_set_state(THREAD_WAITING); /* no need to park us meanwhile */
 	lock_take();
 	r = si->si_code == SEGV_ACCERR ? range_find(addr) : NULL;

@@ -83,6 +83,14 @@ int trap_add(void *addr, size_t len, const struct trap_ops *ops, void *ctx);
  * exactly; anything else is ignored. */
 void trap_remove(void *addr, size_t len);
 
+/* Hold [addr, addr+len) (trap_hold.c): while held, a fault there (the caller
+ * makes the pages PROT_NONE after trap_hold and gives them back before
+ * trap_release) waits in the SIGSEGV handler and is then retried, trapped
+ * pages included. Lock free for the handler, so the caller may hold a lock
+ * the callbacks take. 0, -EINVAL, -ENOSPC (512 holds), -ENOSYS. */
+int trap_hold(void *addr, size_t len);
+void trap_release(void *addr, size_t len);
+
 #ifdef __cplusplus
 }
 #endif

@@ -9,6 +9,7 @@
 
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdint.h>
 
 enum { THREAD_FREE, THREAD_RUNNING, THREAD_WAITING, THREAD_PARKED };
 
@@ -32,6 +33,8 @@ void park_thread_set_state(int state) __attribute__((visibility("hidden")));
 void park_others(void) __attribute__((visibility("hidden")));
 void unpark_others(void) __attribute__((visibility("hidden")));
 void park_atfork_child(void) __attribute__((visibility("hidden")));
+/* trap_hold.c: wait out a hold on addr (1: retry the access, 0: not held). */
+int trap_hold_wait(uintptr_t addr) __attribute__((visibility("hidden")));
 
 #endif
 #endif /* TRAP_INTERNAL_H */

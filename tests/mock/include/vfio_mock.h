@@ -138,6 +138,12 @@ int vfio_mock_device_state(const char *pciaddr, struct vfio_mock_device_state *o
  * with status 98, naming the devices, if any register was written). */
 uint64_t vfio_mock_mmio_writes(const char *pciaddr);
 
+/* Called in the middle of every VFIO_DEVICE_RESET, after the device's BAR
+ * mmaps are closed and before its registers are reset, with the world lock
+ * held (so a test can show that an access meanwhile waits). NULL removes it;
+ * vfio_mock_reset() and a new scenario keep it. */
+void vfio_mock_on_reset(void (*hook)(const char *pciaddr, void *arg), void *arg);
+
 #pragma GCC visibility pop
 
 #ifdef __cplusplus
